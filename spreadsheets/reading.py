@@ -1,0 +1,141 @@
+"""Reading the spreadsheets that arrive from other offices (xlsx, xls, csv in UTF-8 or GBK).
+
+Real lists carry a title above the header, blank rows, numbers stored as numbers (ID numbers that
+Excel turned into 1.1e17), trailing spaces and full-width characters. The reader finds the header
+row by the column aliases the caller names, normalises every cell to text and keeps the file's own
+row numbers so that every message can name the row a person sees in Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import os
+import unicodedata
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from python_calamine import CalamineWorkbook
+
+HEADER_SEARCH_ROWS = 20
+EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number; longer ones were rounded
+
+
+class SpreadsheetError(ValueError):
+    """The file as a whole cannot be read (format, encoding, missing columns)."""
+
+
+def clean_text(value: object) -> str:
+    """Full-width forms folded to ASCII, all white space trimmed and runs of it made one space."""
+    text = unicodedata.normalize("NFKC", str(value))
+    return " ".join(text.split())
+
+
+def cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            if abs(value) >= 10**EXCEL_DIGITS:
+                # Excel already rounded it: show it as Excel does, so validation can say so.
+                return f"{value:.14E}"
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return clean_text(value)
+
+
+def _header_key(text: str) -> str:
+    return clean_text(text).replace(" ", "").replace("*", "").replace("（", "(").replace("）", ")")
+
+
+@dataclass
+class Table:
+    """Rows of one sheet under its header; ``columns`` maps each field the caller asked for to its column."""
+
+    filename: str
+    header_row: int
+    columns: dict[str, int]
+    headers: list[str]
+    rows: list[tuple[int, list[str]]]
+
+    def value(self, cells: Sequence[str], field: str) -> str:
+        index = self.columns.get(field)
+        if index is None or index >= len(cells):
+            return ""
+        return cells[index]
+
+    def records(self) -> Iterator[tuple[int, dict[str, str]]]:
+        for number, cells in self.rows:
+            yield number, {field: self.value(cells, field) for field in self.columns}
+
+
+def _raw_rows(content: bytes, filename: str) -> list[list[object]]:
+    extension = os.path.splitext(filename)[1].lower()
+    if extension == ".csv" or extension == ".txt":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = content.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise SpreadsheetError(f"文件“{filename}”既不是 UTF-8 也不是 GBK 编码的 CSV。")
+        return [list(row) for row in csv.reader(io.StringIO(text))]
+    if extension in {".xlsx", ".xlsm", ".xls", ".ods"}:
+        try:
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own error types for damaged files
+            raise SpreadsheetError(f"无法读取文件“{filename}”：{exc}") from exc
+    raise SpreadsheetError(f"文件“{filename}”的格式不受支持：请上传 xlsx、xls 或 csv 文件。")
+
+
+def read_table(
+    content: bytes,
+    filename: str,
+    aliases: Mapping[str, Sequence[str]],
+    required: Sequence[str],
+) -> Table:
+    """The first sheet's rows below the header row that names every required field (by any alias).
+
+    ``aliases`` maps a field name to the header texts that mean it; a row in the first
+    ``HEADER_SEARCH_ROWS`` rows containing an alias of every required field is the header.
+    """
+    raw = _raw_rows(content, filename)
+    lookup = {_header_key(alias): field for field, names in aliases.items() for alias in names}
+    best: tuple[int, dict[str, int]] | None = None
+    for index, row in enumerate(raw[:HEADER_SEARCH_ROWS]):
+        columns: dict[str, int] = {}
+        for position, value in enumerate(row):
+            field = lookup.get(_header_key(cell_text(value)))
+            if field and field not in columns:
+                columns[field] = position
+        if best is None or len(columns) > len(best[1]):
+            best = (index, columns)
+        if all(field in columns for field in required):
+            best = (index, columns)
+            break
+    if best is None:
+        raise SpreadsheetError(f"文件“{filename}”是空的。")
+    header_index, columns = best
+    missing = [field for field in required if field not in columns]
+    if missing:
+        names = "、".join(f"“{aliases[field][0]}”" for field in missing)
+        raise SpreadsheetError(f"文件“{filename}”缺少必需的列：{names}（在前 {HEADER_SEARCH_ROWS} 行中未找到表头）。")
+    rows = []
+    for index in range(header_index + 1, len(raw)):
+        cells = [cell_text(value) for value in raw[index]]
+        if any(cells):
+            rows.append((index + 1, cells))
+    headers = [cell_text(value) for value in raw[header_index]]
+    return Table(filename=filename, header_row=header_index + 1, columns=columns, headers=headers, rows=rows)
