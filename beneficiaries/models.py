@@ -114,6 +114,7 @@ class Beneficiary(models.Model):
         verbose_name_plural = "保障对象"
         ordering = ["village_id", "name"]
         indexes = [models.Index(fields=["village", "name"]), models.Index(fields=["name"])]
+        permissions = [("correct_id_number", "更正身份证号")]
 
     def __str__(self):
         return f"{self.name}（{mask(self.id_number)}）"

@@ -1,0 +1,137 @@
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import User
+from beneficiaries import idnumbers
+from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household
+
+SEARCH_LIMIT = 50
+
+
+def beneficiaries_visible(user: User) -> QuerySet[Beneficiary]:
+    return Beneficiary.objects.visible_to(user).select_related("village", "household")
+
+
+def beneficiary_search(*, user: User, query: str) -> QuerySet[Beneficiary]:
+    """People of the user's area matching an ID number (current or former), its last digits, or a name."""
+    text = idnumbers.normalize(query)
+    people = beneficiaries_visible(user)
+    if not text:
+        return people.none()
+    if len(text) in (15, 18) and text[:14].isdigit():
+        try:
+            number = idnumbers.parse(text).number
+        except idnumbers.IdNumberError:
+            number = text
+        former = Beneficiary.history.filter(id_number=number).values("id")
+        return people.filter(Q(id_number=number) | Q(pk__in=former))
+    if text[:-1].isdigit() and len(text) >= 4:
+        return people.filter(id_number__endswith=text)[:SEARCH_LIMIT]
+    return people.filter(name__startswith=query.strip())[:SEARCH_LIMIT]
+
+
+def categories_on(person: Beneficiary, day: datetime.date) -> list[Category]:
+    """The categories a person holds on ``day``: one query."""
+    return [h.category for h in CategoryHolding.objects.on(day).filter(beneficiary=person).select_related("category")]
+
+
+def insurances_on(person: Beneficiary, year: int) -> list[Enrollment]:
+    return list(person.enrollments.filter(year=year, status=Enrollment.Status.ENROLLED).select_related("insurance"))
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    when: datetime.datetime
+    who: str
+    what: str
+    kind: str
+    changes: list[tuple[str, str, str]]
+    reason: str
+
+
+def _entries(records, what) -> list[HistoryEntry]:
+    entries = []
+    for record in records:
+        previous = record.prev_record
+        changes: list[tuple[str, str, str]] = []
+        if record.history_type == "~" and previous is not None:
+            delta = record.diff_against(previous)
+            for change in delta.changes:
+                field = record.instance._meta.get_field(change.field)
+                changes.append((str(field.verbose_name), _display(field, change.old), _display(field, change.new)))
+            if not changes:
+                continue
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=str(record.history_user) if record.history_user else "系统",
+                what=what(record),
+                kind={"+": "新增", "~": "修改", "-": "删除"}[record.history_type],
+                changes=changes,
+                reason=record.history_change_reason or "",
+            )
+        )
+    return entries
+
+
+def _display(field, value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if field.is_relation:
+        target = field.related_model._default_manager.filter(pk=value).first()
+        return str(target) if target else str(value)
+    return str(value)
+
+
+def person_history(person: Beneficiary) -> list[HistoryEntry]:
+    """Every recorded change to the person, their household, holdings and enrollment, newest first."""
+    entries = _entries(person.history.select_related("history_user"), lambda r: "个人信息")
+    if person.household_id:
+        entries += _entries(
+            Household.history.filter(id=person.household_id).select_related("history_user"), lambda r: "家庭户信息"
+        )
+    entries += _entries(
+        CategoryHolding.history.filter(beneficiary_id=person.pk).select_related("history_user", "category"),
+        lambda r: f"类别认定：{r.category.name}",
+    )
+    entries += _entries(
+        Enrollment.history.filter(beneficiary_id=person.pk).select_related("history_user", "insurance"),
+        lambda r: f"参保登记：{r.year} 年 {r.insurance.name}",
+    )
+    return sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+@dataclass(frozen=True)
+class AreaHeadline:
+    people: int
+    households: int
+    covered_today: int
+    by_category: list[tuple[str, int]]
+    enrolled_this_year: int
+
+
+def area_headline(user: User, today: datetime.date) -> AreaHeadline:
+    people = Beneficiary.objects.visible_to(user).filter(status=Beneficiary.Status.ACTIVE)
+    held_today = CategoryHolding.objects.visible_to(user).on(today)
+    by_category = (
+        held_today.values("category__name", "category__order")
+        .annotate(n=Count("beneficiary", distinct=True))
+        .order_by("category__order")
+    )
+    return AreaHeadline(
+        people=people.count(),
+        households=Household.objects.visible_to(user).count(),
+        covered_today=held_today.values("beneficiary").distinct().count(),
+        by_category=[(row["category__name"], row["n"]) for row in by_category],
+        enrolled_this_year=Enrollment.objects.visible_to(user)
+        .filter(year=today.year, status=Enrollment.Status.ENROLLED, insurance__code="resident_basic")
+        .values("beneficiary")
+        .distinct()
+        .count(),
+    )

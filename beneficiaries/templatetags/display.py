@@ -1,0 +1,35 @@
+"""How numbers are shown: masked personal numbers in lists, yuan with two decimals."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import template
+
+from beneficiaries.idnumbers import mask, mask_phone
+
+register = template.Library()
+
+
+def _sees_sensitive(context) -> bool:
+    request = context.get("request")
+    return bool(request and request.user.is_authenticated and request.user.sees_sensitive)
+
+
+@register.simple_tag(takes_context=True)
+def id_number(context, value):
+    return value if _sees_sensitive(context) else mask(value or "")
+
+
+@register.simple_tag(takes_context=True)
+def phone(context, value):
+    if not value:
+        return ""
+    return value if _sees_sensitive(context) else mask_phone(value)
+
+
+@register.filter
+def yuan(value):
+    """``¥12,345.60``; empty for no value."""
+    if value is None or value == "":
+        return ""
+    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return f"¥{amount:,.2f}"

@@ -1,0 +1,191 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.models import AccessLog
+from accounts.services import access_log_record
+from beneficiaries import forms, selectors, services
+from beneficiaries.models import Beneficiary, CategoryHolding, Household
+
+
+def apply_service(form, call) -> object | None:
+    """Run a service with the form's data; its ValidationError becomes the form's errors."""
+    try:
+        return call()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return None
+
+
+def _person(request, pk) -> Beneficiary:
+    return get_object_or_404(selectors.beneficiaries_visible(request.user), pk=pk)
+
+
+def _household(request, pk) -> Household:
+    return get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
+
+
+def home(request):
+    today = timezone.localdate()
+    return render(request, "beneficiaries/home.html", {"headline": selectors.area_headline(request.user, today)})
+
+
+def search(request):
+    query = request.GET.get("q", "").strip()
+    people = list(selectors.beneficiary_search(user=request.user, query=query)) if query else []
+    if len(people) == 1 and request.GET.get("go"):
+        return redirect("person_detail", pk=people[0].pk)
+    return render(request, "beneficiaries/search.html", {"query": query, "people": people})
+
+
+def person_detail(request, pk):
+    person = _person(request, pk)
+    access_log_record(user=request.user, action=AccessLog.Action.VIEW_PERSON, object_id=str(person.pk))
+    today = timezone.localdate()
+    context = {
+        "person": person,
+        "members": person.household.members.select_related("village") if person.household else [],
+        "holdings": person.holdings.select_related("category", "recorded_by").order_by("-start"),
+        "categories_today": selectors.categories_on(person, today),
+        "enrollments": person.enrollments.select_related("insurance").order_by("-year", "insurance_id"),
+        "history": selectors.person_history(person),
+        "today": today,
+    }
+    return render(request, "beneficiaries/person_detail.html", context)
+
+
+@permission_required("beneficiaries.add_beneficiary", raise_exception=True)
+def person_create(request):
+    form = forms.BeneficiaryForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        person = apply_service(form, lambda: services.beneficiary_create(user=request.user, **form.cleaned_data))
+        if person:
+            messages.success(request, f"已登记 {person.name}。")
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "beneficiaries/form.html", {"form": form, "title": "登记保障对象"})
+
+
+@permission_required("beneficiaries.change_beneficiary", raise_exception=True)
+def person_edit(request, pk):
+    person = _person(request, pk)
+    initial = {
+        "name": person.name,
+        "village_code": person.village_id,
+        "household": person.household,
+        "relation": person.relation,
+        "phone": person.phone,
+    }
+    form = forms.BeneficiaryForm(request.POST or None, initial=initial, user=request.user, editing=True)
+    if request.method == "POST" and form.is_valid():
+        if apply_service(
+            form, lambda: services.beneficiary_update(user=request.user, person=person, **form.cleaned_data)
+        ):
+            messages.success(request, "已保存。")
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "beneficiaries/form.html", {"form": form, "title": f"修改 {person.name} 的信息"})
+
+
+@permission_required("beneficiaries.correct_id_number", raise_exception=True)
+def person_correct_id(request, pk):
+    person = _person(request, pk)
+    form = forms.CorrectIdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if apply_service(
+            form, lambda: services.beneficiary_correct_id(user=request.user, person=person, **form.cleaned_data)
+        ):
+            messages.success(request, "身份证号已更正，原号码保留在变更记录中。")
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "beneficiaries/form.html", {"form": form, "title": f"更正 {person.name} 的身份证号"})
+
+
+@permission_required("beneficiaries.change_beneficiary", raise_exception=True)
+def person_status(request, pk):
+    person = _person(request, pk)
+    form = forms.StatusForm(request.POST or None, initial={"status": person.status, "day": person.status_date})
+    if request.method == "POST" and form.is_valid():
+        if apply_service(
+            form, lambda: services.beneficiary_set_status(user=request.user, person=person, **form.cleaned_data)
+        ):
+            messages.success(request, "人员状态已更新。")
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "beneficiaries/form.html", {"form": form, "title": f"{person.name}：人员状态"})
+
+
+@permission_required("beneficiaries.add_categoryholding", raise_exception=True)
+def holding_add(request, pk):
+    person = _person(request, pk)
+    form = forms.HoldingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if apply_service(form, lambda: services.holding_add(user=request.user, person=person, **form.cleaned_data)):
+            messages.success(request, "已添加类别认定。")
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "beneficiaries/form.html", {"form": form, "title": f"{person.name}：添加类别认定"})
+
+
+@permission_required("beneficiaries.change_categoryholding", raise_exception=True)
+def holding_end(request, pk):
+    holding = get_object_or_404(CategoryHolding.objects.visible_to(request.user).select_related("beneficiary"), pk=pk)
+    form = forms.HoldingEndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if apply_service(form, lambda: services.holding_end(user=request.user, holding=holding, **form.cleaned_data)):
+            messages.success(request, "类别认定已终止。")
+            return redirect("person_detail", pk=holding.beneficiary_id)
+    return render(request, "beneficiaries/form.html", {"form": form, "title": f"终止认定：{holding}"})
+
+
+@permission_required("beneficiaries.add_enrollment", raise_exception=True)
+def enrollment_add(request, pk):
+    person = _person(request, pk)
+    form = forms.EnrollmentForm(request.POST or None, initial={"year": timezone.localdate().year})
+    if request.method == "POST" and form.is_valid():
+        if apply_service(
+            form, lambda: services.enrollment_record(user=request.user, person=person, **form.cleaned_data)
+        ):
+            messages.success(request, "参保登记已保存。")
+            return redirect("person_detail", pk=person.pk)
+    return render(request, "beneficiaries/form.html", {"form": form, "title": f"{person.name}：参保登记"})
+
+
+def household_detail(request, pk):
+    household = _household(request, pk)
+    members = household.members.select_related("village")
+    return render(request, "beneficiaries/household_detail.html", {"household": household, "members": members})
+
+
+@permission_required("beneficiaries.add_household", raise_exception=True)
+def household_create(request):
+    form = forms.HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        household = apply_service(form, lambda: services.household_save(user=request.user, **form.cleaned_data))
+        if household:
+            messages.success(request, f"已登记户 {household.number}。")
+            return redirect("household_detail", pk=household.pk)
+    return render(request, "beneficiaries/form.html", {"form": form, "title": "登记家庭户"})
+
+
+@permission_required("beneficiaries.change_household", raise_exception=True)
+def household_edit(request, pk):
+    household = _household(request, pk)
+    initial = {
+        "number": household.number,
+        "village_code": household.village_id,
+        "address": household.address,
+        "poverty_cause": household.poverty_cause,
+        "phone": household.phone,
+    }
+    form = forms.HouseholdForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if apply_service(
+            form, lambda: services.household_save(user=request.user, household=household, **form.cleaned_data)
+        ):
+            messages.success(request, "已保存。")
+            return redirect("household_detail", pk=household.pk)
+    return render(request, "beneficiaries/form.html", {"form": form, "title": f"修改户 {household.number}"})
