@@ -1,0 +1,444 @@
+"""The reimbursement cascade (一站式结算): settle one bill through every layer of a policy.
+
+Implements ``reimbursement.md`` ("Settling one bill") step by step; choices where the spec is
+silent are in ``docs/engine.md``. Pure: no Django, no database, no settings. What earlier bills of
+the person-year left behind comes in as a ``YearToDate`` and the new one goes out with the result,
+so the database can rebuild it from stored payments (``YearToDate.from_payments``).
+
+Money is ``Decimal`` throughout; a payment is rounded once, half up to the fen, by
+``quantize_money``. Intermediate amounts (a base cut by ``base_share_of_total``, a year's
+accumulated base) are kept exact.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Protocol
+
+from .document import (
+    BASES,
+    CENT,
+    FUNDS,
+    HOSPITAL_LEVELS,
+    MONEY_LIMIT,
+    VISIT_TYPES,
+    ZERO,
+    Layer,
+    LayerTerms,
+    Policy,
+    Rule,
+)
+
+
+def quantize_money(amount: Decimal) -> Decimal:
+    """The one rounding of money: half up to 0.01 yuan."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimInput:
+    """One bill, with what the person held on its date."""
+
+    id: str
+    person: str
+    categories: frozenset[str]
+    insurances: frozenset[str]
+    visit_type: str
+    hospital_level: str
+    diseases: tuple[str, ...] = ()  # ICD-10 codes, e.g. "C34.900"
+    date: datetime.date
+    total: Decimal
+    in_catalog: Decimal
+    # Amounts the medical-insurance platform already paid, by layer code: taken as they are.
+    recorded: Mapping[str, Decimal] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LayerPayment:
+    layer: str  # layer code
+    name: str
+    fund: str
+    amount: Decimal
+    applied: bool  # the layer's conditions (visit type, level, category, insurance, rules) held
+    # What this bill adds to the layer's accumulated base of the year; may carry more than two
+    # decimals when base_share_of_total cut the base.
+    base_added: Decimal
+    explanation: str
+    recorded: bool = False  # amount taken from the claim's ``recorded``, not computed
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClaimSettlement:
+    claim_id: str
+    total: Decimal
+    payments: tuple[LayerPayment, ...]  # every layer, in policy order
+    by_fund: dict[str, Decimal]  # basic, critical, assistance, other
+    personal: Decimal  # total − all payments (个人自付)
+    in_catalog_personal: Decimal  # what is left of the in-catalog pool (政策范围内个人自付)
+
+
+@dataclass(frozen=True, slots=True)
+class LayerTotals:
+    base: Decimal = ZERO  # accumulated base C
+    paid: Decimal = ZERO  # paid_this_year
+
+
+NOTHING_YET = LayerTotals()
+
+
+class SettledPayment(Protocol):
+    """What ``YearToDate`` needs of a stored payment: a ``LayerPayment`` or a database row alike."""
+
+    layer: str
+    amount: Decimal
+    base_added: Decimal
+
+
+@dataclass(frozen=True)
+class YearToDate:
+    """One person's totals per layer code within a year, before the next bill."""
+
+    totals: Mapping[str, LayerTotals] = field(default_factory=dict)
+
+    @classmethod
+    def from_payments(cls, payments: Iterable[SettledPayment]) -> YearToDate:
+        """Rebuild from the payments of the person's earlier bills that year."""
+        return cls().after(payments)
+
+    def of(self, layer_code: str) -> LayerTotals:
+        return self.totals.get(layer_code, NOTHING_YET)
+
+    def after(self, payments: Iterable[SettledPayment]) -> YearToDate:
+        totals = dict(self.totals)
+        for payment in payments:
+            if payment.amount or payment.base_added:
+                before = totals.get(payment.layer, NOTHING_YET)
+                totals[payment.layer] = LayerTotals(
+                    before.base + payment.base_added, before.paid + payment.amount
+                )
+        return YearToDate(MappingProxyType(totals))
+
+
+@dataclass(frozen=True)
+class ClaimIssue:
+    claim: str  # claim id
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f'账单 "{self.claim}" 的字段 "{self.field}"：{self.message}'
+
+
+class ClaimError(ValueError):
+    """A bill the engine cannot settle; ``errors`` lists why."""
+
+    def __init__(self, errors: Iterable[ClaimIssue]):
+        self.errors = list(errors)
+        super().__init__("\n".join(str(issue) for issue in self.errors))
+
+
+# Messages, shared with the tests.
+UNKNOWN_VISIT_TYPE = '未知就诊类型 "{value}"，可选：' + "、".join(VISIT_TYPES)
+UNKNOWN_HOSPITAL_LEVEL = '未知医疗机构级别 "{value}"，可选：' + "、".join(HOSPITAL_LEVELS)
+NEGATIVE_AMOUNT = "金额不能为负数"
+TOO_MANY_DECIMALS = "金额最多两位小数"
+AMOUNT_TOO_LARGE = "金额过大"
+IN_CATALOG_ABOVE_TOTAL = "政策范围内费用不能超过总费用"
+UNKNOWN_LAYER = "政策中没有这一层"
+RECORDED_ABOVE_POOL = "已结算金额 {amount} 超过本层可支付的{pool_name}余额 {pool}"
+
+
+def _money_issue(amount: Decimal) -> str | None:
+    if not isinstance(amount, Decimal) or not amount.is_finite():
+        return "必须是金额"
+    if amount < 0:
+        return NEGATIVE_AMOUNT
+    if amount >= MONEY_LIMIT:
+        return AMOUNT_TOO_LARGE
+    try:
+        if amount.quantize(CENT) != amount:
+            return TOO_MANY_DECIMALS
+    except InvalidOperation:
+        return AMOUNT_TOO_LARGE
+    return None
+
+
+def check_claim(policy: Policy, claim: ClaimInput) -> list[ClaimIssue]:
+    """What makes a bill unsettlable before any layer runs (a recorded amount above its pool is
+    found while settling)."""
+    issues = []
+    if claim.visit_type not in VISIT_TYPES:
+        issues.append(ClaimIssue(claim.id, "visit_type", UNKNOWN_VISIT_TYPE.format(value=claim.visit_type)))
+    if claim.hospital_level not in HOSPITAL_LEVELS:
+        issues.append(
+            ClaimIssue(claim.id, "hospital_level", UNKNOWN_HOSPITAL_LEVEL.format(value=claim.hospital_level))
+        )
+    for name in ("total", "in_catalog"):
+        problem = _money_issue(getattr(claim, name))
+        if problem:
+            issues.append(ClaimIssue(claim.id, name, problem))
+    if not issues and claim.in_catalog > claim.total:
+        issues.append(ClaimIssue(claim.id, "in_catalog", IN_CATALOG_ABOVE_TOTAL))
+    for code, amount in claim.recorded.items():
+        if code not in policy.layer_codes:
+            issues.append(ClaimIssue(claim.id, f"recorded.{code}", UNKNOWN_LAYER))
+            continue
+        problem = _money_issue(amount)
+        if problem:
+            issues.append(ClaimIssue(claim.id, f"recorded.{code}", problem))
+    return issues
+
+
+# --- Explanations ---------------------------------------------------------------------------------
+
+
+def _yuan(amount: Decimal) -> str:
+    """12,345.67; an amount with more decimals (a base cut to a share of the total) in full."""
+    cents = amount.quantize(CENT)
+    if cents == amount:
+        return format(cents, ",.2f")
+    return format(amount.normalize(), ",f")
+
+
+@lru_cache(maxsize=None)
+def _percent(ratio: Decimal) -> str:
+    return format((ratio * 100).normalize(), "f") + "%"
+
+
+@lru_cache(maxsize=None)
+def _names(codes: frozenset[str], vocabulary_name: str) -> str:
+    vocabulary = VISIT_TYPES if vocabulary_name == "visit" else HOSPITAL_LEVELS
+    return "、".join(name for code, name in vocabulary.items() if code in codes)
+
+
+def _why_not(layer: Layer, claim: ClaimInput) -> str | None:
+    """Why the layer's own conditions exclude this bill, or None when they hold (rules come next)."""
+    if claim.visit_type not in layer.visit_types:
+        return f"不适用：本次为{VISIT_TYPES[claim.visit_type]}，本层只适用于{_names(layer.visit_types, 'visit')}"
+    if claim.hospital_level not in layer.hospital_levels:
+        return (
+            f"不适用：就诊机构为{HOSPITAL_LEVELS[claim.hospital_level]}，"
+            f"本层只适用于{_names(layer.hospital_levels, 'level')}"
+        )
+    if layer.categories is not None and layer.categories.isdisjoint(claim.categories):
+        return f"不适用：就诊日未持有本层要求的身份类别（{'、'.join(sorted(layer.categories))}）"
+    if layer.insurance is not None and layer.insurance not in claim.insurances:
+        return f"不适用：未参加本层要求的保险（{layer.insurance}）"
+    return None
+
+
+# --- Settling -------------------------------------------------------------------------------------
+
+
+def _first_matching_rule(layer: Layer, claim: ClaimInput) -> tuple[int, Rule | None]:
+    for position, rule in enumerate(layer.rules, 1):
+        if rule.when.matches(claim.categories, claim.hospital_level, claim.visit_type, claim.diseases):
+            return position, rule
+    return 0, None
+
+
+def _banded(paying_bands, start: Decimal, end: Decimal) -> tuple[Decimal, list[str]]:
+    """F(end) − F(start) (step 5/6), with one "(to−from)×ratio" text per band piece."""
+    raw = ZERO
+    pieces = []
+    for lower, upper, ratio in paying_bands:
+        if lower < start:
+            lower = start
+        if lower >= end:
+            break
+        top = end if upper is None or end < upper else upper
+        if top > lower:
+            raw += (top - lower) * ratio
+            length = f"({_yuan(top)}−{_yuan(lower)})" if lower else _yuan(top)
+            pieces.append(f"{length}×{_percent(ratio)}")
+    return raw, pieces
+
+
+def _pool(base: str, left_in: Decimal, left_out: Decimal) -> Decimal:
+    if base == "in_catalog":
+        return left_in
+    if base == "out_of_catalog":
+        return left_out
+    return left_in + left_out
+
+
+def _take(base: str, amount: Decimal, left_in: Decimal, left_out: Decimal) -> tuple[Decimal, Decimal]:
+    """Step 9: the pools after paying ``amount``; a personal layer takes from in-catalog first."""
+    if base == "in_catalog":
+        return left_in - amount, left_out
+    if base == "out_of_catalog":
+        return left_in, left_out - amount
+    from_in = amount if amount <= left_in else left_in
+    return left_in - from_in, left_out - (amount - from_in)
+
+
+def _base_text(base: str, pool: Decimal, left_in: Decimal, left_out: Decimal) -> str:
+    if base == "personal":
+        return f"基数为个人负担余额 {_yuan(pool)}（政策范围内 {_yuan(left_in)} + 目录外 {_yuan(left_out)}）"
+    return f"基数为{BASES[base]}余额 {_yuan(pool)}"
+
+
+def _take_recorded(
+    claim: ClaimInput,
+    layer: Layer,
+    terms: LayerTerms,
+    amount: Decimal,
+    left_in: Decimal,
+    left_out: Decimal,
+    totals: LayerTotals,
+    steps: list[str],
+) -> tuple[Decimal, Decimal]:
+    """A recorded amount is the payment; its base (step 2.2 and the share limit, whatever the gate)
+    still adds to the year. Returns (payment, base added to the year)."""
+    pool = _pool(layer.base, left_in, left_out)
+    if amount > pool:
+        message = RECORDED_ABOVE_POOL.format(amount=_yuan(amount), pool_name=BASES[layer.base], pool=_yuan(pool))
+        raise ClaimError([ClaimIssue(claim.id, f"recorded.{layer.code}", message)])
+    base = pool
+    share = terms.base_share_of_total
+    if share is not None and share * claim.total < base:
+        base = share * claim.total
+    steps.append(f"医保平台已结算金额 {_yuan(amount)}，照录")
+    steps.append(f"本次基数 {_yuan(base)} 计入本年累计")
+    cap = terms.cap_per_year
+    if cap is not None and totals.paid + amount > cap:
+        steps.append(f"本年已支付 {_yuan(totals.paid)}，连同本次超过年度限额 {_yuan(cap)}，照实记录")
+    return amount, base
+
+
+def _computed(
+    layer: Layer,
+    terms: LayerTerms,
+    total: Decimal,
+    left_in: Decimal,
+    left_out: Decimal,
+    totals: LayerTotals,
+    steps: list[str],
+) -> tuple[Decimal, Decimal]:
+    """Steps 2.2–2.8 for a layer that applies. Returns (payment, base added to the year)."""
+    pool = _pool(layer.base, left_in, left_out)
+    steps.append(_base_text(layer.base, pool, left_in, left_out))
+    base = pool
+    if base <= terms.min_base:
+        if terms.min_base:
+            steps.append(f"未超过 {_yuan(terms.min_base)}，本层不支付，不计入年度累计")
+        else:
+            steps.append("本层不支付")
+        return ZERO, ZERO
+    share = terms.base_share_of_total
+    if share is not None:
+        limit = share * total
+        if limit < base:
+            base = limit
+            steps.append(f"以总费用 {_yuan(total)} 的 {_percent(share)} 为限，取 {_yuan(base)}")
+        if not base:
+            steps.append("本层不支付")
+            return ZERO, ZERO
+    if layer.scope == "year":
+        start = totals.base
+        steps.append(f"本年此前累计基数 {_yuan(start)}，连同本次为 {_yuan(start + base)}")
+    else:
+        start = ZERO
+    if terms.deductible:
+        steps.append(f"起付线 {_yuan(terms.deductible)}")
+    raw, pieces = _banded(terms.paying_bands, start, start + base)
+    if pieces:
+        steps.append(" + ".join(pieces) + f" = {_yuan(raw)}")
+    elif start + base <= terms.deductible:
+        steps.append("未超过起付线，计算额为 0")
+    else:
+        steps.append("落在支付比例为 0 的分段，计算额为 0")
+    cap = terms.cap_per_visit
+    if cap is not None and raw > cap:
+        raw = cap
+        steps.append(f"超过单次封顶线 {_yuan(cap)}，按封顶线")
+    cap = terms.cap_per_year
+    if cap is not None:
+        left = cap - totals.paid
+        if left < 0:
+            left = ZERO
+        if raw > left:
+            raw = left
+            steps.append(f"年度限额 {_yuan(cap)}，本年已支付 {_yuan(totals.paid)}，按余额 {_yuan(left)}")
+    amount = quantize_money(raw)
+    steps.append(f"支付 {_yuan(amount)}")
+    return amount, base
+
+
+def settle_claim(policy: Policy, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSettlement, YearToDate]:
+    """Settle one bill through every layer of ``policy``, given the person's year so far.
+
+    Returns the settlement and the person's year-to-date state after it. Raises ``ClaimError`` for a
+    bill that cannot be settled (see ``check_claim``, and a recorded amount above its pool).
+    """
+    issues = check_claim(policy, claim)
+    if issues:
+        raise ClaimError(issues)
+    total = claim.total
+    left_in = claim.in_catalog
+    left_out = total - left_in
+    payments = []
+    for layer in policy.layers:
+        recorded = claim.recorded.get(layer.code) if claim.recorded else None
+        why_not = _why_not(layer, claim)
+        rule_position, rule = 0, None
+        if why_not is None or recorded is not None:
+            rule_position, rule = _first_matching_rule(layer, claim)
+            if why_not is None and rule is not None and rule.skip:
+                why_not = f"不适用：第 {rule_position} 条规则（{rule.when.description}）规定本层不适用"
+        terms = rule.terms if rule is not None else layer.terms
+        steps = []
+        if recorded is not None:
+            amount, base = _take_recorded(claim, layer, terms, recorded, left_in, left_out, ytd.of(layer.code), steps)
+            if why_not:
+                steps.append(f"按政策本层{why_not}")
+        elif why_not:
+            amount = base = ZERO
+            steps.append(why_not)
+        else:
+            if rule is not None:
+                steps.append(f"按第 {rule_position} 条规则（{rule.when.description}）")
+            amount, base = _computed(layer, terms, claim.total, left_in, left_out, ytd.of(layer.code), steps)
+        if amount:
+            left_in, left_out = _take(layer.base, amount, left_in, left_out)
+        payments.append(
+            LayerPayment(
+                layer=layer.code,
+                name=layer.name,
+                fund=layer.fund,
+                amount=amount,
+                applied=why_not is None,
+                base_added=base,
+                explanation="；".join(steps) + "。",
+                recorded=recorded is not None,
+            )
+        )
+    by_fund = dict.fromkeys(FUNDS, ZERO)
+    for payment in payments:
+        by_fund[payment.fund] += payment.amount
+    settlement = ClaimSettlement(
+        claim_id=claim.id,
+        total=total,
+        payments=tuple(payments),
+        by_fund=by_fund,
+        personal=left_in + left_out,
+        in_catalog_personal=left_in,
+    )
+    return settlement, ytd.after(payments)
+
+
+def settle_claims(policy: Policy, claims: Iterable[ClaimInput]) -> list[ClaimSettlement]:
+    """Settle bills in the order given, carrying each person's totals within each calendar year."""
+    years: dict[tuple[str, int], YearToDate] = {}
+    settlements = []
+    empty = YearToDate()
+    for claim in claims:
+        key = (claim.person, claim.date.year)
+        settlement, years[key] = settle_claim(policy, claim, years.get(key, empty))
+        settlements.append(settlement)
+    return settlements
