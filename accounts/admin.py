@@ -12,11 +12,11 @@ from regions.codes import area_prefix
 class AreaScopedAdmin(admin.ModelAdmin):
     """Limits every list, search, export and object page to rows inside the user's area.
 
-    ``area_lookup`` is the path from the model to a region code (``village_id``,
-    ``beneficiary__village_id``, ``area_id``).
+    ``area_lookup`` is the path from the model to a region code (``village__code``,
+    ``beneficiary__village__code``, ``area__code``).
     """
 
-    area_lookup = "village_id"
+    area_lookup = "village__code"
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -26,7 +26,7 @@ class AreaScopedAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(AreaScopedAdmin, DjangoUserAdmin):
-    area_lookup = "area_id"
+    area_lookup = "area__code"
     list_display = ("username", "first_name", "role", "area", "unit", "is_active", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "first_name", "last_name", "unit")
@@ -64,7 +64,7 @@ class UserAdmin(AreaScopedAdmin, DjangoUserAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(AreaScopedAdmin):
-    area_lookup = "user__area_id"
+    area_lookup = "user__area__code"
     list_display = ("at", "user", "action", "object_id", "rows", "detail")
     list_filter = ("action",)
     search_fields = ("user__username", "object_id", "detail")

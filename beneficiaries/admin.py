@@ -176,7 +176,7 @@ class InsuranceAdmin(SimpleHistoryAdmin):
 
 @admin.register(CategoryHolding)
 class CategoryHoldingAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
-    area_lookup = "beneficiary__village_id"
+    area_lookup = "beneficiary__village__code"
     list_display = ("beneficiary", "category", "source", "start", "end", "recorded_by")
     list_filter = ("category", "source")
     search_fields = ("beneficiary__name", "=beneficiary__id_number")
@@ -197,7 +197,7 @@ class CategoryHoldingAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
-    area_lookup = "beneficiary__village_id"
+    area_lookup = "beneficiary__village__code"
     list_display = ("beneficiary", "year", "insurance", "status", "subsidy", "reason")
     list_filter = ("year", "insurance", "status", "reason")
     search_fields = ("beneficiary__name", "=beneficiary__id_number")

@@ -47,7 +47,7 @@ class Relation(models.TextChoices):
 class InAreaQuerySet(models.QuerySet):
     """Rows that belong to a village, limited to an area by the village code prefix (indexed)."""
 
-    village_field = "village_id"
+    village_field = "village__code"
 
     def within(self, area_code: str):
         prefix = area_prefix(area_code)
@@ -146,7 +146,7 @@ class Category(models.Model):
 class PersonRowQuerySet(InAreaQuerySet):
     """Rows that belong to a person, limited to an area through the person's village."""
 
-    village_field = "beneficiary__village_id"
+    village_field = "beneficiary__village__code"
 
 
 class HoldingQuerySet(PersonRowQuerySet):
