@@ -187,7 +187,9 @@ def test_shipped_policy_gives_tekun_the_whole_premium(stem):
 @pytest.mark.parametrize("stem", sorted(SHIPPED))
 def test_docs_describe_every_layer_of_every_shipped_policy(stem):
     text = DOCS.read_text(encoding="utf-8")
-    section = text[text.index(f"`{stem}.json`") :]
+    start = text.index(f"— `{stem}.json`")  # the policy's own heading
+    end = text.find("\n## ", start)
+    section = text[start : end if end != -1 else len(text)]
     for layer in load(stem).layers:
         assert f"`{layer.code}`" in section, layer.code
 
