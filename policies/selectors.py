@@ -1,5 +1,9 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
+from policies.document import Policy as PolicyDocument
+from policies.document import parse_policy
 from policies.models import Policy, PolicyVersion
 from regions.codes import area_prefix
 
@@ -20,8 +24,25 @@ def policy_in_force(area_code: str, year: int) -> Policy | None:
     return max(candidates, key=lambda policy: (len(area_prefix(policy.region_code)), policy.pk))
 
 
-def current_version(policy: Policy) -> PolicyVersion:
+def current_version(policy: Policy) -> PolicyVersion | None:
     return policy.versions.order_by("-number").first()
+
+
+def version_of(code: str, number: int | None = None) -> PolicyVersion | None:
+    versions = PolicyVersion.objects.filter(policy__code=code).select_related("policy")
+    if number is not None:
+        return versions.filter(number=number).first()
+    return versions.order_by("-number").first()
+
+
+@lru_cache(maxsize=64)
+def _parsed(version_id: int, digest: str) -> PolicyDocument:
+    return parse_policy(PolicyVersion.objects.get(pk=version_id).document)
+
+
+def parsed_policy(version: PolicyVersion) -> PolicyDocument:
+    """The engine's policy for a stored version; versions never change, so each is parsed once."""
+    return _parsed(version.pk, version.digest)
 
 
 def enrollment_block(area_code: str, year: int) -> dict | None:
