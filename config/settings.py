@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "regions",
     "beneficiaries",
     "policies",
+    "rosters",
+    "claims",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,225 @@
+"""Bills (Claim), what was paid on them (Settlement, SettlementPayment) and corrections (Adjustment).
+
+Nothing here is overwritten: re-settling a bill writes a new Settlement and marks the previous one
+superseded; voiding a bill keeps it with its reason; a payment that moves on a bill already paid
+out becomes an Adjustment (补付 / 追回) for the finance office.
+"""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from beneficiaries.models import PersonRowQuerySet
+from policies.document import FUNDS, HOSPITAL_LEVELS, VISIT_TYPES
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Hospital(models.Model):
+    class Grade(models.TextChoices):
+        FIRST = "1", "一级"
+        SECOND = "2", "二级"
+        THIRD = "3", "三级"
+
+    name = models.CharField("名称", max_length=100, unique=True)
+    code = models.CharField("机构编码", max_length=40, blank=True, db_index=True)
+    level = models.CharField("级别", max_length=10, choices=list(HOSPITAL_LEVELS.items()))
+    grade = models.CharField("等级", max_length=1, choices=Grade.choices, blank=True)
+    in_county = models.BooleanField("县域内", default=True)
+    township = models.ForeignKey(
+        "regions.Region", verbose_name="所在乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    history = HistoricalRecords(verbose_name="医疗机构变更记录")
+
+    class Meta:
+        verbose_name = "医疗机构"
+        verbose_name_plural = "医疗机构"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Claim(models.Model):
+    """One medical bill of a covered person."""
+
+    class Status(models.TextChoices):
+        SETTLED = "settled", "已结算"
+        VOIDED = "voided", "已作废"
+
+    class Origin(models.TextChoices):
+        WINDOW = "window", "窗口录入"
+        IMPORT = "import", "批量导入"
+
+    beneficiary = models.ForeignKey(
+        "beneficiaries.Beneficiary", verbose_name="保障对象", on_delete=models.PROTECT, related_name="claims"
+    )
+    hospital = models.ForeignKey(Hospital, verbose_name="医疗机构", on_delete=models.PROTECT, related_name="claims")
+    visit_type = models.CharField("就诊类型", max_length=20, choices=list(VISIT_TYPES.items()))
+    admitted_on = models.DateField("入院日期", null=True, blank=True)
+    # The discharge date of an inpatient bill, the visit date of an outpatient one: the bill's date.
+    discharged_on = models.DateField("出院/就诊日期", db_index=True)
+    diagnoses = models.JSONField("诊断", default=list, blank=True)  # [{"code": "I10.x00", "name": "高血压"}]
+    total = models.DecimalField("总费用", **MONEY)
+    in_catalog = models.DecimalField("政策范围内费用", **MONEY)
+    recorded = models.JSONField("医保平台已结算金额", default=dict, blank=True)  # {layer code: "amount"}
+    pay_later = models.BooleanField("先诊疗后付费", default=False)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.SETTLED)
+    origin = models.CharField("来源", max_length=10, choices=Origin.choices, default=Origin.WINDOW)
+    submission = models.UUIDField("提交标识", unique=True, null=True, blank=True, editable=False)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT, related_name="+"
+    )
+    entered_at = models.DateTimeField("录入时间", auto_now_add=True)
+    paid_out_on = models.DateField("拨付日期", null=True, blank=True)
+    void_reason = models.CharField("作废原因", max_length=200, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="作废人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    objects = PersonRowQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="账单变更记录")
+
+    class Meta:
+        verbose_name = "医疗费用账单"
+        verbose_name_plural = "医疗费用账单"
+        ordering = ["-discharged_on", "-id"]
+        indexes = [models.Index(fields=["beneficiary", "discharged_on", "id"])]
+
+    def __str__(self):
+        return f"{self.get_visit_type_display()} {self.hospital} {self.discharged_on:%Y-%m-%d}"
+
+    @property
+    def out_of_catalog(self):
+        return self.total - self.in_catalog
+
+    @property
+    def year(self) -> int:
+        return self.discharged_on.year
+
+    def diagnosis_codes(self) -> tuple[str, ...]:
+        return tuple(d["code"] for d in self.diagnoses if d.get("code"))
+
+
+class SettlementQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(superseded_at__isnull=True, claim__status=Claim.Status.SETTLED)
+
+
+class Settlement(models.Model):
+    """What every layer paid on a bill under one policy version; never changed once written."""
+
+    class Reason(models.TextChoices):
+        INITIAL = "initial", "首次结算"
+        EARLIER_BILL = "earlier_bill", "补录更早账单后重算"
+        VOID = "void", "作废同年更早账单后重算"
+        POLICY = "policy", "政策修订后重算"
+
+    claim = models.ForeignKey(Claim, verbose_name="账单", on_delete=models.PROTECT, related_name="settlements")
+    policy_version = models.ForeignKey(
+        "policies.PolicyVersion", verbose_name="政策版本", on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField("结算原因", max_length=20, choices=Reason.choices, default=Reason.INITIAL)
+    total = models.DecimalField("总费用", **MONEY)
+    basic = models.DecimalField("基本医保支付", **MONEY)
+    critical = models.DecimalField("大病保险支付", **MONEY)
+    assistance = models.DecimalField("医疗救助支付", **MONEY)
+    other = models.DecimalField("其他保障支付", **MONEY)
+    personal = models.DecimalField("个人自付", **MONEY)
+    in_catalog_personal = models.DecimalField("政策范围内个人自付", **MONEY)
+    categories = models.JSONField("结算时身份类别", default=list)
+    insurances = models.JSONField("结算时参保险种", default=list)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="结算人", on_delete=models.PROTECT, related_name="+"
+    )
+    settled_at = models.DateTimeField("结算时间", auto_now_add=True)
+    superseded_at = models.DateTimeField("被重算时间", null=True, blank=True)
+
+    objects = SettlementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "结算记录"
+        verbose_name_plural = "结算记录"
+        ordering = ["claim", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"], condition=models.Q(superseded_at__isnull=True), name="one_current_settlement"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.claim} 结算 #{self.pk}"
+
+    @property
+    def by_fund(self) -> dict:
+        return {fund: getattr(self, fund) for fund in FUNDS}
+
+
+class SettlementPayment(models.Model):
+    settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="payments")
+    position = models.PositiveSmallIntegerField("顺序")
+    layer = models.CharField("保障层次代码", max_length=60)
+    name = models.CharField("保障层次", max_length=200)
+    fund = models.CharField("资金", max_length=12, choices=list(FUNDS.items()))
+    amount = models.DecimalField("支付金额", **MONEY)
+    # What the bill added to the layer's accumulated year base (exact, may have more than two decimals).
+    base_added = models.DecimalField("计入年度累计的基数", max_digits=24, decimal_places=10)
+    applied = models.BooleanField("适用")
+    recorded = models.BooleanField("平台已结算", default=False)
+    explanation = models.TextField("计算说明")
+
+    class Meta:
+        verbose_name = "分层支付"
+        verbose_name_plural = "分层支付"
+        ordering = ["settlement", "position"]
+
+    def __str__(self):
+        return f"{self.name} {self.amount}"
+
+
+class Adjustment(models.Model):
+    """A payment that moved on a bill already paid out: 补付 when it grew, 追回 when it shrank."""
+
+    class Kind(models.TextChoices):
+        TOP_UP = "top_up", "补付"
+        RECOVERY = "recovery", "追回"
+
+    claim = models.ForeignKey(Claim, verbose_name="账单", on_delete=models.PROTECT, related_name="adjustments")
+    settlement = models.ForeignKey(
+        Settlement, verbose_name="新结算", on_delete=models.PROTECT, related_name="adjustments"
+    )
+    layer = models.CharField("保障层次代码", max_length=60)
+    name = models.CharField("保障层次", max_length=200)
+    fund = models.CharField("资金", max_length=12, choices=list(FUNDS.items()))
+    before = models.DecimalField("原支付", **MONEY)
+    after = models.DecimalField("新支付", **MONEY)
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    objects = PersonRowQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "补付/追回"
+        verbose_name_plural = "补付/追回"
+        ordering = ["-created_at", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.claim} {self.name} {self.difference}"
+
+    @property
+    def difference(self):
+        return self.after - self.before
+
+
+class PersonYear(models.Model):
+    """A row to lock while a person's bills of a year are settled, so that two clerks never race."""
+
+    beneficiary = models.ForeignKey("beneficiaries.Beneficiary", on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["beneficiary", "year"], name="person_year_unique")]
