@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from python_calamine import CalamineWorkbook
 
@@ -34,18 +35,23 @@ def clean_text(value: object) -> str:
 
 
 def cell_text(value: object) -> str:
+    """A cell as text. Checked by exact type, most frequent first: a list has a million cells."""
+    kind = type(value)
+    if kind is str:
+        # NFKC leaves ASCII as it is, so plain ASCII only needs its spaces trimmed.
+        return " ".join(value.split()) if value.isascii() else clean_text(value)
     if value is None:
         return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
+    if kind is float:
         if value.is_integer():
             if abs(value) >= 10**EXCEL_DIGITS:
                 # Excel already rounded it: show it as Excel does, so validation can say so.
                 return f"{value:.14E}"
             return str(int(value))
         return format(Decimal(repr(value)), "f")
-    if isinstance(value, int):
+    if kind is bool:
+        return "是" if value else "否"
+    if kind is int:
         return str(value)
     if isinstance(value, datetime.datetime):
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(sep=" ")
@@ -54,19 +60,32 @@ def cell_text(value: object) -> str:
     return clean_text(value)
 
 
+def _blank(values: Sequence[object]) -> bool:
+    return not any(value.strip() if type(value) is str else value is not None for value in values)
+
+
 def _header_key(text: str) -> str:
     return clean_text(text).replace(" ", "").replace("*", "").replace("（", "(").replace("）", ")")
 
 
 @dataclass
 class Table:
-    """Rows of one sheet under its header; ``columns`` maps each field the caller asked for to its column."""
+    """Rows of one sheet under its header; ``columns`` maps each field the caller asked for to its column.
+
+    Cells are kept as the file gave them and turned into text when asked for: ``records()`` converts
+    only the columns the caller named, which is most of the time spent on a large list.
+    """
 
     filename: str
     header_row: int
     columns: dict[str, int]
     headers: list[str]
-    rows: list[tuple[int, list[str]]]
+    raw_rows: list[tuple[int, Sequence[object]]]
+
+    @cached_property
+    def rows(self) -> list[tuple[int, list[str]]]:
+        """Every non-blank row below the header with its file row number, every cell as text."""
+        return [(number, [cell_text(value) for value in values]) for number, values in self.raw_rows]
 
     def value(self, cells: Sequence[str], field: str) -> str:
         index = self.columns.get(field)
@@ -75,8 +94,11 @@ class Table:
         return cells[index]
 
     def records(self) -> Iterator[tuple[int, dict[str, str]]]:
-        for number, cells in self.rows:
-            yield number, {field: self.value(cells, field) for field in self.columns}
+        """``(row number, {field: text})`` for every non-blank row; a field past a short row's end is empty."""
+        columns = list(self.columns.items())
+        for number, values in self.raw_rows:
+            width = len(values)
+            yield number, {field: cell_text(values[index]) if index < width else "" for field, index in columns}
 
 
 def _raw_rows(content: bytes, filename: str) -> list[list[object]]:
@@ -132,10 +154,6 @@ def read_table(
     if missing:
         names = "、".join(f"“{aliases[field][0]}”" for field in missing)
         raise SpreadsheetError(f"文件“{filename}”缺少必需的列：{names}（在前 {HEADER_SEARCH_ROWS} 行中未找到表头）。")
-    rows = []
-    for index in range(header_index + 1, len(raw)):
-        cells = [cell_text(value) for value in raw[index]]
-        if any(cells):
-            rows.append((index + 1, cells))
+    raw_rows = [(index + 1, raw[index]) for index in range(header_index + 1, len(raw)) if not _blank(raw[index])]
     headers = [cell_text(value) for value in raw[header_index]]
-    return Table(filename=filename, header_row=header_index + 1, columns=columns, headers=headers, rows=rows)
+    return Table(filename=filename, header_row=header_index + 1, columns=columns, headers=headers, raw_rows=raw_rows)

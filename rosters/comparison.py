@@ -1,0 +1,261 @@
+"""The monthly comparison of a roster with the registry (reconciliation.md), without the database.
+
+``compare`` takes the rows as read from the file, the registry's people for the IDs involved (with
+the categories of the list's source each held at the start of the month) and the vocabulary
+(category aliases, which source confirms each category, the village codes that exist), and says
+what happens to every person and every unusable row. It writes nothing and reads nothing: the
+services feed it and apply its findings, the tests call it directly.
+
+Counting follows reconciliation.md: ``invalid_id`` and ``rejected`` count rows, every other outcome
+counts people. A person all of whose rows were rejected is still on the list, so nothing of theirs
+ends; their rows are listed and they count in no person outcome.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import TextChoices
+
+from beneficiaries.idnumbers import IdNumberError, parse
+from spreadsheets.reading import clean_text
+
+CATEGORY_SEPARATORS = re.compile(r"[、,，;；]+")
+VILLAGE_CODE = re.compile(r"\d{9}(?!000)\d{3}")
+SOURCE_NAMES = {"poverty_office": "扶贫/乡村振兴部门", "civil_affairs": "民政部门", "other": "其他部门"}
+
+
+class Outcome(TextChoices):
+    NEW = "new", "新增"
+    CATEGORY_ADDED = "category_added", "新增类别"
+    CHANGED = "changed", "类别变更"
+    EXITED = "exited", "退出"
+    MISMATCH = "mismatch", "信息不符"
+    DUPLICATE = "duplicate", "名单内重复"
+    INVALID_ID = "invalid_id", "身份证号无效"
+    REJECTED = "rejected", "不可用"
+    UNCHANGED = "unchanged", "不变"
+
+
+@dataclass(frozen=True, slots=True)
+class ListedRow:
+    """One data row of a roster as read from the file (cells already normalised to text)."""
+
+    row: int
+    id_text: str
+    name: str
+    category_text: str
+    village_code: str
+    head_id_text: str = ""
+    relation: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryPerson:
+    """A person the registry knows, with the categories of the list's source held at the start of the month."""
+
+    name: str
+    village_code: str
+    held: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """What a row's texts may mean.
+
+    ``aliases`` maps an alias key (``match_key``) to a category code; ``category_sources`` maps
+    every category code to the department that confirms it; ``villages`` holds the village codes
+    that exist in the registry's regions; ``area_prefix`` is the area the comparison covers.
+    """
+
+    aliases: Mapping[str, str]
+    category_sources: Mapping[str, str]
+    villages: frozenset[str]
+    area_prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One line of the report: a person's outcome, or an unusable row."""
+
+    outcome: Outcome
+    rows: tuple[int, ...]
+    id_number: str
+    name: str = ""
+    village_code: str = ""
+    before: frozenset[str] = frozenset()
+    after: frozenset[str] = frozenset()
+    message: str = ""
+    head_id_number: str = ""
+    relation: str = ""
+    phone: str = ""
+
+
+@dataclass
+class Comparison:
+    findings: list[Finding] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        tally = Counter(finding.outcome for finding in self.findings)
+        return {outcome.value: tally[outcome] for outcome in Outcome}
+
+    def of(self, outcome: Outcome) -> list[Finding]:
+        return [finding for finding in self.findings if finding.outcome == outcome]
+
+
+def match_key(text: str) -> str:
+    """Names and category aliases match after full-width folding with every space removed (``张　三`` is ``张三``)."""
+    return clean_text(text).replace(" ", "")
+
+
+def person_name(text: str) -> str:
+    """A name as stored: spaces that pad Chinese names to a width go, a space between Latin words stays."""
+    return re.sub(r"(?<=[^\x00-\x7f]) +| +(?=[^\x00-\x7f])", "", clean_text(text))
+
+
+def rows_text(rows: Sequence[int]) -> str:
+    return "、".join(str(number) for number in rows)
+
+
+def _row_categories(row: ListedRow, source: str, vocabulary: Vocabulary, default_category: str | None):
+    """The category codes of a row, or the Chinese reason it cannot be used."""
+    texts = [part.strip() for part in CATEGORY_SEPARATORS.split(row.category_text) if part.strip()]
+    if not texts:
+        if default_category:
+            return frozenset([default_category]), ""
+        return frozenset(), "“类别”为空。"
+    codes = set()
+    for text in texts:
+        code = vocabulary.aliases.get(match_key(text))
+        if code is None:
+            return frozenset(), f"类别“{text}”没有对应的身份类别（可在后台“类别别名”中添加）。"
+        confirmed_by = vocabulary.category_sources.get(code, "other")
+        if confirmed_by != source:
+            return frozenset(), (
+                f"类别“{text}”由{SOURCE_NAMES.get(confirmed_by, confirmed_by)}认定，"
+                f"不能由{SOURCE_NAMES[source]}的名单变更。"
+            )
+        codes.add(code)
+    return frozenset(codes), ""
+
+
+def _village_problem(code: str, vocabulary: Vocabulary) -> str:
+    if not code:
+        return "“村代码”为空。"
+    if not VILLAGE_CODE.fullmatch(code):
+        return f"“{code}”不是 12 位的村级区划代码。"
+    if code not in vocabulary.villages:
+        return f"村代码 {code} 不在系统的行政区划中。"
+    if not code.startswith(vocabulary.area_prefix):
+        return f"村代码 {code} 不在本次比对的区域内。"
+    return ""
+
+
+def _usable(row: ListedRow, source: str, vocabulary: Vocabulary, default_category: str | None, today):
+    """``(categories, head ID, reason)``; a non-empty reason means the row is rejected."""
+    if not row.name:
+        return frozenset(), "", "“姓名”为空。"
+    problem = _village_problem(row.village_code, vocabulary)
+    if problem:
+        return frozenset(), "", problem
+    categories, problem = _row_categories(row, source, vocabulary, default_category)
+    if problem:
+        return frozenset(), "", problem
+    head = ""
+    if row.head_id_text:
+        try:
+            head = parse(row.head_id_text, today=today).number
+        except IdNumberError as exc:
+            return frozenset(), "", f"“户主身份证号”无效：{exc.message}"
+    return categories, head, ""
+
+
+def compare(
+    *,
+    rows: Sequence[ListedRow],
+    registry: Mapping[str, RegistryPerson],
+    source: str,
+    vocabulary: Vocabulary,
+    default_category: str | None = None,
+    today: datetime.date | None = None,
+) -> Comparison:
+    """Every person's outcome and every unusable row by their first row, then the people who left.
+
+    ``registry`` must hold every listed ID the registry knows and every person holding a category of
+    ``source`` inside the area at the start of the month; ``held`` counts only holdings inside the area.
+    """
+    comparison = Comparison()
+    findings = comparison.findings
+    usable: dict[str, list[tuple[ListedRow, frozenset[str], str]]] = {}
+    on_list: set[str] = set()
+    for row in rows:
+        try:
+            # An ID the registry holds was checked when it was stored: only the others need parsing.
+            number = row.id_text if row.id_text in registry else parse(row.id_text, today=today).number
+        except IdNumberError as exc:
+            findings.append(Finding(Outcome.INVALID_ID, (row.row,), row.id_text, row.name, row.village_code,
+                                    message=exc.message))
+            continue
+        on_list.add(number)
+        categories, head, problem = _usable(row, source, vocabulary, default_category, today)
+        if problem:
+            findings.append(Finding(Outcome.REJECTED, (row.row,), number, row.name, row.village_code,
+                                    message=problem))
+            continue
+        usable.setdefault(number, []).append((row, categories, head))
+
+    for number, entries in usable.items():
+        findings.extend(_person_findings(number, entries, registry.get(number)))
+
+    findings.sort(key=lambda finding: finding.rows[0])
+    for number, person in registry.items():
+        if person.held and number not in on_list:
+            findings.append(Finding(Outcome.EXITED, (), number, person.name, person.village_code,
+                                    before=person.held))
+    return comparison
+
+
+def _person_findings(number: str, entries, person: RegistryPerson | None) -> list[Finding]:
+    rows = tuple(row.row for row, _categories, _head in entries)
+    first = entries[0][0]
+    names = {match_key(row.name) for row, _categories, _head in entries}
+    villages = {row.village_code for row, _categories, _head in entries}
+    if len(names) > 1 or len(villages) > 1:
+        return [Finding(Outcome.DUPLICATE, rows, number, first.name, first.village_code,
+                        message=f"同一身份证号出现在第 {rows_text(rows)} 行，姓名或所在村不一致，请核实。")]
+    findings = []
+    repeated = Counter(code for _row, categories, _head in entries for code in categories)
+    if any(count > 1 for count in repeated.values()):
+        findings.append(Finding(Outcome.DUPLICATE, rows, number, first.name, first.village_code,
+                                message=f"第 {rows_text(rows)} 行重复列出同一类别，按一人处理。"))
+    listed = frozenset(code for _row, categories, _head in entries for code in categories)
+    name, village = person_name(first.name), first.village_code
+    if person is None:
+        head = next((head for _row, _c, head in entries if head), "")
+        relation = next((row.relation for row, _c, _h in entries if row.relation), "")
+        phone = next((row.phone for row, _c, _h in entries if row.phone), "")
+        findings.append(Finding(Outcome.NEW, rows, number, name, village, after=listed,
+                                head_id_number=head, relation=relation, phone=phone))
+        return findings
+    differences = []
+    if match_key(person.name) != match_key(first.name):
+        differences.append(f"姓名：名单为“{first.name}”，系统为“{person.name}”")
+    if person.village_code != village:
+        differences.append(f"所在村：名单为 {village}，系统为 {person.village_code}")
+    if differences:
+        # A mismatch counts in no other outcome, not even as a repeat (reconciliation.md).
+        return [Finding(Outcome.MISMATCH, rows, number, name, village, before=person.held, after=listed,
+                        message="；".join(differences) + "。")]
+    if not person.held:
+        outcome = Outcome.CATEGORY_ADDED
+    elif person.held == listed:
+        outcome = Outcome.UNCHANGED
+    else:
+        outcome = Outcome.CHANGED
+    findings.append(Finding(outcome, rows, number, name, village, before=person.held, after=listed))
+    return findings

@@ -1,0 +1,139 @@
+"""What the comparison reads from the database: the vocabulary and the registry for one list."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from beneficiaries.models import Beneficiary, Category, CategoryHolding, Household
+from regions.codes import Level
+from regions.models import Region
+from rosters.comparison import RegistryPerson, Vocabulary, match_key
+from rosters.models import CategoryAlias, RosterBatch
+
+# Values per ``IN (…)`` query: under SQLite's 999 bound parameters, and small enough for any server.
+IN_CHUNK = 900
+
+
+def chunks(values: Iterable, size: int = IN_CHUNK) -> Iterator[list]:
+    batch = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def category_codes_by_key() -> dict[str, str]:
+    """Every way of writing a category, by ``match_key``: its code, its name and the aliases table."""
+    lookup: dict[str, str] = {}
+    for code, name in Category.objects.values_list("code", "name"):
+        lookup[match_key(code)] = code
+        lookup[match_key(name)] = code
+    for alias, code in CategoryAlias.objects.values_list("alias", "category__code"):
+        lookup[match_key(alias)] = code
+    return lookup
+
+
+def roster_vocabulary(*, village_codes: Iterable[str], area_prefix: str) -> Vocabulary:
+    """The vocabulary for one list; only the villages the list names are looked up."""
+    villages = set()
+    for chunk in chunks(set(village_codes)):
+        villages.update(Region.objects.filter(code__in=chunk, level=Level.VILLAGE).values_list("code", flat=True))
+    return Vocabulary(
+        aliases=category_codes_by_key(),
+        category_sources=dict(Category.objects.values_list("code", "source")),
+        villages=frozenset(villages),
+        area_prefix=area_prefix,
+    )
+
+
+@dataclass
+class RegistrySnapshot:
+    """The registry as one list for ``source`` and month sees it.
+
+    ``people`` feeds the comparison; ``person_ids`` and ``holding_ids`` (ID → category → holding
+    primary keys) tell the apply step which rows to touch.
+    """
+
+    people: dict[str, RegistryPerson] = field(default_factory=dict)
+    person_ids: dict[str, int] = field(default_factory=dict)
+    holding_ids: dict[str, dict[str, list[int]]] = field(default_factory=dict)
+
+
+def registry_holders(*, source: str, first_day: datetime.date, area_prefix: str) -> RegistrySnapshot:
+    """Everyone holding a category ``source`` confirms on ``first_day`` inside the area, in one query."""
+    snapshot = RegistrySnapshot()
+    rows = (
+        CategoryHolding.objects.on(first_day)
+        .within(area_prefix)
+        .filter(category__source=source)
+        .values_list("pk", "category__code", "beneficiary_id", "beneficiary__id_number", "beneficiary__name",
+                     "beneficiary__village_id")
+        .order_by()
+    )
+    held: dict[str, set[str]] = {}
+    names: dict[str, tuple[str, str]] = {}
+    for holding_pk, code, person_pk, number, name, village in rows.iterator(chunk_size=5000):
+        snapshot.person_ids[number] = person_pk
+        snapshot.holding_ids.setdefault(number, {}).setdefault(code, []).append(holding_pk)
+        held.setdefault(number, set()).add(code)
+        names[number] = (name, village)
+    snapshot.people = {
+        number: RegistryPerson(name=name, village_code=village, held=frozenset(held[number]))
+        for number, (name, village) in names.items()
+    }
+    return snapshot
+
+
+def registry_add_people(snapshot: RegistrySnapshot, id_numbers: Iterable[str]) -> None:
+    """Add the people with these IDs who hold nothing of the source in the area (anywhere in the registry)."""
+    wanted = [number for number in id_numbers if number not in snapshot.people]
+    for chunk in chunks(wanted):
+        for pk, number, name, village in Beneficiary.objects.filter(id_number__in=chunk).values_list(
+            "pk", "id_number", "name", "village_id"
+        ):
+            snapshot.person_ids[number] = pk
+            snapshot.people[number] = RegistryPerson(name=name, village_code=village)
+
+
+def households_by_head(head_numbers: Iterable[str]) -> tuple[dict[str, int], dict[str, int | None]]:
+    """For heads' ID numbers: the registry person of each head, and the household each head leads or names.
+
+    A household is found through its head's membership, or else by its number (the head's ID, as
+    the comparison numbers the households it creates).
+    """
+    heads = list(set(head_numbers))
+    person_ids: dict[str, int] = {}
+    household_ids: dict[str, int | None] = {}
+    for chunk in chunks(heads):
+        for pk, number, household_pk in Beneficiary.objects.filter(id_number__in=chunk).values_list(
+            "pk", "id_number", "household_id"
+        ):
+            person_ids[number] = pk
+            if household_pk:
+                household_ids[number] = household_pk
+        for pk, number in Household.objects.filter(number__in=chunk).values_list("pk", "number"):
+            household_ids.setdefault(number, pk)
+    return person_ids, household_ids
+
+
+def batches_visible_to(user) -> QuerySet[RosterBatch]:
+    """Batches whose area lies inside the user's area."""
+    batches = RosterBatch.objects.select_related("created_by", "applied_by", "default_category")
+    if user.area_prefix:
+        batches = batches.filter(area_code__startswith=user.area_prefix)
+    return batches
+
+
+def later_applied_batch(batch: RosterBatch) -> RosterBatch | None:
+    """An applied batch of the same source, applied after ``batch``, whose area overlaps it."""
+    later = RosterBatch.objects.filter(
+        source=batch.source, status=RosterBatch.Status.APPLIED, applied_at__gt=batch.applied_at
+    ).order_by("-applied_at")
+    return next((other for other in later if other.overlaps(batch.area_code)), None)

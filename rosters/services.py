@@ -1,0 +1,562 @@
+"""Comparing, applying and reverting rosters (reconciliation.md, "How applying must behave").
+
+A preview reads the file and the registry and writes nothing. Applying compares again inside one
+transaction and writes everything or nothing: people, households and holdings go in with bulk
+inserts and updates, their history rows written alongside by django-simple-history's bulk helpers
+with the acting user, and every write is kept as a RosterChange so the batch can be reverted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import gc
+import hashlib
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from accounts.models import Role, User
+from beneficiaries.idnumbers import mask, parse
+from beneficiaries.models import Beneficiary, Category, CategoryHolding, Household, Relation
+from regions.codes import AreaCodeError, area_prefix
+from rosters.comparison import Comparison, Finding, Outcome, compare, match_key, rows_text
+from rosters.files import RosterFile, read_roster, relation_code
+from rosters.models import ROSTER_SOURCES, RosterBatch, RosterChange, RosterEntry
+from rosters.selectors import (
+    RegistrySnapshot,
+    category_codes_by_key,
+    households_by_head,
+    later_applied_batch,
+    registry_add_people,
+    registry_holders,
+    roster_vocabulary,
+)
+from spreadsheets.reading import SpreadsheetError
+
+NOT_ADMIN = "只有管理员可以比对、应用和撤销名单。"
+BAD_SOURCE = "名单来源“{source}”无效：应为 civil_affairs（民政部门）或 poverty_office（扶贫/乡村振兴部门）。"
+BAD_MONTH = "月份“{month}”格式不对，应为 YYYY-MM，例如 2024-05。"
+OUTSIDE_AREA = "比对区域 {area} 不在您的管辖区域内。"
+UNKNOWN_CATEGORY = "类别“{category}”不存在。"
+WRONG_SOURCE_CATEGORY = "类别“{category}”不由该名单来源认定。"
+NOT_PREVIEWED = "批次 #{batch} 当前状态为“{status}”，不能应用。"
+NOT_APPLIED = "批次 #{batch} 当前状态为“{status}”，只有已应用的批次可以撤销。"
+NOT_LATEST = "批次 #{batch} 之后，同一来源、区域重叠的批次 #{later} 也已应用：请先撤销批次 #{later}。"
+CHANGED_SINCE = "{person}的类别认定在批次 #{batch} 之后已被修改，无法自动撤销，请先核对。"
+IN_USE_SINCE = "{what}在批次 #{batch} 之后已有其他记录，不能删除，无法撤销该批次。"
+
+Progress = Callable[[int, str], None]
+
+
+def _ignore_progress(percent: int, stage: str) -> None:
+    """The progress callback of runs nobody watches."""
+
+
+def ensure_roster_admin(user: User) -> None:
+    if user.role != Role.ADMIN and not user.is_superuser:
+        raise ValidationError(NOT_ADMIN, code="not_admin")
+
+
+def month_first_day(text: str) -> datetime.date:
+    """``2024-05`` → 2024-05-01."""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ValidationError(BAD_MONTH.format(month=text), code="bad_month")
+    return datetime.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def roster_area(*, user: User, area_code: str | None) -> str:
+    """The area prefix a user's comparison covers: the one asked for, inside the user's own area."""
+    if not area_code:
+        return user.area_prefix
+    try:
+        prefix = area_prefix(area_code)
+    except AreaCodeError as exc:
+        raise ValidationError(str(exc), code="bad_area") from None
+    if not prefix.startswith(user.area_prefix):
+        raise ValidationError(OUTSIDE_AREA.format(area=area_code), code="outside_area")
+    return prefix
+
+
+def roster_default_category(*, source: str, text: str | None) -> str | None:
+    """The category code meant by ``--category`` (a code, a name or an alias), confirmed by ``source``."""
+    if not text:
+        return None
+    code = category_codes_by_key().get(match_key(text))
+    if code is None:
+        raise ValidationError(UNKNOWN_CATEGORY.format(category=text), code="unknown_category")
+    if Category.objects.get(code=code).source != source:
+        raise ValidationError(WRONG_SOURCE_CATEGORY.format(category=text), code="wrong_source_category")
+    return code
+
+
+def _check_source(source: str) -> None:
+    if source not in dict(ROSTER_SOURCES):
+        raise ValidationError(BAD_SOURCE.format(source=source), code="bad_source")
+
+
+@contextmanager
+def _collection_paused() -> Iterator[None]:
+    """A list becomes about a million small objects at once; the cyclic collector only slows that down."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@dataclass(frozen=True)
+class RosterRequest:
+    """What to compare: one list of one source for one month, within an area (a code prefix)."""
+
+    source: str
+    month: datetime.date
+    area_prefix: str
+    default_category: str | None = None
+
+
+@dataclass
+class RosterPreview:
+    request: RosterRequest
+    file_name: str
+    sha256: str
+    header_row: int
+    comparison: Comparison
+    snapshot: RegistrySnapshot
+
+    def counts(self) -> dict[str, int]:
+        return self.comparison.counts()
+
+
+def roster_request(
+    *, user: User, source: str, month: str | datetime.date, area_code: str | None = None,
+    category: str | None = None,
+) -> RosterRequest:
+    """Check the options of a comparison for ``user`` and turn them into a request."""
+    ensure_roster_admin(user)
+    _check_source(source)
+    first_day = month if isinstance(month, datetime.date) else month_first_day(month)
+    return RosterRequest(
+        source=source,
+        month=first_day.replace(day=1),
+        area_prefix=roster_area(user=user, area_code=area_code),
+        default_category=roster_default_category(source=source, text=category),
+    )
+
+
+def roster_read(*, request: RosterRequest, file_name: str, content: bytes) -> RosterFile:
+    """The file's rows; SpreadsheetError (turned into a ValidationError) names what is missing."""
+    try:
+        with _collection_paused():
+            return read_roster(content, file_name, category_column_required=request.default_category is None)
+    except SpreadsheetError as exc:
+        raise ValidationError(str(exc), code="unreadable_file") from None
+
+
+def roster_compare(*, request: RosterRequest, file_name: str, content: bytes, roster: RosterFile) -> RosterPreview:
+    """Read the registry for the list and compare; writes nothing."""
+    with _collection_paused():
+        snapshot = registry_holders(source=request.source, first_day=request.month, area_prefix=request.area_prefix)
+        registry_add_people(snapshot, _unknown_ids(roster, snapshot))
+        vocabulary = roster_vocabulary(
+            village_codes=(row.village_code for row in roster.rows), area_prefix=request.area_prefix
+        )
+        comparison = compare(
+            rows=roster.rows, registry=snapshot.people, source=request.source, vocabulary=vocabulary,
+            default_category=request.default_category,
+        )
+    return RosterPreview(
+        request=request, file_name=file_name, sha256=hashlib.sha256(content).hexdigest(),
+        header_row=roster.header_row, comparison=comparison, snapshot=snapshot,
+    )
+
+
+def _unknown_ids(roster: RosterFile, snapshot: RegistrySnapshot) -> Iterator[str]:
+    """The valid IDs of the list that are not among the holders already read (the rest are looked up)."""
+    for row in roster.rows:
+        if row.id_text in snapshot.people:
+            continue
+        try:
+            yield parse(row.id_text).number
+        except ValueError:
+            continue
+
+
+def roster_preview(*, request: RosterRequest, file_name: str, content: bytes) -> RosterPreview:
+    roster = roster_read(request=request, file_name=file_name, content=content)
+    return roster_compare(request=request, file_name=file_name, content=content, roster=roster)
+
+
+def roster_apply(
+    *, user: User, request: RosterRequest, file_name: str, content: bytes, batch: RosterBatch | None = None,
+    progress: Progress = _ignore_progress,
+) -> RosterBatch:
+    """Compare and apply in one transaction; a new batch unless an uploaded one is given.
+
+    The registry is read again inside the transaction, so what is applied is what the registry is at
+    that moment, whatever a preview showed earlier.
+    """
+    ensure_roster_admin(user)
+    progress(10, "读取名单文件")
+    roster = roster_read(request=request, file_name=file_name, content=content)
+    progress(40, "比对并写入数据库（全部成功或全部不写入）")
+    with transaction.atomic():
+        preview = roster_compare(request=request, file_name=file_name, content=content, roster=roster)
+        if batch is None:
+            batch = RosterBatch(
+                source=request.source, month=request.month, area_code=request.area_prefix,
+                default_category=_category(request.default_category), file_name=file_name,
+                file_sha256=preview.sha256, created_by=user,
+            )
+        batch.status = RosterBatch.Status.APPLIED
+        batch.counts = preview.counts()
+        batch.applied_by = user
+        batch.applied_at = timezone.now()
+        batch.progress = 100
+        batch.stage = ""
+        batch.error = ""
+        batch.full_clean(exclude=["file"])
+        batch.save()
+        changes = _write_changes(batch=batch, preview=preview, user=user)
+        RosterChange.objects.bulk_create(changes, batch_size=2000)
+        roster_entries_store(batch=batch, comparison=preview.comparison)
+    return batch
+
+
+def _category(code: str | None) -> Category | None:
+    return Category.objects.get(code=code) if code else None
+
+
+def roster_batch_upload(
+    *, user: User, request: RosterRequest, file_name: str, content: bytes
+) -> RosterBatch:
+    """Keep an uploaded list as a batch waiting for its preview."""
+    batch = RosterBatch(
+        source=request.source, month=request.month, area_code=request.area_prefix,
+        default_category=_category(request.default_category), file_name=file_name[:255],
+        file_sha256=hashlib.sha256(content).hexdigest(), created_by=user, stage="等待比对",
+    )
+    batch.file.save(file_name, ContentFile(content), save=False)
+    batch.full_clean()
+    batch.save()
+    return batch
+
+
+def batch_request(batch: RosterBatch) -> RosterRequest:
+    return RosterRequest(
+        source=batch.source, month=batch.month, area_prefix=batch.area_code,
+        default_category=batch.default_category.code if batch.default_category_id else None,
+    )
+
+
+def _batch_progress(batch: RosterBatch) -> Progress:
+    def report(percent: int, stage: str) -> None:
+        RosterBatch.objects.filter(pk=batch.pk).update(progress=percent, stage=stage)
+
+    return report
+
+
+def roster_batch_fail(*, batch: RosterBatch, message: str) -> None:
+    """Say why a preview or an apply in the background failed (nothing of it was written)."""
+    RosterBatch.objects.filter(pk=batch.pk).update(status=RosterBatch.Status.FAILED, error=message, stage="")
+
+
+def roster_batch_preview(*, batch: RosterBatch) -> RosterBatch:
+    """Compare an uploaded list and keep the findings for the browser; changes nothing in the registry."""
+    report = _batch_progress(batch)
+    RosterBatch.objects.filter(pk=batch.pk).update(status=RosterBatch.Status.PREVIEWING)
+    report(10, "读取名单文件")
+    content = _batch_content(batch)
+    request = batch_request(batch)
+    roster = roster_read(request=request, file_name=batch.file_name, content=content)
+    report(50, "与系统中的人员比对")
+    preview = roster_compare(request=request, file_name=batch.file_name, content=content, roster=roster)
+    report(80, "保存比对结果")
+    with transaction.atomic():
+        roster_entries_store(batch=batch, comparison=preview.comparison)
+        RosterBatch.objects.filter(pk=batch.pk).update(
+            status=RosterBatch.Status.PREVIEWED, counts=preview.counts(), progress=100, stage=""
+        )
+    batch.refresh_from_db()
+    return batch
+
+
+def _batch_content(batch: RosterBatch) -> bytes:
+    with batch.file.open("rb") as handle:
+        return handle.read()
+
+
+def roster_batch_apply(*, batch: RosterBatch, user: User) -> RosterBatch:
+    """Apply a confirmed upload; a failure writes nothing (the task then marks the batch failed)."""
+    ensure_roster_admin(user)
+    batch.refresh_from_db()
+    if batch.status != RosterBatch.Status.APPLYING:
+        raise ValidationError(
+            NOT_PREVIEWED.format(batch=batch.pk, status=batch.get_status_display()), code="not_previewed"
+        )
+    roster_apply(
+        user=user, request=batch_request(batch), file_name=batch.file_name, content=_batch_content(batch),
+        batch=batch, progress=_batch_progress(batch),
+    )
+    batch.refresh_from_db()
+    return batch
+
+
+def roster_batch_confirm(*, batch: RosterBatch, user: User) -> RosterBatch:
+    """Mark a previewed batch as being applied, so that a second click cannot apply it twice."""
+    ensure_roster_admin(user)
+    claimed = RosterBatch.objects.filter(pk=batch.pk, status=RosterBatch.Status.PREVIEWED).update(
+        status=RosterBatch.Status.APPLYING, progress=0, stage="等待应用"
+    )
+    batch.refresh_from_db()
+    if not claimed:
+        raise ValidationError(
+            NOT_PREVIEWED.format(batch=batch.pk, status=batch.get_status_display()), code="not_previewed"
+        )
+    return batch
+
+
+def _category_names() -> dict[str, str]:
+    return dict(Category.objects.values_list("code", "name"))
+
+
+def entry_from_finding(finding: Finding, names: dict[str, str]) -> RosterEntry:
+    """A report line (unsaved) for a finding; categories by name, in the categories' order."""
+
+    def listed(codes: frozenset[str]) -> str:
+        return "、".join(names.get(code, code) for code in sorted(codes, key=list(names).index))[:200]
+
+    rows = rows_text(finding.rows)
+    return RosterEntry(
+        outcome=finding.outcome,
+        first_row=finding.rows[0] if finding.rows else None,
+        rows=rows if len(rows) <= 200 else rows[:199] + "…",
+        id_number=finding.id_number[:40],
+        name=finding.name[:50],
+        village_code=finding.village_code[:20],
+        before=listed(finding.before),
+        after=listed(finding.after),
+        message=finding.message[:300],
+    )
+
+
+def roster_entries_store(*, batch: RosterBatch, comparison: Comparison) -> None:
+    """Replace the batch's report lines with the comparison's findings."""
+    names = {code: name for code, name in Category.objects.order_by("order", "code").values_list("code", "name")}
+    batch.entries.all().delete()
+    entries = []
+    for finding in comparison.findings:
+        entry = entry_from_finding(finding, names)
+        entry.batch = batch
+        entries.append(entry)
+    RosterEntry.objects.bulk_create(entries, batch_size=2000)
+
+
+def _write_changes(*, batch: RosterBatch, preview: RosterPreview, user: User) -> list[RosterChange]:
+    """Create people, households and holdings and end holdings as the findings say; the changes made."""
+    first_day = batch.month
+    last_day_before = first_day - datetime.timedelta(days=1)
+    reason = f"名单比对批次 #{batch.pk}"
+    history = {"default_user": user, "default_change_reason": reason}
+    category_ids = dict(Category.objects.values_list("code", "pk"))
+    person_ids = dict(preview.snapshot.person_ids)
+    changes: list[RosterChange] = []
+
+    new = preview.comparison.of(Outcome.NEW)
+    changes += _create_people(batch=batch, new=new, person_ids=person_ids, history=history)
+
+    starts: list[tuple[str, str]] = []
+    ends: list[int] = []
+    for finding in preview.comparison.findings:
+        if finding.outcome in (Outcome.NEW, Outcome.CATEGORY_ADDED, Outcome.CHANGED):
+            starts += [(finding.id_number, code) for code in sorted(finding.after - finding.before)]
+        if finding.outcome in (Outcome.CHANGED, Outcome.EXITED):
+            held = preview.snapshot.holding_ids[finding.id_number]
+            ends += [pk for code in sorted(finding.before - finding.after) for pk in held[code]]
+
+    holdings = bulk_create_with_history(
+        [
+            CategoryHolding(
+                beneficiary_id=person_ids[number], category_id=category_ids[code], source=batch.source,
+                start=first_day, recorded_by=user, note=f"{batch.get_source_display()} {batch.month_text} 名单（{reason}）",
+            )
+            for number, code in starts
+        ],
+        CategoryHolding, batch_size=500, **history,
+    )
+    for (number, code), holding in zip(starts, holdings):
+        changes.append(RosterChange(
+            batch=batch, action=RosterChange.Action.HOLDING_CREATED, id_number=number,
+            beneficiary_id=holding.beneficiary_id, holding=holding, after=_holding_state(code, holding),
+        ))
+
+    ended: list[CategoryHolding] = []
+    codes = {pk: code for code, pk in category_ids.items()}
+    for pk_chunk in _chunked(ends, 900):
+        for holding in CategoryHolding.objects.filter(pk__in=pk_chunk).select_related("beneficiary"):
+            before = _holding_state(codes[holding.category_id], holding)
+            holding.end = last_day_before
+            ended.append(holding)
+            changes.append(RosterChange(
+                batch=batch, action=RosterChange.Action.HOLDING_ENDED, id_number=holding.beneficiary.id_number,
+                beneficiary_id=holding.beneficiary_id, holding=holding, before=before,
+                after=_holding_state(codes[holding.category_id], holding),
+            ))
+    bulk_update_with_history(ended, CategoryHolding, ["end"], batch_size=500, **history)
+    return changes
+
+
+def _chunked(values: list, size: int) -> Iterator[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _holding_state(code: str, holding: CategoryHolding) -> dict:
+    return {
+        "category": code,
+        "start": holding.start.isoformat(),
+        "end": holding.end.isoformat() if holding.end else None,
+    }
+
+
+def _create_people(
+    *, batch: RosterBatch, new: list[Finding], person_ids: dict[str, int], history: dict
+) -> list[RosterChange]:
+    """New people in their row's village, each in the household of the head the row names.
+
+    A head's household is the one the head already belongs to, or one numbered with the head's ID;
+    failing both, a household is created with that number in the village of the head's row (or of
+    the first member listed), led by the head once the head is in the registry.
+    """
+    changes: list[RosterChange] = []
+    heads = {finding.head_id_number for finding in new if finding.head_id_number}
+    head_person_ids, household_ids = households_by_head(heads)
+    by_number = {finding.id_number: finding for finding in new}
+    villages: dict[str, str] = {}
+    for finding in new:
+        if finding.head_id_number:
+            villages.setdefault(finding.head_id_number, finding.village_code)
+    households = [
+        Household(
+            number=head,
+            village_id=by_number[head].village_code if head in by_number else villages[head],
+            head_id=head_person_ids.get(head),
+        )
+        for head in sorted(heads - set(household_ids))
+    ]
+    households = bulk_create_with_history(households, Household, **history)
+    household_ids.update({household.number: household.pk for household in households})
+
+    people = []
+    for finding in new:
+        number = parse(finding.id_number)
+        if not finding.head_id_number:
+            relation = ""
+        elif finding.id_number == finding.head_id_number:
+            relation = Relation.HEAD
+        else:
+            relation = relation_code(finding.relation)
+        people.append(Beneficiary(
+            name=finding.name[:50], id_number=number.number, sex=number.sex, birth_date=number.birth_date,
+            village_id=finding.village_code, household_id=household_ids.get(finding.head_id_number),
+            relation=relation, phone=finding.phone[:30],
+        ))
+    people = bulk_create_with_history(people, Beneficiary, batch_size=500, **history)
+    person_ids.update({person.id_number: person.pk for person in people})
+
+    headless = [household for household in households if household.head_id is None and household.number in person_ids]
+    for household in headless:
+        household.head_id = person_ids[household.number]
+    bulk_update_with_history(headless, Household, ["head"], **history)
+
+    for household in households:
+        changes.append(RosterChange(
+            batch=batch, action=RosterChange.Action.HOUSEHOLD_CREATED, id_number=household.number,
+            household=household,
+            after={"number": household.number, "village": household.village_id, "head": household.head_id},
+        ))
+    for person in people:
+        changes.append(RosterChange(
+            batch=batch, action=RosterChange.Action.PERSON_CREATED, id_number=person.id_number, beneficiary=person,
+            after={"name": person.name, "village": person.village_id, "household": person.household_id},
+        ))
+    return changes
+
+
+@transaction.atomic
+def roster_batch_revert(*, user: User, batch: RosterBatch) -> RosterBatch:
+    """Undo an applied batch as a whole: ended holdings run on again, created rows are deleted.
+
+    Refused unless it is the latest applied batch of its source among batches whose areas overlap,
+    and refused if anything it wrote was changed or used since, naming the person.
+    """
+    ensure_roster_admin(user)
+    batch = RosterBatch.objects.select_for_update().get(pk=batch.pk)
+    if not batch.area_code.startswith(user.area_prefix):
+        raise ValidationError(OUTSIDE_AREA.format(area=batch.area_code or "全国"), code="outside_area")
+    if batch.status != RosterBatch.Status.APPLIED:
+        raise ValidationError(
+            NOT_APPLIED.format(batch=batch.pk, status=batch.get_status_display()), code="not_applied"
+        )
+    later = later_applied_batch(batch)
+    if later is not None:
+        raise ValidationError(NOT_LATEST.format(batch=batch.pk, later=later.pk), code="not_latest")
+
+    changes = list(batch.changes.all())
+    holding_ids = [change.holding_id for change in changes if change.holding_id]
+    holdings = {}
+    for chunk in _chunked(holding_ids, 900):
+        holdings.update(CategoryHolding.objects.in_bulk(chunk))
+    history = {"default_user": user, "default_change_reason": f"撤销名单比对批次 #{batch.pk}"}
+
+    restored = []
+    for change in changes:
+        if change.action not in (RosterChange.Action.HOLDING_ENDED, RosterChange.Action.HOLDING_CREATED):
+            continue
+        holding = holdings.get(change.holding_id)
+        if holding is None or _holding_state(change.after["category"], holding) != change.after:
+            raise ValidationError(
+                CHANGED_SINCE.format(person=mask(change.id_number), batch=batch.pk), code="changed_since"
+            )
+        if change.action == RosterChange.Action.HOLDING_ENDED:
+            holding.end = datetime.date.fromisoformat(change.before["end"]) if change.before["end"] else None
+            restored.append(holding)
+    bulk_update_with_history(restored, CategoryHolding, ["end"], batch_size=500, **history)
+
+    deletions = [
+        (RosterChange.Action.HOLDING_CREATED, CategoryHolding, "holding_id", "类别认定"),
+        (RosterChange.Action.PERSON_CREATED, Beneficiary, "beneficiary_id", "人员"),
+        (RosterChange.Action.HOUSEHOLD_CREATED, Household, "household_id", "家庭户"),
+    ]
+    for action, model, attribute, what in deletions:
+        for change in changes:
+            if change.action != action:
+                continue
+            row = model.objects.filter(pk=getattr(change, attribute)).first()
+            if row is None:
+                continue
+            row._history_user = user
+            row._change_reason = history["default_change_reason"]
+            try:
+                row.delete()
+            except (ProtectedError, RestrictedError):
+                raise ValidationError(
+                    IN_USE_SINCE.format(what=f"{what}（{mask(change.id_number)}）", batch=batch.pk),
+                    code="in_use_since",
+                ) from None
+
+    batch.status = RosterBatch.Status.REVERTED
+    batch.reverted_by = user
+    batch.reverted_at = timezone.now()
+    batch.save(update_fields=["status", "reverted_by", "reverted_at"])
+    return batch
