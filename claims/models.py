@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from beneficiaries.models import PersonRowQuerySet
+from beneficiaries.models import InAreaQuerySet, PersonRowQuerySet
+from policies import engine
 from policies.document import FUNDS, HOSPITAL_LEVELS, VISIT_TYPES
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -156,6 +157,21 @@ class Settlement(models.Model):
     def by_fund(self) -> dict:
         return {fund: getattr(self, fund) for fund in FUNDS}
 
+    def as_result(self) -> engine.ClaimSettlement:
+        """The stored settlement in the engine's shape, so both are shown by one template."""
+        return engine.ClaimSettlement(
+            claim_id=str(self.claim_id),
+            total=self.total,
+            payments=tuple(
+                engine.LayerPayment(layer=p.layer, name=p.name, fund=p.fund, amount=p.amount, applied=p.applied,
+                                    base_added=p.base_added, explanation=p.explanation, recorded=p.recorded)
+                for p in self.payments.all()
+            ),
+            by_fund=self.by_fund,
+            personal=self.personal,
+            in_catalog_personal=self.in_catalog_personal,
+        )
+
 
 class SettlementPayment(models.Model):
     settlement = models.ForeignKey(Settlement, on_delete=models.PROTECT, related_name="payments")
@@ -179,6 +195,10 @@ class SettlementPayment(models.Model):
         return f"{self.name} {self.amount}"
 
 
+class ClaimRowQuerySet(InAreaQuerySet):
+    village_field = "claim__beneficiary__village__code"
+
+
 class Adjustment(models.Model):
     """A payment that moved on a bill already paid out: 补付 when it grew, 追回 when it shrank."""
 
@@ -200,7 +220,7 @@ class Adjustment(models.Model):
                                    related_name="+")
     created_at = models.DateTimeField("时间", auto_now_add=True)
 
-    objects = PersonRowQuerySet.as_manager()
+    objects = ClaimRowQuerySet.as_manager()
 
     class Meta:
         verbose_name = "补付/追回"

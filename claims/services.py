@@ -28,6 +28,7 @@ from accounts.services import ensure_in_area
 from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment
 from claims.models import Adjustment, Claim, Hospital, PersonYear, Settlement, SettlementPayment
 from policies import engine
+from policies.document import FUNDS
 from policies.models import PolicyVersion
 from policies.selectors import current_version, parsed_policy, policy_in_force
 
@@ -68,6 +69,27 @@ class BillFacts:
     diagnoses: tuple[dict, ...] = ()
     recorded: dict[str, Decimal] = field(default_factory=dict)
     pay_later: bool = False
+
+
+def recorded_layers(
+    version: PolicyVersion, visit_type: str, hospital_level: str, by_fund: dict[str, Decimal]
+) -> dict[str, Decimal]:
+    """Amounts the platform paid per fund, each put on the first layer of that fund (in policy order)
+    that applies to the bill's visit type and hospital level (reimbursement.md); refused where none does."""
+    recorded, errors = {}, {}
+    for fund, amount in by_fund.items():
+        layer = next(
+            (layer for layer in parsed_policy(version).layers
+             if layer.fund == fund and visit_type in layer.visit_types and hospital_level in layer.hospital_levels),
+            None,
+        )
+        if layer is None:
+            errors[f"recorded_{fund}"] = f"政策“{version.policy.name}”中没有适用于此类账单的{FUNDS[fund]}层次，无法记录已结算金额。"
+        else:
+            recorded[layer.code] = amount
+    if errors:
+        raise ValidationError(errors, code="no_layer_for_fund")
+    return recorded
 
 
 def _key(claim: Claim) -> tuple:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("beneficiaries.urls")),
     path("policies/", include("policies.urls")),
+    path("claims/", include("claims.urls")),
 ]

@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from accounts.models import AccessLog
+from accounts.services import access_log_record
+from beneficiaries.selectors import beneficiaries_visible
+from beneficiaries.views import apply_service
+from claims import exports, selectors, services
+from claims.forms import ClaimForm, VoidForm
+from claims.models import Claim
+from policies import engine
+from policies.selectors import parsed_policy
+
+
+def _bill(form: ClaimForm, version) -> services.BillFacts:
+    cleaned = form.cleaned_data
+    hospital = cleaned["hospital"]
+    return services.BillFacts(
+        hospital=hospital, visit_type=cleaned["visit_type"], admitted_on=cleaned["admitted_on"],
+        discharged_on=cleaned["discharged_on"], total=cleaned["total"], in_catalog=cleaned["in_catalog"],
+        diagnoses=cleaned["diagnoses"], pay_later=cleaned["pay_later"],
+        recorded=services.recorded_layers(version, cleaned["visit_type"], hospital.level, form.recorded_by_fund()),
+    )
+
+
+def _preview(person, form: ClaimForm) -> dict:
+    """Everything the form shows beside the amounts: the person's facts on the bill's date and the settlement."""
+    valid = form.is_bound and form.is_valid()
+    day = form.cleaned_data.get("discharged_on") if form.is_bound else None
+    context = {"day": day, "facts": None, "settlement": None, "error": None, "duplicates": []}
+    if day is None:
+        return context
+    facts = services.PersonYearFacts(person, day.year)
+    context["facts"] = {"categories": sorted(facts.categories_on(day)), "insurances": sorted(facts.insurances)}
+    if not valid:
+        return context
+    try:
+        version = services.policy_version_for(person, day.year)
+        bill = _bill(form, version)
+        claim = Claim(beneficiary=person, hospital=bill.hospital, visit_type=bill.visit_type, discharged_on=day,
+                      diagnoses=list(bill.diagnoses), total=bill.total, in_catalog=bill.in_catalog,
+                      recorded={k: str(v) for k, v in bill.recorded.items()})
+        context["settlement"], _ = engine.settle_claim(
+            parsed_policy(version), services.claim_input(claim, facts), selectors.year_to_date_before(person, day)
+        )
+        context["version"] = version
+        context["duplicates"] = services.claim_duplicates(person=person, bill=bill)
+    except ValidationError as exc:
+        context["error"] = exc.messages
+    except engine.ClaimError as exc:
+        context["error"] = [issue.message for issue in exc.errors]
+    return context
+
+
+@permission_required("claims.add_claim", raise_exception=True)
+def claim_create(request, person_pk):
+    person = get_object_or_404(beneficiaries_visible(request.user), pk=person_pk)
+    initial = {"discharged_on": timezone.localdate()}
+    form = ClaimForm(request.POST or None, initial=initial)
+    if request.headers.get("HX-Request"):
+        return render(request, "claims/_preview.html", {"person": person, **_preview(person, form)})
+    if request.method == "POST" and form.is_valid():
+        def settle():
+            version = services.policy_version_for(person, form.cleaned_data["discharged_on"].year)
+            return services.claim_settle(
+                user=request.user, person=person, bill=_bill(form, version),
+                submission=form.cleaned_data["submission"], allow_duplicate=form.cleaned_data["allow_duplicate"],
+            )
+
+        outcome = apply_service(form, settle)
+        if outcome:
+            if outcome.resettled:
+                messages.warning(request, f"该人员同年度后续 {len(outcome.resettled)} 张账单已按顺序重新结算，见下方变动。")
+            request.session["last_changes"] = [c.as_dict() for c in outcome.changes if c.claim != outcome.claim.pk]
+            return redirect("claim_detail", pk=outcome.claim.pk)
+    context = {"person": person, "form": form, **_preview(person, form)}
+    return render(request, "claims/claim_form.html", context)
+
+
+def claim_detail(request, pk):
+    claim = get_object_or_404(selectors.claims_visible(request.user), pk=pk)
+    settlements = claim.settlements.select_related("policy_version__policy", "settled_by").prefetch_related("payments")
+    current = next((s for s in settlements if s.superseded_at is None), None)
+    context = {
+        "claim": claim,
+        "settlement": current,
+        "history": [s for s in settlements if s.superseded_at is not None],
+        "adjustments": claim.adjustments.all(),
+        "changes": request.session.pop("last_changes", []),
+        "void_form": VoidForm(),
+    }
+    return render(request, "claims/claim_detail.html", context)
+
+
+def claim_slip(request, pk):
+    """一单制结算单: the printable settlement slip."""
+    claim = get_object_or_404(selectors.claims_visible(request.user), pk=pk)
+    settlement = claim.settlements.filter(superseded_at__isnull=True).select_related(
+        "policy_version__policy").prefetch_related("payments").first()
+    paper = request.GET.get("paper", "A4") if request.GET.get("paper") in ("A4", "A5") else "A4"
+    return render(request, "claims/slip.html", {"claim": claim, "settlement": settlement, "paper": paper,
+                                                "printed_at": timezone.localtime()})
+
+
+@permission_required("claims.change_claim", raise_exception=True)
+def claim_void(request, pk):
+    claim = get_object_or_404(selectors.claims_visible(request.user), pk=pk)
+    form = VoidForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = apply_service(
+            form, lambda: services.claim_void(user=request.user, claim=claim, reason=form.cleaned_data["reason"])
+        )
+        if outcome:
+            messages.success(request, f"账单已作废；同年度后续 {len(outcome.resettled)} 张账单已重新结算。")
+            request.session["last_changes"] = [c.as_dict() for c in outcome.changes]
+            return redirect("claim_detail", pk=claim.pk)
+    return render(request, "claims/claim_void.html", {"claim": claim, "form": form})
+
+
+def adjustment_list(request):
+    adjustments = selectors.adjustments_visible(request.user)
+    first, last = request.GET.get("from"), request.GET.get("to")
+    if first:
+        adjustments = adjustments.filter(created_at__date__gte=first)
+    if last:
+        adjustments = adjustments.filter(created_at__date__lte=last)
+    if request.GET.get("format") == "xlsx":
+        rows = list(adjustments)
+        access_log_record(user=request.user, action=AccessLog.Action.EXPORT,
+                          detail=f"补付/追回清单 {first or ''}~{last or ''}", rows=len(rows))
+        return FileResponse(exports.adjustments_workbook(rows, request.user), as_attachment=True,
+                            filename=f"补付追回清单-{datetime.date.today():%Y%m%d}.xlsx")
+    page = Paginator(adjustments, 50).get_page(request.GET.get("page"))
+    return render(request, "claims/adjustment_list.html", {"page": page, "first": first or "", "last": last or ""})
