@@ -326,16 +326,21 @@ def roster_batch_confirm(*, batch: RosterBatch, user: User) -> RosterBatch:
     return batch
 
 
-def _category_names() -> dict[str, str]:
-    return dict(Category.objects.values_list("code", "name"))
+class CategoryLabels:
+    """Category names joined in the categories' order, remembered per set: a list has few distinct sets."""
+
+    def __init__(self):
+        self.names = dict(Category.objects.order_by("order", "code").values_list("code", "name"))
+        self.joined: dict[frozenset[str], str] = {}
+
+    def __call__(self, codes: frozenset[str]) -> str:
+        if codes not in self.joined:
+            self.joined[codes] = "、".join(name for code, name in self.names.items() if code in codes)[:200]
+        return self.joined[codes]
 
 
-def entry_from_finding(finding: Finding, names: dict[str, str]) -> RosterEntry:
-    """A report line (unsaved) for a finding; categories by name, in the categories' order."""
-
-    def listed(codes: frozenset[str]) -> str:
-        return "、".join(names.get(code, code) for code in sorted(codes, key=list(names).index))[:200]
-
+def entry_from_finding(finding: Finding, labels: CategoryLabels) -> RosterEntry:
+    """A report line (unsaved) for a finding, categories by name."""
     rows = rows_text(finding.rows)
     return RosterEntry(
         outcome=finding.outcome,
@@ -344,19 +349,19 @@ def entry_from_finding(finding: Finding, names: dict[str, str]) -> RosterEntry:
         id_number=finding.id_number[:40],
         name=finding.name[:50],
         village_code=finding.village_code[:20],
-        before=listed(finding.before),
-        after=listed(finding.after),
+        before=labels(finding.before),
+        after=labels(finding.after),
         message=finding.message[:300],
     )
 
 
 def roster_entries_store(*, batch: RosterBatch, comparison: Comparison) -> None:
     """Replace the batch's report lines with the comparison's findings."""
-    names = {code: name for code, name in Category.objects.order_by("order", "code").values_list("code", "name")}
+    labels = CategoryLabels()
     batch.entries.all().delete()
     entries = []
     for finding in comparison.findings:
-        entry = entry_from_finding(finding, names)
+        entry = entry_from_finding(finding, labels)
         entry.batch = batch
         entries.append(entry)
     RosterEntry.objects.bulk_create(entries, batch_size=2000)

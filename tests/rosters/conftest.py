@@ -51,6 +51,17 @@ def roster_rows(*people) -> list[list]:
 
 
 @pytest.fixture
+def registry(make_person, village_a, hold):
+    """Four people of township A: 甲 and 乙 on 农村低保, 丙 with nothing, 丁 on 特困 and 建档立卡."""
+    people = {name: make_person(village_a, name=name) for name in "甲乙丙丁"}
+    hold(people["甲"], "dibao_rural")
+    hold(people["乙"], "dibao_rural")
+    hold(people["丁"], "tekun_rural")
+    hold(people["丁"], "poor")
+    return people
+
+
+@pytest.fixture
 def hold():
     def hold(person: Beneficiary, code: str, start=datetime.date(2023, 1, 1), end=None) -> CategoryHolding:
         category = Category.objects.get(code=code)

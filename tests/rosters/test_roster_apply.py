@@ -24,17 +24,6 @@ def held(person, on=MAY):
 
 
 @pytest.fixture
-def registry(make_person, village_a, hold):
-    """Four people of township A: 甲 and 乙 on 农村低保, 丙 with nothing, 丁 on 特困 and 建档立卡."""
-    people = {name: make_person(village_a, name=name) for name in "甲乙丙丁"}
-    hold(people["甲"], "dibao_rural")
-    hold(people["乙"], "dibao_rural")
-    hold(people["丁"], "tekun_rural")
-    hold(people["丁"], "poor")
-    return people
-
-
-@pytest.fixture
 def may_list(registry, village_a):
     newcomer = new_id_number()
     content = xlsx_bytes(roster_rows(

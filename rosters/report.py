@@ -1,0 +1,92 @@
+"""The comparison report as an Excel workbook for the other department: a summary, then one sheet per outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import BinaryIO
+
+from openpyxl import Workbook
+
+from django.utils import timezone
+
+from beneficiaries.idnumbers import mask
+from rosters.comparison import Outcome
+from rosters.models import ROSTER_SOURCES, RosterBatch, RosterEntry
+from rosters.services import CategoryLabels, RosterPreview, entry_from_finding
+
+COLUMNS = ["行号", "身份证号", "姓名", "村代码", "原有类别", "名单类别", "说明"]
+WIDTHS = [10, 22, 12, 16, 28, 28, 60]
+
+
+def _text(value: str) -> str:
+    """Text from the list stays text: a leading ``=`` would make Excel run it as a formula."""
+    return "'" + value if value.startswith("=") else value
+
+
+def roster_report_write(
+    target: str | BinaryIO,
+    *,
+    facts: list[tuple[str, str]],
+    counts: dict[str, int],
+    entries_of: Callable[[Outcome], Iterable[RosterEntry]],
+    mask_ids: bool,
+) -> int:
+    """Write the workbook; ``facts`` head the summary sheet. Returns the number of report lines written."""
+    workbook = Workbook(write_only=True)
+    summary = workbook.create_sheet("汇总")
+    summary.column_dimensions["A"].width = 16
+    summary.column_dimensions["B"].width = 60
+    for label, value in facts:
+        summary.append([label, _text(value)])
+    summary.append([])
+    summary.append(["结果", "人数（身份证号无效、不可用为行数）"])
+    for outcome in Outcome:
+        summary.append([outcome.label, counts.get(outcome.value, 0)])
+
+    written = 0
+    for outcome in Outcome:
+        sheet = workbook.create_sheet(outcome.label)
+        for index, width in enumerate(WIDTHS):
+            sheet.column_dimensions[chr(ord("A") + index)].width = width
+        sheet.append(COLUMNS)
+        for entry in entries_of(outcome):
+            rows = int(entry.rows) if entry.rows.isdigit() else entry.rows
+            number = mask(entry.id_number) if mask_ids else entry.id_number
+            sheet.append([rows, _text(number), _text(entry.name), _text(entry.village_code), entry.before,
+                          entry.after, entry.message])
+            written += 1
+    workbook.save(target)
+    return written
+
+
+def _facts(*, source: str, month: str, area: str, file_name: str, sha256: str, state: str) -> list[tuple[str, str]]:
+    return [
+        ("名单来源", dict(ROSTER_SOURCES)[source]),
+        ("名单月份", month),
+        ("比对区域", area or "全国"),
+        ("文件名", file_name),
+        ("文件 SHA-256", sha256),
+        ("状态", state),
+        ("报告生成时间", timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+    ]
+
+
+def batch_report_write(target: str | BinaryIO, batch: RosterBatch, *, mask_ids: bool) -> int:
+    """The report of a stored batch (previewed or applied), from its stored lines."""
+    facts = _facts(source=batch.source, month=batch.month_text, area=batch.area_code, file_name=batch.file_name,
+                   sha256=batch.file_sha256, state=f"批次 #{batch.pk}，{batch.get_status_display()}")
+    lines = batch.entries.order_by("first_row", "id")
+    return roster_report_write(target, facts=facts, counts=batch.counts, mask_ids=mask_ids,
+                               entries_of=lambda outcome: lines.filter(outcome=outcome).iterator(chunk_size=2000))
+
+
+def preview_report_write(target: str | BinaryIO, preview: RosterPreview, *, mask_ids: bool) -> int:
+    """The report of a preview that wrote nothing, from the findings in memory."""
+    labels = CategoryLabels()
+    request = preview.request
+    facts = _facts(source=request.source, month=f"{request.month:%Y-%m}", area=request.area_prefix,
+                   file_name=preview.file_name, sha256=preview.sha256, state="预览（未写入）")
+    return roster_report_write(
+        target, facts=facts, counts=preview.counts(), mask_ids=mask_ids,
+        entries_of=lambda outcome: (entry_from_finding(finding, labels) for finding in preview.comparison.of(outcome)),
+    )
