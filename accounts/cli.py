@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import command_user
+from regions.codes import AreaCodeError
 from spreadsheets.reading import SpreadsheetError
 
 
@@ -52,7 +53,7 @@ class UserCommand(BaseCommand):
         try:
             user = command_user(options.pop("user", None))
             result = self.run(user, **options)
-        except (ValidationError, SpreadsheetError) as exc:
+        except (ValidationError, SpreadsheetError, AreaCodeError) as exc:
             text = validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
             raise refused(text) from None
         if options.get("json"):

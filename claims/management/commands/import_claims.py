@@ -1,0 +1,27 @@
+import json
+
+from accounts.cli import UserCommand, refused
+from claims.imports import claims_import
+
+
+class Command(UserCommand):
+    help = "导入医院/医保平台结算清单并逐张结算；全部行都有效才写入，已导入的行跳过。不加 --apply 只预览。"
+
+    def add_command_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--apply", action="store_true", help="确认写入（默认只预览）")
+
+    def run(self, user, *, file, apply, **options):
+        report = claims_import(user=user, content=self.read_file(file), filename=file, apply=apply)
+        result = report.as_dict()
+        if report.errors:
+            if options.get("json"):
+                self.stdout.write(json.dumps(result, ensure_ascii=False))  # the one JSON object, then exit 2
+            lines = [f"第 {e.row} 行“{e.column}”列：{e.message}" for e in report.errors]
+            raise refused(f"文件“{file}”有 {len(report.errors)} 处错误，未写入任何数据：\n" + "\n".join(lines[:50]))
+        return result
+
+    def summary(self, result):
+        state = "已写入" if result["applied"] else "预览（未写入；加 --apply 确认）"
+        return (f"{state}：共 {result['rows']} 行，结算 {result['settled']} 张，跳过已导入 {result['skipped']} 张，"
+                f"新建医疗机构 {len(result['hospitals_created'])} 家。")

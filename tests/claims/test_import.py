@@ -1,0 +1,99 @@
+import datetime
+import json
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from claims.models import Claim, Hospital
+
+HEADER = "身份证号,姓名,就诊类型,医疗机构,医疗机构等级,入院日期,出院日期,诊断编码,总费用,政策范围内费用,基本医保支付\n"
+
+
+@pytest.fixture
+def people(load_vector_policy, make_person, village_a, covered):
+    load_vector_policy("youyang-2017")
+    return [covered(make_person(village_a, name=name), 2017, ["poor"]) for name in ("冉一", "冉二")]
+
+
+def run(path, *extra):
+    out = StringIO()
+    call_command("import_claims", str(path), "--json", *extra, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def write(tmp_path, rows, header=HEADER, name="list.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_text("酉阳县人民医院 2017 年住院结算清单\n" + header + "".join(rows), encoding=encoding)
+    return path
+
+
+def test_preview_writes_nothing_and_apply_settles_in_date_order_skipping_repeats(people, tmp_path):
+    one, two = people
+    path = write(tmp_path, [
+        f"{one.id_number},冉一,住院,市中心医院,市级,2017-11-10,2017-11-20,C34.900,30000,26000,\n",
+        f"{one.id_number},冉一,住院,酉阳县人民医院,县级,2017-07-29,2017-08-03,I63.900,60000,48000,\n",
+        f"{two.id_number},冉二,普通门诊,龙潭镇卫生院,乡镇,,2017-09-01,,180,180,\n",
+    ], encoding="gbk")
+    preview = run(path)
+    assert (preview["rows"], preview["settled"], preview["skipped"], preview["errors"], preview["applied"]) == (
+        3, 3, 0, [], False)
+    assert sorted(preview["hospitals_created"]) == ["市中心医院", "酉阳县人民医院", "龙潭镇卫生院"]
+    assert not Claim.objects.exists() and not Hospital.objects.exists()
+    applied = run(path, "--apply")
+    assert applied["settled"] == 3 and applied["applied"]
+    later = Claim.objects.get(beneficiary=one, discharged_on=datetime.date(2017, 11, 20))
+    critical = later.settlements.get().payments.get(layer="critical").amount
+    assert critical == Decimal("5290.00")  # settled after the August bill although listed first
+    assert later.settlements.count() == 1 and later.origin == "import"
+    again = run(path, "--apply")
+    assert (again["settled"], again["skipped"]) == (0, 3)
+    assert Claim.objects.count() == 3
+
+
+def test_recorded_amounts_go_to_the_first_layer_of_their_fund(people, tmp_path):
+    one, _ = people
+    path = write(tmp_path, [f"{one.id_number},冉一,住院,县医院,县级,2017-07-29,2017-08-03,,60000,48000,30000.00\n"])
+    run(path, "--apply")
+    payments = {p.layer: p for p in Claim.objects.get().settlements.get().payments.all()}
+    assert payments["basic"].amount == Decimal("30000.00") and payments["basic"].recorded
+
+
+def test_the_platforms_column_names_are_accepted(people, tmp_path):
+    one, _ = people
+    header = "psn_cert_no,psn_name,med_type,fixmedins_name,医疗机构等级,begndate,enddate,dise_no,medfee_sumamt,inscp_scp_amt,hifp_pay,hifmi_pay\n"
+    path = write(tmp_path, [f"{one.id_number},冉一,住院,县医院,县级,2017-07-29,2017-08-03,I10,60000,48000,33495,3705.5\n"],
+                 header=header)
+    result = run(path, "--apply")
+    assert result["settled"] == 1
+    by_fund = Claim.objects.get().settlements.get()
+    assert (by_fund.basic, by_fund.critical) == (Decimal("33495.00"), Decimal("3705.50"))
+
+
+def test_any_bad_row_refuses_the_whole_file_naming_row_and_column(people, tmp_path):
+    one, _ = people
+    path = write(tmp_path, [
+        f"{one.id_number},冉一,住院,县医院,县级,2017-07-29,2017-08-03,,60000,48000,\n",
+        "500242199901010000,无名,住院,县医院,县级,2017-07-29,2017-08-03,,100,100,\n",
+        f"{one.id_number},冉一,急诊,县医院,县级,2017-07-29,2017-08-04,,100,100,\n",
+        f"{one.id_number},冉一,住院,县医院,县级,2017-07-29,2017-08-05,,100,200,\n",
+        f"{one.id_number},冉一,住院,新医院,,2017-07-29,2017-08-06,,100,50,\n",
+    ])
+    with pytest.raises(CommandError) as info:
+        run(path, "--apply")
+    assert info.value.returncode == 2
+    message = str(info.value)
+    assert "第 4 行“身份证号”列" in message  # row numbers are the file's: title row, header, then data
+    assert "第 5 行“就诊类型”列" in message and "急诊" in message
+    assert "第 6 行“政策范围内费用”列" in message
+    assert "第 7 行“医疗机构等级”列" in message
+    assert not Claim.objects.exists() and not Hospital.objects.exists()
+
+
+def test_a_person_outside_the_users_area_is_a_row_error(people, tmp_path, clerk_b):
+    one, _ = people
+    path = write(tmp_path, [f"{one.id_number},冉一,住院,县医院,县级,2017-07-29,2017-08-03,,60000,48000,\n"])
+    with pytest.raises(CommandError) as info:
+        run(path, "--apply", "--user", clerk_b.username)
+    assert "不在登记册中" in str(info.value)
