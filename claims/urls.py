@@ -8,4 +8,5 @@ urlpatterns = [
     path("<int:pk>/slip/", views.claim_slip, name="claim_slip"),
     path("<int:pk>/void/", views.claim_void, name="claim_void"),
     path("adjustments/", views.adjustment_list, name="adjustment_list"),
+    path("import/", views.claim_import, name="claim_import"),
 ]

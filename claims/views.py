@@ -15,10 +15,13 @@ from accounts.services import access_log_record
 from beneficiaries.selectors import beneficiaries_visible
 from beneficiaries.views import apply_service
 from claims import exports, selectors, services
-from claims.forms import ClaimForm, VoidForm
+from claims.forms import ClaimForm, ImportForm, VoidForm
+from claims.imports import claims_import
+from claims.uploads import ImportUpload
 from claims.models import Claim
 from policies import engine
 from policies.selectors import parsed_policy
+from spreadsheets.reading import SpreadsheetError
 
 
 def _bill(form: ClaimForm, version) -> services.BillFacts:
@@ -141,3 +144,31 @@ def adjustment_list(request):
                             filename=f"补付追回清单-{datetime.date.today():%Y%m%d}.xlsx")
     page = Paginator(adjustments, 50).get_page(request.GET.get("page"))
     return render(request, "claims/adjustment_list.html", {"page": page, "first": first or "", "last": last or ""})
+
+
+@permission_required("claims.add_claim", raise_exception=True)
+def claim_import(request):
+    """Upload a settlement list → preview (nothing written) → confirm, which applies the same file."""
+    form = ImportForm(request.POST or None, request.FILES or None)
+    report = None
+    if request.method == "POST" and request.POST.get("confirm"):
+        upload = ImportUpload.take(request)
+        if upload is None:
+            messages.error(request, "预览已过期，请重新上传文件。")
+            return redirect("claim_import")
+        report = apply_import(request, upload, apply=True)
+        if report and report.applied:
+            messages.success(request, f"已导入并结算 {report.settled} 张账单，跳过已导入 {report.skipped} 张。")
+            return redirect("claim_import")
+    elif request.method == "POST" and form.is_valid():
+        upload = ImportUpload.keep(request, form.cleaned_data["file"])
+        report = apply_import(request, upload, apply=False)
+    return render(request, "claims/import.html", {"form": form, "report": report})
+
+
+def apply_import(request, upload, apply: bool):
+    try:
+        return claims_import(user=request.user, content=upload.content, filename=upload.name, apply=apply)
+    except SpreadsheetError as exc:
+        messages.error(request, str(exc))
+        return None

@@ -97,3 +97,18 @@ def test_a_person_outside_the_users_area_is_a_row_error(people, tmp_path, clerk_
     with pytest.raises(CommandError) as info:
         run(path, "--apply", "--user", clerk_b.username)
     assert "不在登记册中" in str(info.value)
+
+
+def test_the_import_page_previews_then_applies_on_confirmation(client, clerk_a, people):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    one, _ = people
+    client.force_login(clerk_a)
+    content = (HEADER + f"{one.id_number},冉一,住院,县医院,县级,2017-07-29,2017-08-03,,60000,48000,\n").encode()
+    preview = client.post(reverse("claim_import"), {"file": SimpleUploadedFile("list.csv", content)})
+    page = preview.content.decode()
+    assert "可结算 1 张" in page and "确认导入并结算" in page
+    assert not Claim.objects.exists()
+    client.post(reverse("claim_import"), {"confirm": "1"})
+    assert Claim.objects.count() == 1 and Claim.objects.get().entered_by == clerk_a
