@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from beneficiaries.models import Relation
 from rosters.comparison import ListedRow
+from rosters.enrollment import EnrollmentRow
 from spreadsheets.reading import read_table
 
 ID_ALIASES = ("身份证号", "身份证号码", "公民身份号码", "证件号码", "公民身份证号码", "身份证")
@@ -101,3 +102,24 @@ def read_roster(content: bytes, filename: str, *, category_column_required: bool
             )
         )
     return RosterFile(header_row=table.header_row, rows=rows)
+
+
+def read_enrollment_list(content: bytes, filename: str) -> list[EnrollmentRow]:
+    """The data rows of an enrollment list; 财政补助金额 and 未参保原因 may be absent (then empty)."""
+    table = read_table(content, filename, ENROLLMENT_COLUMNS, required=["id_number", "insurance", "status"])
+    rows = []
+    for number, record in table.records():
+        if not record["id_number"] and not record.get("name"):
+            continue
+        rows.append(
+            EnrollmentRow(
+                row=number,
+                id_text=id_cell(record["id_number"]),
+                name=record.get("name", ""),
+                insurance_text=record["insurance"],
+                status_text=record["status"],
+                subsidy_text=record.get("subsidy", ""),
+                reason_text=record.get("reason", ""),
+            )
+        )
+    return rows

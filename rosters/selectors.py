@@ -1,4 +1,4 @@
-"""What the comparison reads from the database: the vocabulary and the registry for one list."""
+"""What the comparisons read from the database: vocabularies, the registry for one list, the year's enrollment."""
 
 from __future__ import annotations
 
@@ -6,12 +6,13 @@ import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import F, Q, QuerySet
 
-from beneficiaries.models import Beneficiary, Category, CategoryHolding, Household
+from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
 from regions.codes import Level
 from regions.models import Region
 from rosters.comparison import RegistryPerson, Vocabulary, match_key
+from rosters.enrollment import INSURANCE_ALIASES, CoveredPerson, EnrollmentState
 from rosters.models import CategoryAlias, RosterBatch
 
 # Values per ``IN (…)`` query: under SQLite's 999 bound parameters, and small enough for any server.
@@ -137,3 +138,58 @@ def later_applied_batch(batch: RosterBatch) -> RosterBatch | None:
         source=batch.source, status=RosterBatch.Status.APPLIED, applied_at__gt=batch.applied_at
     ).order_by("-applied_at")
     return next((other for other in later if other.overlaps(batch.area_code)), None)
+
+
+def covered_people(*, year: int, area_prefix: str) -> list[CoveredPerson]:
+    """The covered people of a year inside the area: anyone holding any category on any day of it.
+
+    A withdrawn holding (ending before it starts) covered nobody.
+    """
+    categories: dict[str, set[str]] = {}
+    people: dict[str, tuple[str, str]] = {}
+    rows = (
+        CategoryHolding.objects.within(area_prefix)
+        .during(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        .filter(Q(end__isnull=True) | Q(end__gte=F("start")))
+        .values_list("beneficiary__id_number", "beneficiary__name", "beneficiary__village_id", "category__code")
+        .order_by("beneficiary__village_id", "beneficiary__id_number")
+    )
+    for number, name, village, code in rows.iterator(chunk_size=5000):
+        people[number] = (name, village)
+        categories.setdefault(number, set()).add(code)
+    return [CoveredPerson(number, name, village, frozenset(categories[number])) for number, (name, village) in people.items()]
+
+
+def enrollment_states(*, year: int, area_prefix: str) -> dict[str, list[tuple[int, EnrollmentState]]]:
+    """Every stored enrollment record of the year inside the area, by ID number, oldest first."""
+    states: dict[str, list[tuple[int, EnrollmentState]]] = {}
+    rows = (
+        Enrollment.objects.within(area_prefix)
+        .filter(year=year)
+        .values_list("pk", "beneficiary__id_number", "insurance__code", "status", "subsidy", "reason", "note")
+        .order_by("pk")
+    )
+    for pk, number, insurance, status, subsidy, reason, note in rows.iterator(chunk_size=5000):
+        # A note counts only as the text of an “other” reason: a clerk's remark is no difference from the list.
+        state = EnrollmentState(insurance, status, subsidy, reason, note if reason == "other" else "")
+        states.setdefault(number, []).append((pk, state))
+    return states
+
+
+def insurance_codes_by_key() -> dict[str, str]:
+    """Every way of writing an insurance, by ``match_key``: the table's codes and names, and the usual aliases."""
+    lookup = {match_key(alias): code for alias, code in INSURANCE_ALIASES.items()}
+    for code, name in Insurance.objects.values_list("code", "name"):
+        lookup[match_key(code)] = code
+        lookup[match_key(name)] = code
+    return lookup
+
+
+def registry_ids_within(*, id_numbers: Iterable[str], area_prefix: str) -> dict[str, int]:
+    """The registry's people among these IDs, inside the area: ID number → primary key."""
+    found: dict[str, int] = {}
+    for chunk in chunks(set(id_numbers)):
+        found.update(
+            Beneficiary.objects.within(area_prefix).filter(id_number__in=chunk).values_list("id_number", "pk")
+        )
+    return found

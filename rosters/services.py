@@ -1,4 +1,4 @@
-"""Comparing, applying and reverting rosters (reconciliation.md, "How applying must behave").
+"""Comparing, applying and reverting rosters, and recording the enrollment list (reconciliation.md).
 
 A preview reads the file and the registry and writes nothing. Applying compares again inside one
 transaction and writes everything or nothing: people, households and holdings go in with bulk
@@ -12,7 +12,7 @@ import datetime
 import gc
 import hashlib
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -25,18 +25,32 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from accounts.models import Role, User
 from beneficiaries.idnumbers import mask, parse
-from beneficiaries.models import Beneficiary, Category, CategoryHolding, Household, Relation
+from beneficiaries.models import (
+    Beneficiary,
+    Category,
+    CategoryHolding,
+    Enrollment,
+    Household,
+    Insurance,
+    Relation,
+)
+from policies.selectors import enrollment_block
 from regions.codes import AreaCodeError, area_prefix
 from rosters.comparison import Comparison, Finding, Outcome, compare, match_key, rows_text
-from rosters.files import RosterFile, read_roster, relation_code
+from rosters.enrollment import CoverageCheck, Interpretation, check_covered, interpret, reconcile_records
+from rosters.files import RosterFile, read_enrollment_list, read_roster, relation_code
 from rosters.models import ROSTER_SOURCES, RosterBatch, RosterChange, RosterEntry
 from rosters.selectors import (
     RegistrySnapshot,
     category_codes_by_key,
+    covered_people,
+    enrollment_states,
     households_by_head,
+    insurance_codes_by_key,
     later_applied_batch,
     registry_add_people,
     registry_holders,
+    registry_ids_within,
     roster_vocabulary,
 )
 from spreadsheets.reading import SpreadsheetError
@@ -52,6 +66,8 @@ NOT_APPLIED = "批次 #{batch} 当前状态为“{status}”，只有已应用�
 NOT_LATEST = "批次 #{batch} 之后，同一来源、区域重叠的批次 #{later} 也已应用：请先撤销批次 #{later}。"
 CHANGED_SINCE = "{person}的类别认定在批次 #{batch} 之后已被修改，无法自动撤销，请先核对。"
 IN_USE_SINCE = "{what}在批次 #{batch} 之后已有其他记录，不能删除，无法撤销该批次。"
+BAD_YEAR = "年度 {year} 不在 {first}–{last} 之间。"
+MIN_YEAR, MAX_YEAR = 2000, 2100
 
 Progress = Callable[[int, str], None]
 
@@ -167,7 +183,8 @@ def roster_compare(*, request: RosterRequest, file_name: str, content: bytes, ro
     """Read the registry for the list and compare; writes nothing."""
     with _collection_paused():
         snapshot = registry_holders(source=request.source, first_day=request.month, area_prefix=request.area_prefix)
-        registry_add_people(snapshot, _unknown_ids(roster, snapshot))
+        unknown = (row.id_text for row in roster.rows if row.id_text not in snapshot.people)
+        registry_add_people(snapshot, _parsed_ids(unknown))
         vocabulary = roster_vocabulary(
             village_codes=(row.village_code for row in roster.rows), area_prefix=request.area_prefix
         )
@@ -181,13 +198,11 @@ def roster_compare(*, request: RosterRequest, file_name: str, content: bytes, ro
     )
 
 
-def _unknown_ids(roster: RosterFile, snapshot: RegistrySnapshot) -> Iterator[str]:
-    """The valid IDs of the list that are not among the holders already read (the rest are looked up)."""
-    for row in roster.rows:
-        if row.id_text in snapshot.people:
-            continue
+def _parsed_ids(texts: Iterable[str]) -> Iterator[str]:
+    """The valid IDs among these texts, upgraded; the invalid ones are the comparisons' to report."""
+    for text in texts:
         try:
-            yield parse(row.id_text).number
+            yield parse(text).number
         except ValueError:
             continue
 
@@ -565,3 +580,124 @@ def roster_batch_revert(*, user: User, batch: RosterBatch) -> RosterBatch:
     batch.reverted_at = timezone.now()
     batch.save(update_fields=["status", "reverted_by", "reverted_at"])
     return batch
+
+
+@dataclass
+class EnrollmentImport:
+    """The outcome of reading (and, when applied, recording) one year's enrollment list."""
+
+    year: int
+    rows: int
+    interpretation: Interpretation
+    check: CoverageCheck
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    applied: bool = False
+
+    def as_dict(self, *, mask_ids: bool) -> dict:
+        def person(covered) -> dict:
+            number = mask(covered.id_number) if mask_ids else covered.id_number
+            return {"id_number": number, "name": covered.name, "village": covered.village_code}
+
+        found = self.interpretation
+        return {
+            "rows": self.rows,
+            "enrolled": found.enrolled,
+            "not_enrolled": found.not_enrolled,
+            "not_in_registry": found.not_in_registry,
+            "uncovered": len(self.check.uncovered),
+            "duplicate": len(self.check.duplicate),
+            "subsidy_mismatch": len(self.check.subsidy_mismatch),
+            "errors": [error.as_dict() for error in found.errors],
+            "applied": self.applied,
+            "created": self.created,
+            "updated": self.updated,
+            "removed": self.removed,
+            "uncovered_people": [{**person(covered), "reason": reason} for covered, reason in self.check.uncovered],
+            "duplicate_people": [person(covered) for covered in self.check.duplicate],
+            "subsidy_mismatches": [
+                {**person(item.person), "expected": str(item.expected), "recorded": str(item.recorded)}
+                for item in self.check.subsidy_mismatch
+            ],
+        }
+
+
+def enrollment_import(
+    *, user: User, year: int, file_name: str, content: bytes, apply: bool = False
+) -> EnrollmentImport:
+    """Compare a year's enrollment list with the covered people of the user's area; record it when ``apply``.
+
+    Recording makes each listed person's records of each listed insurance say exactly what the list
+    says (reconcile_records), so a second import of the same list changes nothing. Only people of the
+    registry inside the user's area are recorded; the rest of the list is counted, not stored.
+    """
+    ensure_roster_admin(user)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationError(BAD_YEAR.format(year=year, first=MIN_YEAR, last=MAX_YEAR), code="bad_year")
+    try:
+        rows = read_enrollment_list(content, file_name)
+    except SpreadsheetError as exc:
+        raise ValidationError(str(exc), code="unreadable_file") from None
+    area = user.area_prefix
+    with transaction.atomic():
+        known = registry_ids_within(id_numbers=_parsed_ids(row.id_text for row in rows), area_prefix=area)
+        found = interpret(rows, known_ids=known, insurances=insurance_codes_by_key())
+        stored = enrollment_states(year=year, area_prefix=area)
+        plans = {
+            (number, insurance): reconcile_records(
+                [(pk, state) for pk, state in stored.get(number, []) if state.insurance == insurance],
+                [state for state in listed if state.insurance == insurance],
+            )
+            for number, listed in found.states.items()
+            for insurance in {state.insurance for state in listed}
+        }
+        merged = {number: [state for _pk, state in records] for number, records in stored.items()}
+        for number, listed in found.states.items():
+            merged[number] = [state for state in merged.get(number, []) if state.insurance not in
+                              {listed_state.insurance for listed_state in listed}] + listed
+        blocks: dict[str, dict | None] = {}
+
+        def block_for(village_code: str) -> dict | None:
+            if village_code not in blocks:
+                blocks[village_code] = enrollment_block(village_code, year)
+            return blocks[village_code]
+
+        check = check_covered(covered_people(year=year, area_prefix=area), merged, block_for=block_for,
+                              reason_labels=dict(Enrollment.Reason.choices))
+        result = EnrollmentImport(year=year, rows=len(rows), interpretation=found, check=check, applied=apply)
+        if apply:
+            _record_enrollments(result=result, plans=plans, person_ids=known, user=user)
+    return result
+
+
+def _record_enrollments(
+    *, result: EnrollmentImport, plans: dict, person_ids: dict[str, int], user: User
+) -> None:
+    history = {"default_user": user, "default_change_reason": f"导入 {result.year} 年参保名单"}
+    insurance_ids = dict(Insurance.objects.values_list("code", "pk"))
+    created = [
+        Enrollment(beneficiary_id=person_ids[number], year=result.year, insurance_id=insurance_ids[state.insurance],
+                   status=state.status, subsidy=state.subsidy, reason=state.reason, note=state.note,
+                   recorded_by=user)
+        for (number, _insurance), plan in plans.items() for state in plan.add
+    ]
+    bulk_create_with_history(created, Enrollment, batch_size=500, **history)
+    changes = {pk: state for plan in plans.values() for pk, state in plan.change}
+    changed = []
+    for chunk in _chunked(list(changes), 900):
+        for record in Enrollment.objects.filter(pk__in=chunk):
+            state = changes[record.pk]
+            record.status, record.subsidy, record.reason = state.status, state.subsidy, state.reason
+            if state.reason == Enrollment.Reason.OTHER:
+                record.note = state.note
+            record.recorded_by = user
+            changed.append(record)
+    bulk_update_with_history(changed, Enrollment, ["status", "subsidy", "reason", "note", "recorded_by"],
+                             batch_size=500, **history)
+    removed = [pk for plan in plans.values() for pk in plan.remove]
+    for record in Enrollment.objects.filter(pk__in=removed):
+        record._history_user = user
+        record._change_reason = history["default_change_reason"]
+        record.delete()
+    result.created, result.updated, result.removed = len(created), len(changed), len(removed)
