@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -45,6 +45,7 @@ NOT_OBJECT = "必须是 JSON 对象"
 NOT_TEXT = "必须是非空文本"
 NOT_STRING = "必须是文本"
 NOT_LIST = "必须是非空列表"
+NOT_A_LIST = "必须是列表"
 NOT_CODE = "编码必须是非空文本，只能由字母、数字、下划线和连字符组成"
 NOT_REGION_CODE = "必须是 2 到 12 位数字的行政区划代码"
 NOT_YEAR = "必须是整数年份"
@@ -330,21 +331,29 @@ def _bool(value: Any) -> bool:
     return value
 
 
-def _decimal(value: Any, message: str) -> Decimal:
-    """A finite Decimal from decimal text, an int, a Decimal or a float decoded from a JSON number."""
+def parse_decimal(value: Any) -> Decimal:
+    """A finite Decimal from decimal text ("1234.50"), an int, a Decimal, or a float that a JSON
+    reader made of a number; ValueError otherwise. Text in exponent form or with spaces is refused."""
     if isinstance(value, bool):
-        raise _Invalid(message)
+        raise ValueError(value)
     if isinstance(value, float):
         value = repr(value)  # the shortest text that reads back as this float: the JSON's own digits
     if isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value):
-            raise _Invalid(message)
+            raise ValueError(value)
         return Decimal(value)
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, Decimal) and value.is_finite():
         return value
-    raise _Invalid(message)
+    raise ValueError(value)
+
+
+def _decimal(value: Any, message: str) -> Decimal:
+    try:
+        return parse_decimal(value)
+    except ValueError:
+        raise _Invalid(message) from None
 
 
 def _money(value: Any) -> Decimal:
@@ -605,7 +614,7 @@ class _Parser:
 
     def rules(self, value: Any, label: str) -> list[tuple[RuleCondition, tuple[tuple[str, Any], ...], bool]]:
         if not isinstance(value, list):
-            raise _Invalid(NOT_LIST)
+            raise _Invalid(NOT_A_LIST)
         issues_before = len(self.issues)
         rules = []
         for position, item in enumerate(value, 1):
@@ -750,9 +759,12 @@ def _layer_to_dict(layer: Layer) -> dict:
         "code": layer.code,
         "name": layer.name,
         "fund": layer.fund,
-        "visit_types": _in_order(layer.visit_types, VISIT_TYPES),
-        "hospital_levels": _in_order(layer.hospital_levels, HOSPITAL_LEVELS),
     }
+    # Absent means all, as in the contract.
+    if layer.visit_types != ALL_VISIT_TYPES:
+        doc["visit_types"] = _in_order(layer.visit_types, VISIT_TYPES)
+    if layer.hospital_levels != ALL_HOSPITAL_LEVELS:
+        doc["hospital_levels"] = _in_order(layer.hospital_levels, HOSPITAL_LEVELS)
     if layer.categories is not None:
         doc["categories"] = sorted(layer.categories)
     if layer.insurance is not None:
@@ -769,7 +781,11 @@ def _layer_to_dict(layer: Layer) -> dict:
 
 
 def policy_to_dict(policy: Policy) -> dict:
-    """The canonical JSON-able form: money as "0.00" text, every layer field spelled out."""
+    """The canonical JSON-able form, which ``parse_policy`` reads back to an equal ``Policy``.
+
+    Money is "0.00" text and ratios plain decimals; lists of codes are sorted (vocabularies in
+    their own order); every amount is spelled out, including defaults.
+    """
     doc: dict[str, Any] = {
         "code": policy.code,
         "name": policy.name,

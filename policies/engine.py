@@ -13,12 +13,12 @@ accumulated base) are kept exact.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from .document import (
     BASES,
@@ -82,8 +82,7 @@ class ClaimSettlement:
     in_catalog_personal: Decimal  # what is left of the in-catalog pool (政策范围内个人自付)
 
 
-@dataclass(frozen=True, slots=True)
-class LayerTotals:
+class LayerTotals(NamedTuple):
     base: Decimal = ZERO  # accumulated base C
     paid: Decimal = ZERO  # paid_this_year
 
@@ -154,17 +153,14 @@ RECORDED_ABOVE_POOL = "已结算金额 {amount} 超过本层可支付的{pool_na
 
 
 def _money_issue(amount: Decimal) -> str | None:
-    if not isinstance(amount, Decimal) or not amount.is_finite():
+    if type(amount) is not Decimal or not amount.is_finite():
         return "必须是金额"
     if amount < 0:
         return NEGATIVE_AMOUNT
     if amount >= MONEY_LIMIT:
         return AMOUNT_TOO_LARGE
-    try:
-        if amount.quantize(CENT) != amount:
-            return TOO_MANY_DECIMALS
-    except InvalidOperation:
-        return AMOUNT_TOO_LARGE
+    if amount.quantize(CENT) != amount:
+        return TOO_MANY_DECIMALS
     return None
 
 
@@ -198,7 +194,12 @@ def check_claim(policy: Policy, claim: ClaimInput) -> list[ClaimIssue]:
 
 
 def _yuan(amount: Decimal) -> str:
-    """12,345.67; an amount with more decimals (a base cut to a share of the total) in full."""
+    """An amount known to be whole fen, as 12,345.67."""
+    return format(amount, ",.2f")
+
+
+def _exact(amount: Decimal) -> str:
+    """An amount that may carry more decimals (a base cut to a share of the total), not rounded."""
     cents = amount.quantize(CENT)
     if cents == amount:
         return format(cents, ",.2f")
@@ -216,23 +217,44 @@ def _names(codes: frozenset[str], vocabulary_name: str) -> str:
     return "、".join(name for code, name in vocabulary.items() if code in codes)
 
 
-def _why_not(layer: Layer, claim: ClaimInput) -> str | None:
-    """Why the layer's own conditions exclude this bill, or None when they hold (rules come next)."""
-    if claim.visit_type not in layer.visit_types:
-        return f"不适用：本次为{VISIT_TYPES[claim.visit_type]}，本层只适用于{_names(layer.visit_types, 'visit')}"
-    if claim.hospital_level not in layer.hospital_levels:
-        return (
-            f"不适用：就诊机构为{HOSPITAL_LEVELS[claim.hospital_level]}，"
-            f"本层只适用于{_names(layer.hospital_levels, 'level')}"
-        )
-    if layer.categories is not None and layer.categories.isdisjoint(claim.categories):
+def _rule_text(position: int, rule: Rule) -> str:
+    return f"第 {position} 条规则（{rule.when.description}）"
+
+
+def _exclusion_text(layer: Layer, exclusion: tuple[str, object]) -> str:
+    kind, value = exclusion
+    if kind == "visit_type":
+        return f"不适用：本次为{VISIT_TYPES[value]}，本层只适用于{_names(layer.visit_types, 'visit')}"
+    if kind == "hospital_level":
+        return f"不适用：就诊机构为{HOSPITAL_LEVELS[value]}，本层只适用于{_names(layer.hospital_levels, 'level')}"
+    if kind == "categories":
         return f"不适用：就诊日未持有本层要求的身份类别（{'、'.join(sorted(layer.categories))}）"
-    if layer.insurance is not None and layer.insurance not in claim.insurances:
+    if kind == "insurance":
         return f"不适用：未参加本层要求的保险（{layer.insurance}）"
-    return None
+    return f"不适用：{_rule_text(value, layer.rules[value - 1])}规定本层不适用"
+
+
+def _base_text(base: str, pool: Decimal, left_in: Decimal, left_out: Decimal) -> str:
+    if base == "personal":
+        return f"基数为个人负担余额 {_yuan(pool)}（政策范围内 {_yuan(left_in)} + 目录外 {_yuan(left_out)}）"
+    return f"基数为{BASES[base]}余额 {_yuan(pool)}"
 
 
 # --- Settling -------------------------------------------------------------------------------------
+
+
+def _exclusion(layer: Layer, claim: ClaimInput) -> tuple[str, object] | None:
+    """Which of the layer's own conditions excludes this bill, as a key for the explanation; None
+    when they all hold (a rule may still skip the layer)."""
+    if claim.visit_type not in layer.visit_types:
+        return ("visit_type", claim.visit_type)
+    if claim.hospital_level not in layer.hospital_levels:
+        return ("hospital_level", claim.hospital_level)
+    if layer.categories is not None and layer.categories.isdisjoint(claim.categories):
+        return ("categories", None)
+    if layer.insurance is not None and layer.insurance not in claim.insurances:
+        return ("insurance", None)
+    return None
 
 
 def _first_matching_rule(layer: Layer, claim: ClaimInput) -> tuple[int, Rule | None]:
@@ -240,23 +262,6 @@ def _first_matching_rule(layer: Layer, claim: ClaimInput) -> tuple[int, Rule | N
         if rule.when.matches(claim.categories, claim.hospital_level, claim.visit_type, claim.diseases):
             return position, rule
     return 0, None
-
-
-def _banded(paying_bands, start: Decimal, end: Decimal) -> tuple[Decimal, list[str]]:
-    """F(end) − F(start) (step 5/6), with one "(to−from)×ratio" text per band piece."""
-    raw = ZERO
-    pieces = []
-    for lower, upper, ratio in paying_bands:
-        if lower < start:
-            lower = start
-        if lower >= end:
-            break
-        top = end if upper is None or end < upper else upper
-        if top > lower:
-            raw += (top - lower) * ratio
-            length = f"({_yuan(top)}−{_yuan(lower)})" if lower else _yuan(top)
-            pieces.append(f"{length}×{_percent(ratio)}")
-    return raw, pieces
 
 
 def _pool(base: str, left_in: Decimal, left_out: Decimal) -> Decimal:
@@ -277,38 +282,21 @@ def _take(base: str, amount: Decimal, left_in: Decimal, left_out: Decimal) -> tu
     return left_in - from_in, left_out - (amount - from_in)
 
 
-def _base_text(base: str, pool: Decimal, left_in: Decimal, left_out: Decimal) -> str:
-    if base == "personal":
-        return f"基数为个人负担余额 {_yuan(pool)}（政策范围内 {_yuan(left_in)} + 目录外 {_yuan(left_out)}）"
-    return f"基数为{BASES[base]}余额 {_yuan(pool)}"
-
-
-def _take_recorded(
-    claim: ClaimInput,
-    layer: Layer,
-    terms: LayerTerms,
-    amount: Decimal,
-    left_in: Decimal,
-    left_out: Decimal,
-    totals: LayerTotals,
-    steps: list[str],
-) -> tuple[Decimal, Decimal]:
-    """A recorded amount is the payment; its base (step 2.2 and the share limit, whatever the gate)
-    still adds to the year. Returns (payment, base added to the year)."""
-    pool = _pool(layer.base, left_in, left_out)
-    if amount > pool:
-        message = RECORDED_ABOVE_POOL.format(amount=_yuan(amount), pool_name=BASES[layer.base], pool=_yuan(pool))
-        raise ClaimError([ClaimIssue(claim.id, f"recorded.{layer.code}", message)])
-    base = pool
-    share = terms.base_share_of_total
-    if share is not None and share * claim.total < base:
-        base = share * claim.total
-    steps.append(f"医保平台已结算金额 {_yuan(amount)}，照录")
-    steps.append(f"本次基数 {_yuan(base)} 计入本年累计")
-    cap = terms.cap_per_year
-    if cap is not None and totals.paid + amount > cap:
-        steps.append(f"本年已支付 {_yuan(totals.paid)}，连同本次超过年度限额 {_yuan(cap)}，照实记录")
-    return amount, base
+def _banded(paying_bands, start: Decimal, end: Decimal, money: Callable[[Decimal], str]) -> tuple[Decimal, str]:
+    """F(end) − F(start) (steps 5–6), and its pieces as "(to−from)×ratio" text."""
+    raw = ZERO
+    pieces = []
+    for lower, upper, ratio in paying_bands:
+        if lower < start:
+            lower = start
+        if lower >= end:
+            break
+        top = end if upper is None or end < upper else upper
+        if top > lower:
+            raw += (top - lower) * ratio
+            length = f"({money(top)}−{money(lower)})" if lower else money(top)
+            pieces.append(f"{length}×{_percent(ratio)}")
+    return raw, " + ".join(pieces)
 
 
 def _computed(
@@ -320,10 +308,12 @@ def _computed(
     totals: LayerTotals,
     steps: list[str],
 ) -> tuple[Decimal, Decimal]:
-    """Steps 2.2–2.8 for a layer that applies. Returns (payment, base added to the year)."""
-    pool = _pool(layer.base, left_in, left_out)
-    steps.append(_base_text(layer.base, pool, left_in, left_out))
-    base = pool
+    """Steps 2.2–2.8 for a layer that applies; explains itself into ``steps``.
+
+    Returns (payment, base added to the year).
+    """
+    base = _pool(layer.base, left_in, left_out)
+    steps.append(_base_text(layer.base, base, left_in, left_out))
     if base <= terms.min_base:
         if terms.min_base:
             steps.append(f"未超过 {_yuan(terms.min_base)}，本层不支付，不计入年度累计")
@@ -331,28 +321,34 @@ def _computed(
             steps.append("本层不支付")
         return ZERO, ZERO
     share = terms.base_share_of_total
+    # Amounts are whole fen, shown plainly, unless a share of the total cut a base, now or earlier.
+    money = _yuan
     if share is not None:
         limit = share * total
         if limit < base:
             base = limit
-            steps.append(f"以总费用 {_yuan(total)} 的 {_percent(share)} 为限，取 {_yuan(base)}")
+            money = _exact
+            steps.append(f"以总费用 {_yuan(total)} 的 {_percent(share)} 为限，取 {_exact(base)}")
         if not base:
             steps.append("本层不支付")
             return ZERO, ZERO
     if layer.scope == "year":
         start = totals.base
-        steps.append(f"本年此前累计基数 {_yuan(start)}，连同本次为 {_yuan(start + base)}")
+        if start and start != start.quantize(CENT):
+            money = _exact
+        steps.append(f"按年度累计，本年此前累计基数 {money(start)}")
     else:
         start = ZERO
     if terms.deductible:
         steps.append(f"起付线 {_yuan(terms.deductible)}")
-    raw, pieces = _banded(terms.paying_bands, start, start + base)
+    raw, pieces = _banded(terms.paying_bands, start, start + base, money)
     if pieces:
-        steps.append(" + ".join(pieces) + f" = {_yuan(raw)}")
+        steps.append(f"{pieces} = {_exact(raw)}")
     elif start + base <= terms.deductible:
         steps.append("未超过起付线，计算额为 0")
     else:
         steps.append("落在支付比例为 0 的分段，计算额为 0")
+    computed = raw
     cap = terms.cap_per_visit
     if cap is not None and raw > cap:
         raw = cap
@@ -366,61 +362,165 @@ def _computed(
             raw = left
             steps.append(f"年度限额 {_yuan(cap)}，本年已支付 {_yuan(totals.paid)}，按余额 {_yuan(left)}")
     amount = quantize_money(raw)
-    steps.append(f"支付 {_yuan(amount)}")
+    if amount != computed:
+        steps.append(f"支付 {_yuan(amount)}")
     return amount, base
+
+
+def _recorded(
+    claim: ClaimInput,
+    layer: Layer,
+    terms: LayerTerms,
+    amount: Decimal,
+    left_in: Decimal,
+    left_out: Decimal,
+    totals: LayerTotals,
+    steps: list[str],
+) -> Decimal:
+    """A recorded amount is the payment; its base (step 2.2 and the share limit, whatever the gate)
+    still adds to the year. Returns that base."""
+    pool = _pool(layer.base, left_in, left_out)
+    if amount > pool:
+        message = RECORDED_ABOVE_POOL.format(amount=_yuan(amount), pool_name=BASES[layer.base], pool=_yuan(pool))
+        raise ClaimError([ClaimIssue(claim.id, f"recorded.{layer.code}", message)])
+    base = pool
+    share = terms.base_share_of_total
+    if share is not None and share * claim.total < base:
+        base = share * claim.total
+    steps.append(f"医保平台已结算金额 {_yuan(amount)}，照录")
+    steps.append(f"本次基数 {_exact(base)} 计入本年累计")
+    cap = terms.cap_per_year
+    if cap is not None and totals.paid + amount > cap:
+        steps.append(f"本年已支付 {_yuan(totals.paid)}，连同本次超过年度限额 {_yuan(cap)}，照实记录")
+    return base
 
 
 def settle_claim(policy: Policy, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSettlement, YearToDate]:
     """Settle one bill through every layer of ``policy``, given the person's year so far.
 
     Returns the settlement and the person's year-to-date state after it. Raises ``ClaimError`` for a
-    bill that cannot be settled (see ``check_claim``, and a recorded amount above its pool).
+    bill that cannot be settled (see ``check_claim``; also a recorded amount above its pool).
     """
-    issues = check_claim(policy, claim)
+    return _settle(_Plans(policy), claim, ytd)
+
+
+def settle_claims(policy: Policy, claims: Iterable[ClaimInput]) -> list[ClaimSettlement]:
+    """Settle bills in the order given, carrying each person's totals within each calendar year."""
+    plans = _Plans(policy)
+    years: dict[tuple[str, int], YearToDate] = {}
+    settlements = []
+    empty = YearToDate()
+    for claim in claims:
+        key = (claim.person, claim.date.year)
+        settlement, years[key] = _settle(plans, claim, years.get(key, empty))
+        settlements.append(settlement)
+    return settlements
+
+
+class _Plan(NamedTuple):
+    """What a bill's visit type, level, categories and insurances (and diseases, if a rule reads
+    them) decide, shared by the bills alike in these."""
+
+    # Per layer, the payment of a layer these exclude (the same for every such bill), else None.
+    excluded: tuple[LayerPayment | None, ...]
+    # Per layer: (position, layer, exclusion, rule position, first matching rule).
+    every_layer: tuple[tuple, ...]
+    # The same, only for the layers not excluded: all that a bill without recorded amounts needs.
+    applying: tuple[tuple, ...]
+
+
+class _Plans:
+    def __init__(self, policy: Policy):
+        self.policy = policy
+        self.rules_read_diseases = any(
+            rule.when.diseases is not None for layer in policy.layers for rule in layer.rules
+        )
+        self.known: dict[tuple, _Plan] = {}
+
+    def for_claim(self, claim: ClaimInput) -> _Plan:
+        profile = (claim.visit_type, claim.hospital_level, claim.categories, claim.insurances)
+        if self.rules_read_diseases:
+            profile += (claim.diseases,)
+        plan = self.known.get(profile)
+        if plan is None:
+            plan = self.known[profile] = self._plan(claim)
+        return plan
+
+    def _plan(self, claim: ClaimInput) -> _Plan:
+        excluded = []
+        every_layer = []
+        for position, layer in enumerate(self.policy.layers):
+            exclusion = _exclusion(layer, claim)
+            # Rules are matched even for an excluded layer: a recorded amount's base needs its terms.
+            rule_position, rule = _first_matching_rule(layer, claim)
+            if exclusion is None and rule is not None and rule.skip:
+                exclusion = ("rule", rule_position)
+            every_layer.append((position, layer, exclusion, rule_position, rule))
+            excluded.append(
+                None
+                if exclusion is None
+                else LayerPayment(
+                    layer=layer.code,
+                    name=layer.name,
+                    fund=layer.fund,
+                    amount=ZERO,
+                    applied=False,
+                    base_added=ZERO,
+                    explanation=_exclusion_text(layer, exclusion) + "。",
+                )
+            )
+        applying = tuple(step for step in every_layer if step[2] is None)
+        return _Plan(tuple(excluded), tuple(every_layer), applying)
+
+
+def _settle(plans: _Plans, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSettlement, YearToDate]:
+    issues = check_claim(plans.policy, claim)
     if issues:
         raise ClaimError(issues)
-    total = claim.total
-    left_in = claim.in_catalog
+    plan = plans.for_claim(claim)
+    # Checked to be whole fen; quantizing gives every result two decimal places.
+    total = claim.total.quantize(CENT)
+    left_in = claim.in_catalog.quantize(CENT)
     left_out = total - left_in
-    payments = []
-    for layer in policy.layers:
-        recorded = claim.recorded.get(layer.code) if claim.recorded else None
-        why_not = _why_not(layer, claim)
-        rule_position, rule = 0, None
-        if why_not is None or recorded is not None:
-            rule_position, rule = _first_matching_rule(layer, claim)
-            if why_not is None and rule is not None and rule.skip:
-                why_not = f"不适用：第 {rule_position} 条规则（{rule.when.description}）规定本层不适用"
+    recorded = claim.recorded
+    year_before = ytd.totals
+    year_after = None  # copied on the first change
+    by_fund = dict.fromkeys(FUNDS, ZERO)
+    payments = list(plan.excluded)
+    for position, layer, exclusion, rule_position, rule in plan.every_layer if recorded else plan.applying:
+        code = layer.code
+        is_recorded = code in recorded
+        if exclusion is not None and not is_recorded:
+            continue
         terms = rule.terms if rule is not None else layer.terms
+        totals = year_before.get(code, NOTHING_YET)
         steps = []
-        if recorded is not None:
-            amount, base = _take_recorded(claim, layer, terms, recorded, left_in, left_out, ytd.of(layer.code), steps)
-            if why_not:
-                steps.append(f"按政策本层{why_not}")
-        elif why_not:
-            amount = base = ZERO
-            steps.append(why_not)
+        if is_recorded:
+            amount = recorded[code].quantize(CENT)
+            base = _recorded(claim, layer, terms, amount, left_in, left_out, totals, steps)
+            if exclusion is not None:
+                steps.append("按政策本层" + _exclusion_text(layer, exclusion))
         else:
             if rule is not None:
-                steps.append(f"按第 {rule_position} 条规则（{rule.when.description}）")
-            amount, base = _computed(layer, terms, claim.total, left_in, left_out, ytd.of(layer.code), steps)
+                steps.append("按" + _rule_text(rule_position, rule))
+            amount, base = _computed(layer, terms, total, left_in, left_out, totals, steps)
         if amount:
             left_in, left_out = _take(layer.base, amount, left_in, left_out)
-        payments.append(
-            LayerPayment(
-                layer=layer.code,
-                name=layer.name,
-                fund=layer.fund,
-                amount=amount,
-                applied=why_not is None,
-                base_added=base,
-                explanation="；".join(steps) + "。",
-                recorded=recorded is not None,
-            )
+            by_fund[layer.fund] += amount
+        if amount or base:
+            if year_after is None:
+                year_after = dict(year_before)
+            year_after[code] = LayerTotals(totals.base + base, totals.paid + amount)
+        payments[position] = LayerPayment(
+            layer=code,
+            name=layer.name,
+            fund=layer.fund,
+            amount=amount,
+            applied=exclusion is None,
+            base_added=base,
+            explanation="；".join(steps) + "。",
+            recorded=is_recorded,
         )
-    by_fund = dict.fromkeys(FUNDS, ZERO)
-    for payment in payments:
-        by_fund[payment.fund] += payment.amount
     settlement = ClaimSettlement(
         claim_id=claim.id,
         total=total,
@@ -429,16 +529,4 @@ def settle_claim(policy: Policy, claim: ClaimInput, ytd: YearToDate) -> tuple[Cl
         personal=left_in + left_out,
         in_catalog_personal=left_in,
     )
-    return settlement, ytd.after(payments)
-
-
-def settle_claims(policy: Policy, claims: Iterable[ClaimInput]) -> list[ClaimSettlement]:
-    """Settle bills in the order given, carrying each person's totals within each calendar year."""
-    years: dict[tuple[str, int], YearToDate] = {}
-    settlements = []
-    empty = YearToDate()
-    for claim in claims:
-        key = (claim.person, claim.date.year)
-        settlement, years[key] = settle_claim(policy, claim, years.get(key, empty))
-        settlements.append(settlement)
-    return settlements
+    return settlement, ytd if year_after is None else YearToDate(MappingProxyType(year_after))
