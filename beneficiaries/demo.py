@@ -12,6 +12,7 @@ import random
 from decimal import Decimal
 
 from django.db import transaction
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Role, User
@@ -120,7 +121,7 @@ def load_people(villages: list[Region], actor: User) -> int:
     categories = {c.code: c for c in Category.objects.all()}
     resident = Insurance.objects.get(code="resident_basic")
     supplementary = Insurance.objects.get(code="supplementary")
-    this_year = datetime.date.today().year
+    this_year = timezone.localdate().year
     years = (this_year - 1, this_year)
     taken = set(Beneficiary.objects.filter(id_number__startswith=COUNTY).values_list("id_number", flat=True))
     existing_households = set(Household.objects.filter(number__startswith="Y").values_list("number", flat=True))
