@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("beneficiaries.urls")),
     path("policies/", include("policies.urls")),
     path("claims/", include("claims.urls")),
+    path("rosters/", include("rosters.urls")),
 ]

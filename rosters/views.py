@@ -1,0 +1,140 @@
+"""The browser flow for administrators: upload → preview (counts, lists per outcome) → confirm → report."""
+
+from __future__ import annotations
+
+import io
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.models import AccessLog, Role
+from accounts.services import access_log_record
+from rosters.comparison import Outcome
+from rosters.forms import RosterUploadForm
+from rosters.models import RosterBatch
+from rosters.report import batch_report_write
+from rosters.selectors import batches_visible_to, later_applied_batch
+from rosters.services import roster_batch_confirm, roster_batch_revert, roster_batch_upload, roster_request
+from rosters.tasks import apply_roster_batch, preview_roster_batch
+
+# A list up to this size is compared and applied while the page waits; a larger one goes to the task worker.
+INLINE_LIMIT_BYTES = 256 * 1024
+RUNNING = {RosterBatch.Status.QUEUED, RosterBatch.Status.PREVIEWING, RosterBatch.Status.APPLYING}
+
+
+def admin_only(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.role != Role.ADMIN and not request.user.is_superuser:
+            raise PermissionDenied("只有管理员可以比对名单。")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _batch(request, pk) -> RosterBatch:
+    return get_object_or_404(batches_visible_to(request.user), pk=pk)
+
+
+def _start(job, size: int, *args) -> None:
+    if size <= INLINE_LIMIT_BYTES:
+        job.call(*args)
+    else:
+        job.enqueue(*args)
+
+
+@admin_only
+def batch_list(request):
+    page = Paginator(batches_visible_to(request.user), 20).get_page(request.GET.get("page"))
+    return render(request, "rosters/batch_list.html", {"page": page, "outcomes": list(Outcome)})
+
+
+@admin_only
+def batch_upload(request):
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data["file"]
+        try:
+            roster = roster_request(user=request.user, source=data["source"], month=data["month"],
+                                    area_code=data["area"], category=data["category"])
+            batch = roster_batch_upload(user=request.user, request=roster, file_name=upload.name,
+                                        content=upload.read())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            _start(preview_roster_batch, upload.size, batch.pk)
+            return redirect("rosters:batch_detail", pk=batch.pk)
+    return render(request, "rosters/upload.html", {"form": form})
+
+
+@admin_only
+def batch_detail(request, pk):
+    batch = _batch(request, pk)
+    counts = batch.counts or {}
+    chosen = request.GET.get("outcome")
+    if chosen not in Outcome.values:
+        chosen = next((outcome.value for outcome in Outcome if counts.get(outcome.value)), Outcome.NEW.value)
+    entries = batch.entries.filter(outcome=chosen).order_by("first_row", "id")
+    context = {
+        "batch": batch,
+        "running": batch.status in RUNNING,
+        "tabs": [(outcome, counts.get(outcome.value, 0)) for outcome in Outcome],
+        "chosen": Outcome(chosen),
+        "page": Paginator(entries, 50).get_page(request.GET.get("page")),
+        "can_apply": batch.status == RosterBatch.Status.PREVIEWED,
+        "can_revert": batch.status == RosterBatch.Status.APPLIED and later_applied_batch(batch) is None,
+    }
+    return render(request, "rosters/batch_detail.html", context)
+
+
+@admin_only
+def batch_progress(request, pk):
+    """The progress bar, polled by the page; once the job is done the page reloads to show the result."""
+    batch = _batch(request, pk)
+    response = render(request, "rosters/_progress.html", {"batch": batch, "running": batch.status in RUNNING})
+    if batch.status not in RUNNING:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@admin_only
+@require_POST
+def batch_apply(request, pk):
+    batch = _batch(request, pk)
+    try:
+        roster_batch_confirm(batch=batch, user=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        _start(apply_roster_batch, batch.file.size, batch.pk, request.user.pk)
+    return redirect("rosters:batch_detail", pk=batch.pk)
+
+
+@admin_only
+@require_POST
+def batch_revert(request, pk):
+    batch = _batch(request, pk)
+    try:
+        roster_batch_revert(user=request.user, batch=batch)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"批次 #{batch.pk} 已撤销，登记信息已恢复到应用之前。")
+    return redirect("rosters:batch_detail", pk=batch.pk)
+
+
+@admin_only
+def batch_report(request, pk):
+    batch = _batch(request, pk)
+    buffer = io.BytesIO()
+    lines = batch_report_write(buffer, batch, mask_ids=not request.user.sees_sensitive)
+    access_log_record(user=request.user, action=AccessLog.Action.EXPORT, object_id=f"roster-batch-{batch.pk}",
+                      detail=f"名单比对报告：{batch}", rows=lines)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename=f"名单比对报告-{batch.pk}-{batch.month_text}.xlsx")
