@@ -15,7 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from policies.document import PolicyError, parse_decimal, parse_policy
-from policies.engine import ClaimError, ClaimInput, ClaimSettlement, check_claim, settle_claims
+from policies.engine import ClaimError, ClaimInput, ClaimSettlement, YearToDate, check_claim, settle_claim
 
 REFUSED = 2
 REQUIRED_CLAIM_FIELDS = (
@@ -147,11 +147,13 @@ def _claim(item: Any) -> tuple[ClaimInput | None, list[tuple[str, str]]]:
     return ClaimInput(**values), []
 
 
-def _which(position: int, item: Any) -> str:
+def _describe(position: int, item: Any, field: str, message: str) -> str:
     claim_id = item.get("id") if isinstance(item, dict) else None
+    which = f"第 {position} 条账单"
     if isinstance(claim_id, (str, int)) and not isinstance(claim_id, bool):
-        return f'第 {position} 条账单（编号 "{claim_id}"）'
-    return f"第 {position} 条账单"
+        which += f'（编号 "{claim_id}"）'
+    where = f'的字段 "{field}"' if field else ""
+    return f"{which}{where}：{message}"
 
 
 def _money_text(amount: Decimal) -> str:
@@ -208,15 +210,22 @@ class Command(BaseCommand):
             claim, problems = _claim(item)
             if claim is not None:
                 problems = [(issue.field, issue.message) for issue in check_claim(policy, claim)]
-            for field, message in problems:
-                where = f'的字段 "{field}"' if field else ""
-                errors.append(f"{_which(position, item)}{where}：{message}")
+            errors.extend(_describe(position, item, field, message) for field, message in problems)
             claims.append(claim)
         if errors:
             raise _refuse(BAD_CLAIMS.format(path=claims_path, errors="\n".join(errors)))
 
-        try:
-            settlements = settle_claims(policy, claims)
-        except ClaimError as error:
-            raise _refuse(BAD_CLAIMS.format(path=claims_path, errors=error)) from None
+        # settle_claims, one bill at a time so that a refused bill is named by its position too.
+        years: dict[tuple[str, int], YearToDate] = {}
+        settlements = []
+        for position, (item, claim) in enumerate(zip(document["claims"], claims), 1):
+            key = (claim.person, claim.date.year)
+            try:
+                settlement, years[key] = settle_claim(policy, claim, years.get(key, YearToDate()))
+            except ClaimError as error:
+                errors.extend(_describe(position, item, issue.field, issue.message) for issue in error.errors)
+                continue
+            settlements.append(settlement)
+        if errors:
+            raise _refuse(BAD_CLAIMS.format(path=claims_path, errors="\n".join(errors)))
         self.stdout.write(json.dumps({"results": [_result(s) for s in settlements]}, ensure_ascii=False, indent=1))

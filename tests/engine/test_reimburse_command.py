@@ -1,0 +1,296 @@
+"""``manage.py reimburse POLICY CLAIMS``: the command-line contract of ``reimbursement.md``."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from policies.management.commands import reimburse
+
+from .builders import VECTOR_SETS, VECTORS, read_vector
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(policy_path, claims_path) -> dict:
+    out, err = StringIO(), StringIO()
+    call_command("reimburse", str(policy_path), str(claims_path), stdout=out, stderr=err)
+    assert err.getvalue() == ""
+    return json.loads(out.getvalue())
+
+
+def refused(policy_path, claims_path) -> str:
+    """The command's message; asserts it exits with status 2 and prints nothing on standard output."""
+    out = StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command("reimburse", str(policy_path), str(claims_path), stdout=out, stderr=StringIO())
+    assert caught.value.returncode == 2
+    assert out.getvalue() == ""
+    return str(caught.value)
+
+
+def write(path: Path, data) -> Path:
+    path.write_text(data if isinstance(data, str) else json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def only_contract_keys(results: list[dict]) -> list[dict]:
+    """The results without the keys the contract welcomes but does not require."""
+    trimmed = copy.deepcopy(results)
+    for result in trimmed:
+        result["payments"] = [{k: p[k] for k in ("layer", "fund", "amount")} for p in result["payments"]]
+    return trimmed
+
+
+@pytest.mark.parametrize("name", VECTOR_SETS)
+def test_conformance_vectors(name):
+    # when
+    output = run(VECTORS / f"{name}.policy.json", VECTORS / f"{name}.claims.json")
+
+    # then
+    assert only_contract_keys(output["results"]) == read_vector(name, "expected")["results"]
+
+
+def test_each_payment_carries_its_name_and_explanation():
+    # when
+    output = run(VECTORS / "youyang-2017.policy.json", VECTORS / "youyang-2017.claims.json")
+
+    # then
+    critical = output["results"][0]["payments"][1]
+    assert critical["name"] == "城乡居民大病保险"
+    assert "(14,505.00−7,094.00)×50% = 3,705.50" in critical["explanation"]
+    assert critical["applied"] is True and critical["recorded"] is False
+    assert critical["base_added"] == "14505.00"
+
+
+def test_money_may_be_json_numbers_and_other_claim_keys_are_ignored(tmp_path):
+    # given: the public examples with every amount as a JSON number and a note on each claim
+    claims = read_vector("public-examples", "claims")
+    for item in claims["claims"]:
+        item["total"] = Decimal(item["total"])
+        item["in_catalog"] = int(Decimal(item["in_catalog"]))
+        item["recorded"] = {code: Decimal(amount) for code, amount in item.get("recorded", {}).items()}
+        item["note"] = "备注"
+    text = json.dumps(claims, default=str).replace('"150300.00"', "150300.00").replace('"68828.00"', "68828")
+    claims_path = write(tmp_path / "claims.json", text)
+
+    # when
+    output = run(VECTORS / "public-examples.policy.json", claims_path)
+
+    # then
+    assert only_contract_keys(output["results"]) == read_vector("public-examples", "expected")["results"]
+
+
+def test_an_empty_claims_list_gives_no_results(tmp_path):
+    output = run(VECTORS / "youyang-2017.policy.json", write(tmp_path / "c.json", {"claims": []}))
+    assert output == {"results": []}
+
+
+def test_a_file_with_a_byte_order_mark_is_read(tmp_path):
+    text = (VECTORS / "youyang-2017.claims.json").read_text(encoding="utf-8")
+    path = tmp_path / "bom.json"
+    path.write_text(text, encoding="utf-8-sig")
+    assert len(run(VECTORS / "youyang-2017.policy.json", path)["results"]) == 5
+
+
+# --- Refusals -----------------------------------------------------------------------------------
+
+GOOD_CLAIM = {
+    "id": "X1",
+    "person": "500242198001010016",
+    "categories": ["poor"],
+    "insurances": ["resident_basic"],
+    "visit_type": "inpatient",
+    "hospital_level": "county",
+    "date": "2017-08-03",
+    "total": "60000.00",
+    "in_catalog": "48000.00",
+}
+
+
+def with_claim(**changes) -> dict:
+    item = {**GOOD_CLAIM, **changes}
+    for key, value in changes.items():
+        if value is None:
+            del item[key]
+    return {"claims": [GOOD_CLAIM | {"id": "X0"}, item]}
+
+
+BAD_CLAIMS = {
+    "unknown recorded layer": (
+        with_claim(recorded={"hifp_pay": "100.00"}),
+        '第 2 条账单（编号 "X1"）的字段 "recorded.hifp_pay"：政策中没有这一层',
+    ),
+    "in catalog above total": (
+        with_claim(in_catalog="60000.01"),
+        '第 2 条账单（编号 "X1"）的字段 "in_catalog"：政策范围内费用不能超过总费用',
+    ),
+    "negative total": (
+        with_claim(total="-1.00", in_catalog="0"),
+        '第 2 条账单（编号 "X1"）的字段 "total"：金额不能为负数',
+    ),
+    "negative recorded amount": (
+        with_claim(recorded={"basic": "-5"}),
+        '第 2 条账单（编号 "X1"）的字段 "recorded.basic"：金额不能为负数',
+    ),
+    "fractions of a fen": (
+        with_claim(in_catalog="100.005"),
+        '第 2 条账单（编号 "X1"）的字段 "in_catalog"：金额最多两位小数',
+    ),
+    "amount as words": (
+        with_claim(total="六万"),
+        '第 2 条账单（编号 "X1"）的字段 "total"：' + reimburse.NOT_MONEY,
+    ),
+    "unknown visit type": (
+        with_claim(visit_type="emergency"),
+        '第 2 条账单（编号 "X1"）的字段 "visit_type"：未知就诊类型 "emergency"',
+    ),
+    "unknown hospital level": (
+        with_claim(hospital_level="national"),
+        '第 2 条账单（编号 "X1"）的字段 "hospital_level"：未知医疗机构级别 "national"',
+    ),
+    "impossible date": (
+        with_claim(date="2017-02-30"),
+        '第 2 条账单（编号 "X1"）的字段 "date"：' + reimburse.NOT_DATE,
+    ),
+    "date in another format": (
+        with_claim(date="2017/08/03"),
+        '第 2 条账单（编号 "X1"）的字段 "date"：' + reimburse.NOT_DATE,
+    ),
+    "missing field": (
+        with_claim(in_catalog=None),
+        '第 2 条账单（编号 "X1"）的字段 "in_catalog"：缺少必填字段',
+    ),
+    "missing id": (with_claim(id=None), '第 2 条账单的字段 "id"：缺少必填字段'),
+    "categories not a list": (
+        with_claim(categories="poor"),
+        '第 2 条账单（编号 "X1"）的字段 "categories"：' + reimburse.NOT_TEXT_LIST,
+    ),
+    "recorded not an object": (
+        with_claim(recorded=["basic"]),
+        '第 2 条账单（编号 "X1"）的字段 "recorded"：' + reimburse.NOT_OBJECT,
+    ),
+    "claim not an object": ({"claims": [GOOD_CLAIM, "X1"]}, "第 2 条账单：" + reimburse.NOT_OBJECT),
+    "recorded above the pool": (
+        with_claim(recorded={"basic": "48000.01"}),
+        '第 2 条账单（编号 "X1"）的字段 "recorded.basic"：已结算金额 48,000.01 超过本层可支付的政策范围内费用余额 48,000.00',
+    ),
+    "no claims list": ({"bills": []}, '必须是形如 {"claims": [...]} 的 JSON 对象'),
+}
+
+
+@pytest.mark.parametrize("case", BAD_CLAIMS, ids=list(BAD_CLAIMS))
+def test_bad_claims_are_refused_naming_the_file_claim_and_field(case, tmp_path):
+    # given
+    data, expected = BAD_CLAIMS[case]
+    claims_path = write(tmp_path / "claims.json", data)
+
+    # when
+    message = refused(VECTORS / "youyang-2017.policy.json", claims_path)
+
+    # then
+    assert message.startswith(f"{claims_path}：")
+    assert expected in message
+
+
+def test_every_bad_claim_is_listed(tmp_path):
+    # given
+    data = {"claims": [GOOD_CLAIM | {"id": "A", "total": "-1"}, GOOD_CLAIM | {"id": "B", "visit_type": "x"}]}
+
+    # when
+    message = refused(VECTORS / "youyang-2017.policy.json", write(tmp_path / "claims.json", data))
+
+    # then
+    assert '第 1 条账单（编号 "A"）的字段 "total"' in message
+    assert '第 2 条账单（编号 "B"）的字段 "visit_type"' in message
+
+
+def test_a_bad_policy_is_refused_naming_the_layer_and_field(tmp_path):
+    # given
+    data = read_vector("youyang-2017", "policy")
+    data["layers"][1]["bands"][0]["ratio"] = "1.5"
+    data["layers"][2]["cap"] = "300"
+    policy_path = write(tmp_path / "policy.json", json.dumps(data, default=str))
+
+    # when
+    message = refused(policy_path, VECTORS / "youyang-2017.claims.json")
+
+    # then
+    assert message.startswith(f"{policy_path}：政策文件有误")
+    assert '层 "critical" 的字段 "bands[1].ratio"：必须是 0 到 1 之间的比例' in message
+    assert '层 "assist_outpatient" 的字段 "cap"：未知字段' in message
+
+
+@pytest.mark.parametrize("which", ["policy", "claims"])
+def test_a_missing_file_is_refused(which, tmp_path):
+    # given
+    paths = {"policy": VECTORS / "youyang-2017.policy.json", "claims": VECTORS / "youyang-2017.claims.json"}
+    paths[which] = tmp_path / "nowhere.json"
+
+    # when
+    message = refused(paths["policy"], paths["claims"])
+
+    # then
+    assert message == f"{tmp_path / 'nowhere.json'}：无法读取文件（文件不存在）"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [('{"claims": [', "第 1 行第 13 列"), ('{"claims": [NaN]}', "NaN"), (b"\xff\xfe{}", "无法读取文件")],
+    ids=["truncated", "NaN", "not UTF-8"],
+)
+def test_unreadable_json_is_refused(text, reason, tmp_path):
+    # given
+    path = tmp_path / "claims.json"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+
+    # when
+    message = refused(VECTORS / "youyang-2017.policy.json", path)
+
+    # then
+    assert message.startswith(f"{path}：")
+    assert reason in message
+
+
+# --- As a program -------------------------------------------------------------------------------
+
+
+def manage(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "reimburse", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+
+
+def test_the_program_prints_one_json_document_and_exits_0():
+    # when
+    done = manage(str(VECTORS / "youyang-2017.policy.json"), str(VECTORS / "youyang-2017.claims.json"))
+
+    # then
+    assert done.returncode == 0, done.stderr
+    assert only_contract_keys(json.loads(done.stdout)["results"]) == read_vector("youyang-2017", "expected")["results"]
+
+
+def test_the_program_refuses_with_status_2_and_nothing_on_standard_output(tmp_path):
+    # given
+    claims_path = write(tmp_path / "claims.json", with_claim(recorded={"nope": "1"}))
+
+    # when
+    done = manage(str(VECTORS / "youyang-2017.policy.json"), str(claims_path))
+
+    # then
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert '第 2 条账单（编号 "X1"）的字段 "recorded.nope"：政策中没有这一层' in done.stderr
