@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from policies.document import parse_policy  # noqa: E402
-from policies.engine import ClaimInput, settle_claims  # noqa: E402
+from policies.document import parse_policy
+from policies.engine import ClaimInput, settle_claims
 
 SHIPPED_POLICY = ROOT / "policies/data/youyang-2017.json"
 FALLBACK_POLICY = ROOT / "tests/data/vectors/youyang-2017.policy.json"
@@ -48,7 +48,9 @@ VISIT_MIX = [
 DISEASES = ["I10", "E11.900", "J44.100", "C34.900", "N18.500", "I63.900", "K74.600", "J18.900"]
 
 
-def make_bills(bill_count: int, people: int, seed: int, year: int, layer_codes: frozenset[str]) -> list[ClaimInput]:
+def make_bills(
+    bill_count: int, people: int, seed: int, year: int, layer_codes: frozenset[str]
+) -> list[ClaimInput]:
     rng = random.Random(seed)
     persons = []
     for number in range(people):
@@ -122,12 +124,17 @@ def main() -> None:
     print(f"date: {datetime.date.today().isoformat()}")
     print(f"machine: nproc={os.cpu_count()}, {platform.machine()}, {platform.system()}, load average {load}")
     print(f"python: {platform.python_implementation()} {platform.python_version()}")
-    fallback = "" if policy_path == SHIPPED_POLICY else " (fallback: the shipped policy file does not exist yet)"
+    fallback = (
+        "" if policy_path == SHIPPED_POLICY else " (fallback: the shipped policy file does not exist yet)"
+    )
     print(f"policy: {policy_path.relative_to(ROOT)}{fallback}, {len(policy.layers)} layers")
     print(f"bills: {len(bills):,} of {options.people:,} people, seed {options.seed}")
     print(f"paid: {paid:,.2f} yuan; explanations: {explanation_chars:,} characters")
     print(f"time: {seconds:.2f} s wall, {cpu_seconds:.2f} s CPU, one core")
-    print(f"rate: {len(bills) / seconds:,.0f} bills/second wall ({len(bills) / cpu_seconds:,.0f} per CPU second)")
+    print(
+        f"rate: {len(bills) / seconds:,.0f} bills/second wall ({len(bills) / cpu_seconds:,.0f} per CPU second)"
+    )
+
 
 if __name__ == "__main__":
     main()

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any
 
 # Vocabularies, code -> name, in the order a person reads them.
@@ -197,7 +197,9 @@ class RuleCondition:
         if self.categories is not None:
             parts.append("身份类别 " + "、".join(sorted(self.categories)))
         if self.hospital_levels is not None:
-            parts.append("医疗机构 " + "、".join(_in_order(self.hospital_levels, HOSPITAL_LEVELS, names=True)))
+            parts.append(
+                "医疗机构 " + "、".join(_in_order(self.hospital_levels, HOSPITAL_LEVELS, names=True))
+            )
         if self.visit_types is not None:
             parts.append("就诊类型 " + "、".join(_in_order(self.visit_types, VISIT_TYPES, names=True)))
         if self.diseases is not None:
@@ -522,7 +524,9 @@ class _Parser:
             return None
         return self.read(layer, field, data[key], read)
 
-    def unknown_keys(self, data: dict, allowed: tuple[str, ...], *, layer: str | None = None, prefix: str = ""):
+    def unknown_keys(
+        self, data: dict, allowed: tuple[str, ...], *, layer: str | None = None, prefix: str = ""
+    ):
         for key in data:
             if key not in allowed:
                 self.issue(layer, prefix + str(key), UNKNOWN_FIELD)
@@ -580,7 +584,9 @@ class _Parser:
             "name": self.get(data, "name", _text, layer=label),
             "fund": self.get(data, "fund", _choice(FUNDS), layer=label),
             "base": self.get(data, "base", _choice(BASES), layer=label),
-            "visit_types": self.get(data, "visit_types", _choices(VISIT_TYPES), layer=label, default=ALL_VISIT_TYPES),
+            "visit_types": self.get(
+                data, "visit_types", _choices(VISIT_TYPES), layer=label, default=ALL_VISIT_TYPES
+            ),
             "hospital_levels": self.get(
                 data, "hospital_levels", _choices(HOSPITAL_LEVELS), layer=label, default=ALL_HOSPITAL_LEVELS
             ),
@@ -608,7 +614,8 @@ class _Parser:
             **fields,
             terms=layer_terms,
             rules=tuple(
-                Rule(when, overrides, replace(layer_terms, **dict(overrides)), skip) for when, overrides, skip in rules
+                Rule(when, overrides, replace(layer_terms, **dict(overrides)), skip)
+                for when, overrides, skip in rules
             ),
         )
 
@@ -622,8 +629,20 @@ class _Parser:
             rule = self.obj(item, ("when", "set"), layer=label, field=field)
             if rule is None:
                 continue
-            when = self.get(rule, "when", lambda v: self.when(v, label, f"{field}.when"), layer=label, prefix=f"{field}.")
-            settings = self.get(rule, "set", lambda v: self.set(v, label, f"{field}.set"), layer=label, prefix=f"{field}.")
+            when = self.get(
+                rule,
+                "when",
+                partial(self.when, label=label, field=f"{field}.when"),
+                layer=label,
+                prefix=f"{field}.",
+            )
+            settings = self.get(
+                rule,
+                "set",
+                partial(self.set, label=label, field=f"{field}.set"),
+                layer=label,
+                prefix=f"{field}.",
+            )
             if when is not _BAD and settings is not _BAD:
                 overrides, skip = settings
                 rules.append((when, overrides, skip))
@@ -635,7 +654,11 @@ class _Parser:
         when = self.obj(value, WHEN_FIELDS, layer=label, field=field)
         if when is None:
             return _BAD
-        read = {key: self.read(label, f"{field}.{key}", when[key], WHEN_READERS[key]) for key in WHEN_FIELDS if key in when}
+        read = {
+            key: self.read(label, f"{field}.{key}", when[key], WHEN_READERS[key])
+            for key in WHEN_FIELDS
+            if key in when
+        }
         if _BAD in read.values() or set(when) - set(WHEN_FIELDS):
             return _BAD
         return RuleCondition(**read)
@@ -653,7 +676,14 @@ class _Parser:
             if settings[key] is None and key not in OPTIONAL_TERMS:
                 self.issue(label, f"{field}.{key}", NOT_NULLABLE)
                 continue
-            overrides.append((key, self.get(settings, key, TERM_READERS[key], layer=label, prefix=f"{field}.", nullable=True)))
+            overrides.append(
+                (
+                    key,
+                    self.get(
+                        settings, key, TERM_READERS[key], layer=label, prefix=f"{field}.", nullable=True
+                    ),
+                )
+            )
         if len(self.issues) > issues_before:
             return _BAD
         return tuple(overrides), skip
@@ -733,7 +763,10 @@ def _term_value(key: str, value: Any) -> Any:
     if value is None:
         return None
     if key == "bands":
-        return [{"upto": None if b.upto is None else money_text(b.upto), "ratio": ratio_text(b.ratio)} for b in value]
+        return [
+            {"upto": None if b.upto is None else money_text(b.upto), "ratio": ratio_text(b.ratio)}
+            for b in value
+        ]
     if key == "base_share_of_total":
         return ratio_text(value)
     return money_text(value)

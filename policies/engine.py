@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import cache
 from types import MappingProxyType
 from typing import NamedTuple, Protocol
 
@@ -211,12 +211,12 @@ def _exact(amount: Decimal) -> str:
     return format(amount.normalize(), ",f")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _percent(ratio: Decimal) -> str:
     return format((ratio * 100).normalize(), "f") + "%"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _names(codes: frozenset[str], vocabulary_name: str) -> str:
     vocabulary = VISIT_TYPES if vocabulary_name == "visit" else HOSPITAL_LEVELS
     return "、".join(name for code, name in vocabulary.items() if code in codes)
@@ -283,17 +283,18 @@ def _take(base: str, amount: Decimal, left_in: Decimal, left_out: Decimal) -> tu
         return left_in - amount, left_out
     if base == "out_of_catalog":
         return left_in, left_out - amount
-    from_in = amount if amount <= left_in else left_in
+    from_in = min(amount, left_in)
     return left_in - from_in, left_out - (amount - from_in)
 
 
-def _banded(paying_bands, start: Decimal, end: Decimal, money: Callable[[Decimal], str]) -> tuple[Decimal, str]:
+def _banded(
+    paying_bands, start: Decimal, end: Decimal, money: Callable[[Decimal], str]
+) -> tuple[Decimal, str]:
     """F(end) − F(start) (steps 5–6), and its pieces as "(to−from)×ratio" text."""
     raw = ZERO
     pieces = []
     for lower, upper, ratio in paying_bands:
-        if lower < start:
-            lower = start
+        lower = max(lower, start)
         if lower >= end:
             break
         top = end if upper is None or end < upper else upper
@@ -386,7 +387,9 @@ def _recorded(
     still adds to the year. Returns that base."""
     pool = _pool(layer.base, left_in, left_out)
     if amount > pool:
-        message = RECORDED_ABOVE_POOL.format(amount=_yuan(amount), pool_name=BASES[layer.base], pool=_yuan(pool))
+        message = RECORDED_ABOVE_POOL.format(
+            amount=_yuan(amount), pool_name=BASES[layer.base], pool=_yuan(pool)
+        )
         raise ClaimError([ClaimIssue(claim.id, f"recorded.{layer.code}", message)])
     base = pool
     share = terms.base_share_of_total

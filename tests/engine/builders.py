@@ -21,7 +21,14 @@ def read_vector(name: str, kind: str) -> Any:
 
 
 def policy_document(*layers: dict, **fields: Any) -> dict:
-    return {"code": "test", "name": "测试政策", "region_code": "500242", "year": 2017, "layers": list(layers), **fields}
+    return {
+        "code": "test",
+        "name": "测试政策",
+        "region_code": "500242",
+        "year": 2017,
+        "layers": list(layers),
+        **fields,
+    }
 
 
 def layer(code: str = "only", **fields: Any) -> dict:
@@ -82,7 +89,9 @@ def as_expected(settlement: ClaimSettlement) -> dict:
     return {
         "id": settlement.claim_id,
         "total": str(settlement.total),
-        "payments": [{"layer": p.layer, "fund": p.fund, "amount": str(p.amount)} for p in settlement.payments],
+        "payments": [
+            {"layer": p.layer, "fund": p.fund, "amount": str(p.amount)} for p in settlement.payments
+        ],
         "by_fund": {fund: str(amount) for fund, amount in settlement.by_fund.items()},
         "personal": str(settlement.personal),
         "in_catalog_personal": str(settlement.in_catalog_personal),

@@ -34,7 +34,10 @@ FULL_DOCUMENT = policy_document(
         cap_per_year="150000.5",
         rules=[
             {"when": {"categories": ["poor"], "hospital_levels": ["county"]}, "set": {"deductible": "150"}},
-            {"when": {"diseases": ["c34", "C50"], "visit_types": ["inpatient"]}, "set": {"cap_per_year": None}},
+            {
+                "when": {"diseases": ["c34", "C50"], "visit_types": ["inpatient"]},
+                "set": {"cap_per_year": None},
+            },
             {"when": {"categories": ["marginal"]}, "set": {"skip": True}},
         ],
     ),
@@ -45,7 +48,11 @@ FULL_DOCUMENT = policy_document(
         scope="year",
         min_base="3000",
         base_share_of_total="0.3",
-        bands=[{"upto": "5000", "ratio": "0"}, {"upto": "20000.00", "ratio": "0.3"}, {"upto": None, "ratio": "0.5"}],
+        bands=[
+            {"upto": "5000", "ratio": "0"},
+            {"upto": "20000.00", "ratio": "0.3"},
+            {"upto": None, "ratio": "0.5"},
+        ],
     ),
     layer("personal", fund="assistance", base="personal", scope="year", cap_per_year="300"),
     note="测试用",
@@ -152,7 +159,11 @@ def test_canonical_form_of_the_full_document():
     assert "cap_per_year" not in fund
     assert personal["bands"] == [{"upto": None, "ratio": "1"}]
     assert canonical["enrollment"]["subsidies"][0]["amount"] == "full"
-    assert canonical["monitoring"]["rules"][1] == {"categories": ["marginal"], "share": "1", "label": "因病致贫监测"}
+    assert canonical["monitoring"]["rules"][1] == {
+        "categories": ["marginal"],
+        "share": "1",
+        "label": "因病致贫监测",
+    }
     assert canonical["note"] == "测试用"
 
 
@@ -167,7 +178,7 @@ def test_money_may_be_decimal_text_or_a_json_number(value):
 
 
 def test_the_year_may_come_from_a_reader_that_makes_every_number_a_decimal():
-    assert parse_policy(policy_document(layer(), year=Decimal("2017"))).year == 2017
+    assert parse_policy(policy_document(layer(), year=Decimal(2017))).year == 2017
 
 
 def test_every_problem_is_reported_at_once_and_joined_in_the_message():
@@ -198,7 +209,14 @@ def test_every_problem_is_reported_at_once_and_joined_in_the_message():
 def test_the_message_names_the_layer_and_the_field_in_chinese():
     # given
     data = policy_document(
-        layer("critical", bands=[{"upto": "30000", "ratio": "0.6"}, {"upto": "20000", "ratio": "0.7"}, {"upto": None, "ratio": "0.8"}])
+        layer(
+            "critical",
+            bands=[
+                {"upto": "30000", "ratio": "0.6"},
+                {"upto": "20000", "ratio": "0.7"},
+                {"upto": None, "ratio": "0.8"},
+            ],
+        )
     )
 
     # when
@@ -240,11 +258,21 @@ def set_rule(part, **fields):
 
 REFUSALS = {
     # document
-    "unknown top-level key": (lambda d: d.update(counties=["500242"]), None, "counties", document.UNKNOWN_FIELD),
+    "unknown top-level key": (
+        lambda d: d.update(counties=["500242"]),
+        None,
+        "counties",
+        document.UNKNOWN_FIELD,
+    ),
     "missing code": (lambda d: d.pop("code"), None, "code", document.REQUIRED),
     "missing name": (lambda d: d.pop("name"), None, "name", document.REQUIRED),
     "missing region code": (lambda d: d.pop("region_code"), None, "region_code", document.REQUIRED),
-    "region code not digits": (lambda d: d.update(region_code="酉阳"), None, "region_code", document.NOT_REGION_CODE),
+    "region code not digits": (
+        lambda d: d.update(region_code="酉阳"),
+        None,
+        "region_code",
+        document.NOT_REGION_CODE,
+    ),
     "year as text": (lambda d: d.update(year="2017"), None, "year", document.NOT_YEAR),
     "year with a fraction": (lambda d: d.update(year=Decimal("2017.5")), None, "year", document.NOT_YEAR),
     "year as a boolean": (lambda d: d.update(year=True), None, "year", document.NOT_YEAR),
@@ -257,8 +285,18 @@ REFUSALS = {
     "missing layer name": (drop_layer_field("name"), "x", "name", document.REQUIRED),
     "missing fund": (drop_layer_field("fund"), "x", "fund", document.REQUIRED),
     "missing base": (drop_layer_field("base"), "x", "base", document.REQUIRED),
-    "unknown fund": (set_layer(fund="charity"), "x", "fund", '未知取值 "charity"，可选：basic、critical、assistance、other'),
-    "unknown base": (set_layer(base="total"), "x", "base", '未知取值 "total"，可选：in_catalog、out_of_catalog、personal'),
+    "unknown fund": (
+        set_layer(fund="charity"),
+        "x",
+        "fund",
+        '未知取值 "charity"，可选：basic、critical、assistance、other',
+    ),
+    "unknown base": (
+        set_layer(base="total"),
+        "x",
+        "base",
+        '未知取值 "total"，可选：in_catalog、out_of_catalog、personal',
+    ),
     "unknown scope": (set_layer(scope="month"), "x", "scope", '未知取值 "month"，可选：visit、year'),
     "unknown visit type": (
         set_layer(visit_types=["inpatient", "emergency"]),
@@ -282,9 +320,24 @@ REFUSALS = {
     "money as words": (set_layer(deductible="三百"), "x", "deductible", document.NOT_MONEY),
     "money in exponent text": (set_layer(min_base="3e3"), "x", "min_base", document.NOT_MONEY),
     "money as a boolean": (set_layer(cap_per_visit=True), "x", "cap_per_visit", document.NOT_MONEY),
-    "money with three decimals": (set_layer(cap_per_year="100.005"), "x", "cap_per_year", document.MONEY_DECIMALS),
-    "money too large": (set_layer(cap_per_year="1000000000000"), "x", "cap_per_year", document.MONEY_TOO_LARGE),
-    "ratio above one": (set_layer(base_share_of_total="1.01"), "x", "base_share_of_total", document.NOT_RATIO),
+    "money with three decimals": (
+        set_layer(cap_per_year="100.005"),
+        "x",
+        "cap_per_year",
+        document.MONEY_DECIMALS,
+    ),
+    "money too large": (
+        set_layer(cap_per_year="1000000000000"),
+        "x",
+        "cap_per_year",
+        document.MONEY_TOO_LARGE,
+    ),
+    "ratio above one": (
+        set_layer(base_share_of_total="1.01"),
+        "x",
+        "base_share_of_total",
+        document.NOT_RATIO,
+    ),
     "negative ratio": (
         set_layer(bands=[{"upto": None, "ratio": "-0.1"}]),
         "x",
@@ -295,7 +348,13 @@ REFUSALS = {
     "null deductible": (set_layer(deductible=None), "x", "deductible", document.NOT_MONEY),
     # bands
     "bands not increasing": (
-        set_layer(bands=[{"upto": "100", "ratio": "0.5"}, {"upto": "100", "ratio": "0.6"}, {"upto": None, "ratio": "1"}]),
+        set_layer(
+            bands=[
+                {"upto": "100", "ratio": "0.5"},
+                {"upto": "100", "ratio": "0.6"},
+                {"upto": None, "ratio": "1"},
+            ]
+        ),
         "x",
         "bands",
         document.BANDS_NOT_INCREASING,
@@ -306,7 +365,12 @@ REFUSALS = {
         "bands",
         document.BANDS_NOT_INCREASING,
     ),
-    "last band closed": (set_layer(bands=[{"upto": "100", "ratio": "0.5"}]), "x", "bands", document.LAST_BAND_NOT_OPEN),
+    "last band closed": (
+        set_layer(bands=[{"upto": "100", "ratio": "0.5"}]),
+        "x",
+        "bands",
+        document.LAST_BAND_NOT_OPEN,
+    ),
     "open band before the last": (
         set_layer(bands=[{"upto": None, "ratio": "0.5"}, {"upto": None, "ratio": "1"}]),
         "x",
@@ -330,7 +394,12 @@ REFUSALS = {
         "rules[1].then",
         document.UNKNOWN_FIELD,
     ),
-    "rule without when": (lambda d: d["layers"][0]["rules"][0].pop("when"), "x", "rules[1].when", document.REQUIRED),
+    "rule without when": (
+        lambda d: d["layers"][0]["rules"][0].pop("when"),
+        "x",
+        "rules[1].when",
+        document.REQUIRED,
+    ),
     "unknown when key": (set_rule("when", age=["60"]), "x", "rules[1].when.age", document.UNKNOWN_FIELD),
     "unknown set key": (set_rule("set", ratio="0.9"), "x", "rules[1].set.ratio", document.UNKNOWN_FIELD),
     "when with an unknown level": (
@@ -339,7 +408,12 @@ REFUSALS = {
         "rules[1].when.hospital_levels[1]",
         '未知取值 "national"，可选：village、township、county、city、province',
     ),
-    "when with empty diseases": (set_rule("when", diseases=[]), "x", "rules[1].when.diseases", document.NOT_LIST),
+    "when with empty diseases": (
+        set_rule("when", diseases=[]),
+        "x",
+        "rules[1].when.diseases",
+        document.NOT_LIST,
+    ),
     "set with a bad ratio": (
         set_rule("set", base_share_of_total="2"),
         "x",
@@ -347,15 +421,28 @@ REFUSALS = {
         document.NOT_RATIO,
     ),
     "set with bands not increasing": (
-        set_rule("set", bands=[{"upto": "5", "ratio": "1"}, {"upto": "4", "ratio": "1"}, {"upto": None, "ratio": "1"}]),
+        set_rule(
+            "set",
+            bands=[{"upto": "5", "ratio": "1"}, {"upto": "4", "ratio": "1"}, {"upto": None, "ratio": "1"}],
+        ),
         "x",
         "rules[1].set.bands",
         document.BANDS_NOT_INCREASING,
     ),
-    "set deductible to null": (set_rule("set", deductible=None), "x", "rules[1].set.deductible", document.NOT_NULLABLE),
+    "set deductible to null": (
+        set_rule("set", deductible=None),
+        "x",
+        "rules[1].set.deductible",
+        document.NOT_NULLABLE,
+    ),
     "skip not a boolean": (set_rule("set", skip="yes"), "x", "rules[1].set.skip", document.NOT_BOOL),
     # enrollment and monitoring
-    "enrollment not an object": (lambda d: d.update(enrollment="full"), None, "enrollment", document.NOT_OBJECT),
+    "enrollment not an object": (
+        lambda d: d.update(enrollment="full"),
+        None,
+        "enrollment",
+        document.NOT_OBJECT,
+    ),
     "enrollment without premium": (
         lambda d: d.update(enrollment={"subsidies": [{"categories": ["poor"], "amount": "full"}]}),
         None,
@@ -369,40 +456,54 @@ REFUSALS = {
         document.UNKNOWN_FIELD,
     ),
     "subsidy neither full nor money": (
-        lambda d: d.update(enrollment={"premium": "250", "subsidies": [{"categories": ["poor"], "amount": "half"}]}),
+        lambda d: d.update(
+            enrollment={"premium": "250", "subsidies": [{"categories": ["poor"], "amount": "half"}]}
+        ),
         None,
         "enrollment.subsidies[1].amount",
         document.NOT_MONEY,
     ),
     "subsidy above the premium": (
-        lambda d: d.update(enrollment={"premium": "250", "subsidies": [{"categories": ["poor"], "amount": "300"}]}),
+        lambda d: d.update(
+            enrollment={"premium": "250", "subsidies": [{"categories": ["poor"], "amount": "300"}]}
+        ),
         None,
         "enrollment.subsidies[1].amount",
         document.SUBSIDY_ABOVE_PREMIUM,
     ),
     "subsidy without categories": (
-        lambda d: d.update(enrollment={"premium": "250", "subsidies": [{"categories": [], "amount": "full"}]}),
+        lambda d: d.update(
+            enrollment={"premium": "250", "subsidies": [{"categories": [], "amount": "full"}]}
+        ),
         None,
         "enrollment.subsidies[1].categories",
         document.NOT_LIST,
     ),
     "monitoring share above one": (
         lambda d: d.update(
-            monitoring={"reference_income": "15000", "rules": [{"categories": ["poor"], "share": "1.5", "label": "x"}]}
+            monitoring={
+                "reference_income": "15000",
+                "rules": [{"categories": ["poor"], "share": "1.5", "label": "x"}],
+            }
         ),
         None,
         "monitoring.rules[1].share",
         document.NOT_RATIO,
     ),
     "monitoring rule without label": (
-        lambda d: d.update(monitoring={"reference_income": "15000", "rules": [{"categories": ["poor"], "share": "1"}]}),
+        lambda d: d.update(
+            monitoring={"reference_income": "15000", "rules": [{"categories": ["poor"], "share": "1"}]}
+        ),
         None,
         "monitoring.rules[1].label",
         document.REQUIRED,
     ),
     "monitoring with negative income": (
         lambda d: d.update(
-            monitoring={"reference_income": "-1", "rules": [{"categories": ["poor"], "share": "1", "label": "x"}]}
+            monitoring={
+                "reference_income": "-1",
+                "rules": [{"categories": ["poor"], "share": "1", "label": "x"}],
+            }
         ),
         None,
         "monitoring.reference_income",
@@ -435,14 +536,22 @@ def test_a_document_that_is_not_an_object_is_refused():
 
 def test_paying_bands_are_cut_at_the_deductible():
     # given
-    terms = parse_policy(
-        policy_document(
-            layer(
-                deductible="7094",
-                bands=[{"upto": "5000", "ratio": "0.2"}, {"upto": "100000", "ratio": "0.5"}, {"upto": None, "ratio": "0.6"}],
+    terms = (
+        parse_policy(
+            policy_document(
+                layer(
+                    deductible="7094",
+                    bands=[
+                        {"upto": "5000", "ratio": "0.2"},
+                        {"upto": "100000", "ratio": "0.5"},
+                        {"upto": None, "ratio": "0.6"},
+                    ],
+                )
             )
         )
-    ).layers[0].terms
+        .layers[0]
+        .terms
+    )
 
     # then: the first band lies wholly below the deductible
     assert terms.paying_bands == (
@@ -452,7 +561,11 @@ def test_paying_bands_are_cut_at_the_deductible():
 
 
 def test_bands_paying_nothing_are_left_out():
-    terms = parse_policy(
-        policy_document(layer(bands=[{"upto": "5000", "ratio": "0"}, {"upto": None, "ratio": "0.3"}]))
-    ).layers[0].terms
+    terms = (
+        parse_policy(
+            policy_document(layer(bands=[{"upto": "5000", "ratio": "0"}, {"upto": None, "ratio": "0.3"}]))
+        )
+        .layers[0]
+        .terms
+    )
     assert terms.paying_bands == ((Decimal("5000.00"), None, Decimal("0.3")),)

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from policies import engine
+from policies.document import parse_policy
 from policies.engine import (
     ClaimError,
     ClaimIssue,
@@ -27,7 +28,6 @@ from .builders import (
     policy,
     read_vector,
 )
-from policies.document import parse_policy
 
 D = Decimal
 
@@ -82,14 +82,26 @@ def test_worked_example_explains_each_layer():
 @pytest.mark.parametrize(
     ("conditions", "bill", "reason"),
     [
-        ({"visit_types": ["inpatient"]}, claim(visit_type="outpatient"), "不适用：本次为普通门诊，本层只适用于住院"),
+        (
+            {"visit_types": ["inpatient"]},
+            claim(visit_type="outpatient"),
+            "不适用：本次为普通门诊，本层只适用于住院",
+        ),
         (
             {"hospital_levels": ["county", "city"]},
             claim(hospital_level="province"),
             "不适用：就诊机构为省级及以上医疗机构，本层只适用于县级医疗机构、市级医疗机构",
         ),
-        ({"categories": ["poor", "tekun_rural"]}, claim(categories=("marginal",)), "身份类别（poor、tekun_rural）"),
-        ({"insurance": "supplementary"}, claim(insurances=("resident_basic",)), "未参加本层要求的保险（supplementary）"),
+        (
+            {"categories": ["poor", "tekun_rural"]},
+            claim(categories=("marginal",)),
+            "身份类别（poor、tekun_rural）",
+        ),
+        (
+            {"insurance": "supplementary"},
+            claim(insurances=("resident_basic",)),
+            "未参加本层要求的保险（supplementary）",
+        ),
         (
             {"rules": [{"when": {"categories": ["marginal"]}, "set": {"skip": True}}]},
             claim(categories=("marginal",)),
@@ -150,7 +162,9 @@ def test_the_first_matching_rule_wins():
 
 def test_every_key_of_when_must_match():
     # given
-    the_policy = ruled({"when": {"categories": ["poor"], "hospital_levels": ["county"]}, "set": {"deductible": "0"}})
+    the_policy = ruled(
+        {"when": {"categories": ["poor"], "hospital_levels": ["county"]}, "set": {"deductible": "0"}}
+    )
 
     # when
     county, city = settle(
@@ -165,8 +179,12 @@ def test_every_key_of_when_must_match():
 
 
 def test_a_list_in_when_matches_any_of_its_values():
-    the_policy = ruled({"when": {"visit_types": ["outpatient", "special_outpatient"]}, "set": {"deductible": "0"}})
-    assert amounts(settle(the_policy, claim("1000.00", visit_type="special_outpatient"))[0]) == {"only": D("500.00")}
+    the_policy = ruled(
+        {"when": {"visit_types": ["outpatient", "special_outpatient"]}, "set": {"deductible": "0"}}
+    )
+    assert amounts(settle(the_policy, claim("1000.00", visit_type="special_outpatient"))[0]) == {
+        "only": D("500.00")
+    }
     assert amounts(settle(the_policy, claim("1000.00", visit_type="inpatient"))[0]) == {"only": D("450.00")}
 
 
@@ -199,13 +217,22 @@ def test_a_rule_changes_only_what_it_sets_and_null_removes_a_cap():
             bands=[{"upto": None, "ratio": "0.5"}],
             cap_per_visit="100",
             cap_per_year="150",
-            rules=[{"when": {"categories": ["tekun_rural"]}, "set": {"cap_per_visit": None, "cap_per_year": None}}],
+            rules=[
+                {
+                    "when": {"categories": ["tekun_rural"]},
+                    "set": {"cap_per_visit": None, "cap_per_year": None},
+                }
+            ],
         )
     )
 
     # when
     capped = settle(the_policy, claim("1000.00"), claim("1000.00", id="C2"))
-    uncapped = settle(the_policy, claim("1000.00", categories=("tekun_rural",)), claim("1000.00", categories=("tekun_rural",), id="C2"))
+    uncapped = settle(
+        the_policy,
+        claim("1000.00", categories=("tekun_rural",)),
+        claim("1000.00", categories=("tekun_rural",), id="C2"),
+    )
 
     # then
     assert [amounts(s)["only"] for s in capped] == [D("100.00"), D("50.00")]
@@ -260,7 +287,9 @@ def test_each_base_pays_from_its_pool_and_personal_takes_in_catalog_first():
     assert amounts(settlement) == {"in": D("300.00"), "out": D("200.00"), "personal": D("250.00")}
     assert settlement.in_catalog_personal == D("50.00")
     assert settlement.personal == D("250.00")
-    assert "基数为个人负担余额 500.00（政策范围内 300.00 + 目录外 200.00）" in settlement.payments[2].explanation
+    assert (
+        "基数为个人负担余额 500.00（政策范围内 300.00 + 目录外 200.00）" in settlement.payments[2].explanation
+    )
 
 
 def test_a_personal_layer_takes_out_of_catalog_once_in_catalog_is_used_up():
@@ -286,14 +315,21 @@ def test_later_layers_see_what_earlier_layers_left():
     # then: 1000 × 70%, then (1000 − 700) × 50%
     assert amounts(settlement) == {"first": D("700.00"), "second": D("150.00")}
     assert settlement.personal == D("150.00")
-    assert settlement.by_fund == {"basic": D("0"), "critical": D("0"), "assistance": D("0"), "other": D("850.00")}
+    assert settlement.by_fund == {
+        "basic": D("0"),
+        "critical": D("0"),
+        "assistance": D("0"),
+        "other": D("850.00"),
+    }
 
 
 # --- Gate, share of the total, zero base --------------------------------------------------------
 
 
 def gated():
-    return policy(layer(scope="year", min_base="3000", deductible="1000", bands=[{"upto": None, "ratio": "0.5"}]))
+    return policy(
+        layer(scope="year", min_base="3000", deductible="1000", bands=[{"upto": None, "ratio": "0.5"}])
+    )
 
 
 def test_the_gate_pays_nothing_and_accumulates_nothing_when_the_base_is_not_greater():
@@ -312,7 +348,12 @@ def test_the_gate_pays_nothing_and_accumulates_nothing_when_the_base_is_not_grea
 def test_the_base_is_at_most_its_share_of_the_total():
     # given: 民政扶贫济困医疗基金: out-of-catalog above 3,000, at most 30% of the total, 50%
     the_policy = policy(
-        layer(base="out_of_catalog", min_base="3000", base_share_of_total="0.30", bands=[{"upto": None, "ratio": "0.5"}])
+        layer(
+            base="out_of_catalog",
+            min_base="3000",
+            base_share_of_total="0.30",
+            bands=[{"upto": None, "ratio": "0.5"}],
+        )
     )
 
     # when
@@ -332,7 +373,12 @@ def test_the_base_is_at_most_its_share_of_the_total():
 def test_the_gate_looks_at_the_base_before_the_share_limit():
     # given: out 4,000 passes the 3,000 gate though 30% of the 5,000 total is only 1,500
     the_policy = policy(
-        layer(base="out_of_catalog", min_base="3000", base_share_of_total="0.30", bands=[{"upto": None, "ratio": "0.5"}])
+        layer(
+            base="out_of_catalog",
+            min_base="3000",
+            base_share_of_total="0.30",
+            bands=[{"upto": None, "ratio": "0.5"}],
+        )
     )
 
     # then
@@ -341,7 +387,9 @@ def test_the_gate_looks_at_the_base_before_the_share_limit():
 
 def test_a_base_cut_to_a_share_keeps_its_exact_value_until_the_payment_is_rounded():
     # given: 30% of 123.45 is 37.035; × 50% = 18.5175 → 18.52
-    the_policy = policy(layer(scope="year", base_share_of_total="0.3", bands=[{"upto": None, "ratio": "0.5"}]))
+    the_policy = policy(
+        layer(scope="year", base_share_of_total="0.3", bands=[{"upto": None, "ratio": "0.5"}])
+    )
 
     # when
     first, second = settle(the_policy, claim("123.45"), claim("123.45", id="C2"))
@@ -374,7 +422,11 @@ def test_a_zero_share_makes_the_base_zero():
 
 BANDED = layer(
     deductible="12000",
-    bands=[{"upto": "30000", "ratio": "0.60"}, {"upto": "100000", "ratio": "0.65"}, {"upto": None, "ratio": "0.75"}],
+    bands=[
+        {"upto": "30000", "ratio": "0.60"},
+        {"upto": "100000", "ratio": "0.65"},
+        {"upto": None, "ratio": "0.75"},
+    ],
 )
 
 
@@ -396,7 +448,14 @@ def test_bands_start_from_zero_and_the_deductible_cuts_into_them(base, paid):
 def test_a_deductible_inside_a_later_band():
     # given: the deductible (7,094) lies in the second band
     the_policy = policy(
-        layer(deductible="7094", bands=[{"upto": "5000", "ratio": "0.2"}, {"upto": "20000", "ratio": "0.5"}, {"upto": None, "ratio": "0.6"}])
+        layer(
+            deductible="7094",
+            bands=[
+                {"upto": "5000", "ratio": "0.2"},
+                {"upto": "20000", "ratio": "0.5"},
+                {"upto": None, "ratio": "0.6"},
+            ],
+        )
     )
 
     # when
@@ -404,7 +463,10 @@ def test_a_deductible_inside_a_later_band():
 
     # then: (20,000 − 7,094) × 50% + 5,000 × 60%
     assert amounts(settlement) == {"only": D("9453.00")}
-    assert "(20,000.00−7,094.00)×50% + (25,000.00−20,000.00)×60% = 9,453.00" in only_payment(settlement).explanation
+    assert (
+        "(20,000.00−7,094.00)×50% + (25,000.00−20,000.00)×60% = 9,453.00"
+        in only_payment(settlement).explanation
+    )
 
 
 def test_payments_round_half_up_once():
@@ -422,7 +484,13 @@ def test_payments_round_half_up_once():
 
 def test_a_year_scoped_deductible_is_consumed_across_bills():
     # given
-    the_policy = policy(layer(scope="year", deductible="10000", bands=[{"upto": "30000", "ratio": "0.5"}, {"upto": None, "ratio": "0.8"}]))
+    the_policy = policy(
+        layer(
+            scope="year",
+            deductible="10000",
+            bands=[{"upto": "30000", "ratio": "0.5"}, {"upto": None, "ratio": "0.8"}],
+        )
+    )
 
     # when: bases 6,000, 6,000, 20,000, 5,000
     settlements = settle(
@@ -435,7 +503,12 @@ def test_a_year_scoped_deductible_is_consumed_across_bills():
 
     # then: C 0→6,000 pays 0; 6,000→12,000: 2,000×50%; 12,000→32,000: 18,000×50% + 2,000×80%; 32,000→37,000: 5,000×80%
     assert [amounts(s)["only"] for s in settlements] == [D("0.00"), D("1000.00"), D("10600.00"), D("4000.00")]
-    assert [s.payments[0].base_added for s in settlements] == [D("6000.00"), D("6000.00"), D("20000.00"), D("5000.00")]
+    assert [s.payments[0].base_added for s in settlements] == [
+        D("6000.00"),
+        D("6000.00"),
+        D("20000.00"),
+        D("5000.00"),
+    ]
     assert "本年此前累计基数 12,000.00" in settlements[2].payments[0].explanation
     assert "(30,000.00−12,000.00)×50% + (32,000.00−30,000.00)×80%" in settlements[2].payments[0].explanation
 
@@ -496,7 +569,12 @@ def test_totals_are_kept_per_person_and_calendar_year():
 def test_year_to_date_rebuilt_from_stored_payments_settles_the_same():
     # given
     the_policy = policy(
-        layer("critical", scope="year", deductible="5000", bands=[{"upto": "20000", "ratio": "0.5"}, {"upto": None, "ratio": "0.6"}]),
+        layer(
+            "critical",
+            scope="year",
+            deductible="5000",
+            bands=[{"upto": "20000", "ratio": "0.5"}, {"upto": None, "ratio": "0.6"}],
+        ),
         layer("assistance", cap_per_year="4000", bands=[{"upto": None, "ratio": "0.7"}]),
     )
     first, second, third = claim("9000.00", id="C1"), claim("12000.00", id="C2"), claim("8000.00", id="C3")
@@ -534,7 +612,14 @@ def test_settle_claim_returns_the_new_state_and_leaves_the_old_one_alone():
 def recording_policy():
     return policy(
         layer("basic", fund="basic", visit_types=["inpatient"], bands=[{"upto": None, "ratio": "0.7"}]),
-        layer("critical", fund="critical", scope="year", deductible="10000", cap_per_year="5000", bands=[{"upto": None, "ratio": "0.5"}]),
+        layer(
+            "critical",
+            fund="critical",
+            scope="year",
+            deductible="10000",
+            cap_per_year="5000",
+            bands=[{"upto": None, "ratio": "0.5"}],
+        ),
         layer("assistance", fund="assistance", base="personal", bands=[{"upto": None, "ratio": "0.5"}]),
     )
 
@@ -544,7 +629,11 @@ def test_a_recorded_amount_is_taken_as_the_payment():
     settlement = settle(recording_policy(), claim("30000.00", "25000.00", recorded={"basic": "12345.67"}))[0]
 
     # then: in 12,654.33 left → critical (12,654.33 − 10,000) × 50%; assistance half of the rest
-    assert amounts(settlement) == {"basic": D("12345.67"), "critical": D("1327.17"), "assistance": D("8163.58")}
+    assert amounts(settlement) == {
+        "basic": D("12345.67"),
+        "critical": D("1327.17"),
+        "assistance": D("8163.58"),
+    }
     basic = settlement.payments[0]
     assert basic.recorded and basic.applied
     assert "医保平台已结算金额 12,345.67" in basic.explanation
@@ -554,7 +643,9 @@ def test_a_recorded_amount_is_taken_as_the_payment():
 
 def test_a_recorded_amount_counts_even_where_the_layer_would_not_apply():
     # when: basic is inpatient only, the bill is outpatient
-    settlement = settle(recording_policy(), claim("100.00", visit_type="outpatient", recorded={"basic": "40.00"}))[0]
+    settlement = settle(
+        recording_policy(), claim("100.00", visit_type="outpatient", recorded={"basic": "40.00"})
+    )[0]
 
     # then
     basic = settlement.payments[0]
@@ -585,7 +676,9 @@ def test_a_recorded_amount_adds_its_base_to_the_year_and_its_amount_to_the_annua
 
 def test_a_recorded_amounts_base_ignores_the_gate_but_not_the_share_limit():
     # given
-    the_policy = policy(layer(base="out_of_catalog", scope="year", min_base="3000", base_share_of_total="0.3"))
+    the_policy = policy(
+        layer(base="out_of_catalog", scope="year", min_base="3000", base_share_of_total="0.3")
+    )
 
     # when: out 2,000 is under the gate; 30% of 5,000 = 1,500
     settlement = settle(the_policy, claim("5000.00", "3000.00", recorded={"only": "100.00"}))[0]
@@ -608,7 +701,11 @@ def test_a_recorded_amount_may_use_the_whole_pool_before_the_share_limit():
         ({"basic": "-1.00"}, "recorded.basic", engine.NEGATIVE_AMOUNT),
         ({"basic": "1.001"}, "recorded.basic", engine.TOO_MANY_DECIMALS),
         ({"charity": "1.00"}, "recorded.charity", engine.UNKNOWN_LAYER),
-        ({"basic": "800.01"}, "recorded.basic", "已结算金额 800.01 超过本层可支付的政策范围内费用余额 800.00"),
+        (
+            {"basic": "800.01"},
+            "recorded.basic",
+            "已结算金额 800.01 超过本层可支付的政策范围内费用余额 800.00",
+        ),
         (
             {"basic": "800.00", "critical": "0.01"},
             "recorded.critical",
@@ -639,9 +736,21 @@ def test_a_bad_recorded_amount_is_refused(recorded, field, message):
         (claim("100.001", "0"), "total", engine.TOO_MANY_DECIMALS),
         (claim("1000000000000.00", "0"), "total", engine.AMOUNT_TOO_LARGE),
         (claim(visit_type="emergency"), "visit_type", engine.UNKNOWN_VISIT_TYPE.format(value="emergency")),
-        (claim(hospital_level="national"), "hospital_level", engine.UNKNOWN_HOSPITAL_LEVEL.format(value="national")),
+        (
+            claim(hospital_level="national"),
+            "hospital_level",
+            engine.UNKNOWN_HOSPITAL_LEVEL.format(value="national"),
+        ),
     ],
-    ids=["in catalog above total", "negative total", "negative in catalog", "fractions of a fen", "too large", "visit type", "level"],
+    ids=[
+        "in catalog above total",
+        "negative total",
+        "negative in catalog",
+        "fractions of a fen",
+        "too large",
+        "visit type",
+        "level",
+    ],
 )
 def test_a_bad_bill_is_refused(bill, field, message):
     with pytest.raises(ClaimError) as caught:
@@ -658,7 +767,9 @@ def test_amounts_given_without_decimals_come_out_with_two():
 
 def test_the_payments_list_every_layer_in_policy_order():
     # given
-    the_policy = policy(layer("a", visit_types=["outpatient"]), layer("b"), layer("c", fund="critical", categories=["poor"]))
+    the_policy = policy(
+        layer("a", visit_types=["outpatient"]), layer("b"), layer("c", fund="critical", categories=["poor"])
+    )
 
     # when
     settlement = settle(the_policy, claim("100.00"))[0]

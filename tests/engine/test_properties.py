@@ -106,9 +106,9 @@ def policies(draw):
 
 
 @st.composite
-def bills(draw, count=st.integers(1, 8), people=("P1", "P2")):
+def bills(draw, count=None, people=("P1", "P2")):
     drawn = []
-    for number in range(draw(count)):
+    for number in range(draw(count if count is not None else st.integers(1, 8))):
         total = draw(st.integers(0, 30_000_000))
         in_catalog = draw(st.integers(0, total))
         drawn.append(
@@ -170,9 +170,15 @@ def test_invariants_hold_with_an_amount_recorded_on_the_first_layer(policy, draw
     first = policy.layers[0]
     recorded = []
     for bill in drawn:
-        pool = {"in_catalog": bill.in_catalog, "out_of_catalog": bill.total - bill.in_catalog}.get(first.base, bill.total)
+        pool = {"in_catalog": bill.in_catalog, "out_of_catalog": bill.total - bill.in_catalog}.get(
+            first.base, bill.total
+        )
         amount = (pool * percent / 100).quantize(CENT, rounding="ROUND_DOWN")
-        recorded.append(ClaimInput(**{**{f: getattr(bill, f) for f in ClaimInput.__slots__}, "recorded": {first.code: amount}}))
+        recorded.append(
+            ClaimInput(
+                **{**{f: getattr(bill, f) for f in ClaimInput.__slots__}, "recorded": {first.code: amount}}
+            )
+        )
 
     # when
     settlements = settle_claims(policy, recorded)

@@ -63,7 +63,9 @@ def _read_json(path: str) -> Any:
         # Numbers keep their decimal text; NaN and Infinity are not money.
         return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
-        raise _refuse(NOT_JSON.format(path=path, line=error.lineno, column=error.colno, reason=error.msg)) from None
+        raise _refuse(
+            NOT_JSON.format(path=path, line=error.lineno, column=error.colno, reason=error.msg)
+        ) from None
     except ValueError as error:
         raise _refuse(NOT_JSON.format(path=path, line="?", column="?", reason=error)) from None
 
@@ -189,7 +191,7 @@ class Command(BaseCommand):
         "manage.py reimburse POLICY.json CLAIMS.json"
     )
     # Runs on files alone: no system checks, no database.
-    requires_system_checks = []
+    requires_system_checks = ()
 
     def add_arguments(self, parser):
         parser.add_argument("policy_path", metavar="POLICY.json", help="政策文件")
@@ -228,4 +230,6 @@ class Command(BaseCommand):
             settlements.append(settlement)
         if errors:
             raise _refuse(BAD_CLAIMS.format(path=claims_path, errors="\n".join(errors)))
-        self.stdout.write(json.dumps({"results": [_result(s) for s in settlements]}, ensure_ascii=False, indent=1))
+        self.stdout.write(
+            json.dumps({"results": [_result(s) for s in settlements]}, ensure_ascii=False, indent=1)
+        )
