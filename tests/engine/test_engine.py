@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import gc
 from decimal import Decimal
 
 import pytest
@@ -780,3 +781,27 @@ def test_the_payments_list_every_layer_in_policy_order():
         ("b", "层 b", "other", D("100.00")),
         ("c", "层 c", "critical", D("0.00")),
     ]
+
+
+# --- Runs of bills ------------------------------------------------------------------------------
+
+
+def test_a_run_leaves_the_cyclic_collector_as_it_found_it():
+    # given
+    the_policy = policy(layer())
+    was_enabled = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            gc.enable() if enabled else gc.disable()
+
+            # when
+            settle_claims(the_policy, iter([claim()]))
+
+            # then
+            assert gc.isenabled() is enabled
+        gc.enable()
+        with pytest.raises(ClaimError):
+            settle_claims(the_policy, [claim(visit_type="emergency")])
+        assert gc.isenabled()
+    finally:
+        gc.enable() if was_enabled else gc.disable()

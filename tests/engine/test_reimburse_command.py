@@ -298,3 +298,50 @@ def test_the_program_refuses_with_status_2_and_nothing_on_standard_output(tmp_pa
     assert done.returncode == 2
     assert done.stdout == ""
     assert '第 2 条账单（编号 "X1"）的字段 "recorded.nope"：政策中没有这一层' in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda d: d.update(county="酉阳"), '字段 "county"：未知字段'),
+        (
+            lambda d: d["layers"][1].update(code="basic"),
+            '层 "basic" 的字段 "code"：层编码重复（第 1 层已使用）',
+        ),
+        (lambda d: d["layers"][0].update(fund="charity"), '层 "basic" 的字段 "fund"：未知取值 "charity"'),
+        (lambda d: d["layers"][0].update(base="total"), '层 "basic" 的字段 "base"：未知取值 "total"'),
+        (lambda d: d["layers"][1].pop("name"), '层 "critical" 的字段 "name"：缺少必填字段'),
+        (
+            lambda d: d["layers"][1].update(
+                bands=[{"upto": "9", "ratio": "0.5"}, {"upto": "8", "ratio": "0.5"}]
+            ),
+            '层 "critical" 的字段 "bands"：最后一段的 "upto" 必须为 null',
+        ),
+        (lambda d: d.update(year="2017"), '字段 "year"：必须是整数年份'),
+        (
+            lambda d: d["layers"][5].update(min_base="-3000"),
+            '层 "civil_fund" 的字段 "min_base"：金额不能为负数',
+        ),
+    ],
+    ids=[
+        "unknown key",
+        "duplicate code",
+        "unknown fund",
+        "unknown base",
+        "missing name",
+        "bands",
+        "year",
+        "negative",
+    ],
+)
+def test_each_kind_of_bad_policy_exits_2(change, expected, tmp_path):
+    # given
+    data = read_vector("youyang-2017", "policy")
+    change(data)
+    policy_path = write(tmp_path / "policy.json", json.dumps(data, default=str))
+
+    # when
+    message = refused(policy_path, VECTORS / "youyang-2017.claims.json")
+
+    # then
+    assert expected in message
