@@ -122,57 +122,71 @@ def rows_text(rows: Sequence[int]) -> str:
     return "、".join(str(number) for number in rows)
 
 
-def _row_categories(row: ListedRow, source: str, vocabulary: Vocabulary, default_category: str | None):
-    """The category codes of a row, or the Chinese reason it cannot be used."""
-    texts = [part.strip() for part in CATEGORY_SEPARATORS.split(row.category_text) if part.strip()]
-    if not texts:
-        if default_category:
-            return frozenset([default_category]), ""
-        return frozenset(), "“类别”为空。"
-    codes = set()
-    for text in texts:
-        code = vocabulary.aliases.get(match_key(text))
-        if code is None:
-            return frozenset(), f"类别“{text}”没有对应的身份类别（可在后台“类别别名”中添加）。"
-        confirmed_by = vocabulary.category_sources.get(code, "other")
-        if confirmed_by != source:
-            return frozenset(), (
-                f"类别“{text}”由{SOURCE_NAMES.get(confirmed_by, confirmed_by)}认定，"
-                f"不能由{SOURCE_NAMES[source]}的名单变更。"
-            )
-        codes.add(code)
-    return frozenset(codes), ""
+class _RowChecker:
+    """Whether a row can be used and what it lists. Villages and category texts repeat down a list, so
+    their verdicts are remembered: a hundred thousand rows name a few hundred villages."""
 
+    def __init__(self, source: str, vocabulary: Vocabulary, default_category: str | None, today):
+        self.source = source
+        self.vocabulary = vocabulary
+        self.default_category = default_category
+        self.today = today
+        self.village_problems: dict[str, str] = {}
+        self.category_verdicts: dict[str, tuple[frozenset[str], str]] = {}
 
-def _village_problem(code: str, vocabulary: Vocabulary) -> str:
-    if not code:
-        return "“村代码”为空。"
-    if not VILLAGE_CODE.fullmatch(code):
-        return f"“{code}”不是 12 位的村级区划代码。"
-    if code not in vocabulary.villages:
-        return f"村代码 {code} 不在系统的行政区划中。"
-    if not code.startswith(vocabulary.area_prefix):
-        return f"村代码 {code} 不在本次比对的区域内。"
-    return ""
+    def __call__(self, row: ListedRow) -> tuple[frozenset[str], str, str]:
+        """``(categories, head ID, reason)``; a non-empty reason means the row is rejected."""
+        if not row.name:
+            return frozenset(), "", "“姓名”为空。"
+        problem = self.village_problems.get(row.village_code)
+        if problem is None:
+            problem = self.village_problems[row.village_code] = self._village_problem(row.village_code)
+        if problem:
+            return frozenset(), "", problem
+        verdict = self.category_verdicts.get(row.category_text)
+        if verdict is None:
+            verdict = self.category_verdicts[row.category_text] = self._categories(row.category_text)
+        categories, problem = verdict
+        if problem:
+            return frozenset(), "", problem
+        head = ""
+        if row.head_id_text:
+            try:
+                head = parse(row.head_id_text, today=self.today).number
+            except IdNumberError as exc:
+                return frozenset(), "", f"“户主身份证号”无效：{exc.message}"
+        return categories, head, ""
 
+    def _village_problem(self, code: str) -> str:
+        if not code:
+            return "“村代码”为空。"
+        if not VILLAGE_CODE.fullmatch(code):
+            return f"“{code}”不是 12 位的村级区划代码。"
+        if code not in self.vocabulary.villages:
+            return f"村代码 {code} 不在系统的行政区划中。"
+        if not code.startswith(self.vocabulary.area_prefix):
+            return f"村代码 {code} 不在本次比对的区域内。"
+        return ""
 
-def _usable(row: ListedRow, source: str, vocabulary: Vocabulary, default_category: str | None, today):
-    """``(categories, head ID, reason)``; a non-empty reason means the row is rejected."""
-    if not row.name:
-        return frozenset(), "", "“姓名”为空。"
-    problem = _village_problem(row.village_code, vocabulary)
-    if problem:
-        return frozenset(), "", problem
-    categories, problem = _row_categories(row, source, vocabulary, default_category)
-    if problem:
-        return frozenset(), "", problem
-    head = ""
-    if row.head_id_text:
-        try:
-            head = parse(row.head_id_text, today=today).number
-        except IdNumberError as exc:
-            return frozenset(), "", f"“户主身份证号”无效：{exc.message}"
-    return categories, head, ""
+    def _categories(self, text: str) -> tuple[frozenset[str], str]:
+        parts = [part.strip() for part in CATEGORY_SEPARATORS.split(text) if part.strip()]
+        if not parts:
+            if self.default_category:
+                return frozenset([self.default_category]), ""
+            return frozenset(), "“类别”为空。"
+        codes = set()
+        for part in parts:
+            code = self.vocabulary.aliases.get(match_key(part))
+            if code is None:
+                return frozenset(), f"类别“{part}”没有对应的身份类别（可在后台“类别别名”中添加）。"
+            confirmed_by = self.vocabulary.category_sources.get(code, "other")
+            if confirmed_by != self.source:
+                return frozenset(), (
+                    f"类别“{part}”由{SOURCE_NAMES.get(confirmed_by, confirmed_by)}认定，"
+                    f"不能由{SOURCE_NAMES[self.source]}的名单变更。"
+                )
+            codes.add(code)
+        return frozenset(codes), ""
 
 
 def compare(
@@ -193,6 +207,7 @@ def compare(
     findings = comparison.findings
     usable: dict[str, list[tuple[ListedRow, frozenset[str], str]]] = {}
     on_list: set[str] = set()
+    check = _RowChecker(source, vocabulary, default_category, today)
     for row in rows:
         try:
             # An ID the registry holds was checked when it was stored: only the others need parsing.
@@ -202,7 +217,7 @@ def compare(
                                     message=exc.message))
             continue
         on_list.add(number)
-        categories, head, problem = _usable(row, source, vocabulary, default_category, today)
+        categories, head, problem = check(row)
         if problem:
             findings.append(Finding(Outcome.REJECTED, (row.row,), number, row.name, row.village_code,
                                     message=problem))
@@ -222,34 +237,35 @@ def compare(
 
 def _person_findings(number: str, entries, person: RegistryPerson | None) -> list[Finding]:
     rows = tuple(row.row for row, _categories, _head in entries)
-    first = entries[0][0]
-    names = {match_key(row.name) for row, _categories, _head in entries}
-    villages = {row.village_code for row, _categories, _head in entries}
-    if len(names) > 1 or len(villages) > 1:
-        return [Finding(Outcome.DUPLICATE, rows, number, first.name, first.village_code,
-                        message=f"同一身份证号出现在第 {rows_text(rows)} 行，姓名或所在村不一致，请核实。")]
+    first, listed, _head = entries[0]
     findings = []
-    repeated = Counter(code for _row, categories, _head in entries for code in categories)
-    if any(count > 1 for count in repeated.values()):
-        findings.append(Finding(Outcome.DUPLICATE, rows, number, first.name, first.village_code,
-                                message=f"第 {rows_text(rows)} 行重复列出同一类别，按一人处理。"))
-    listed = frozenset(code for _row, categories, _head in entries for code in categories)
-    name, village = person_name(first.name), first.village_code
+    if len(entries) > 1:
+        names = {match_key(row.name) for row, _categories, _head in entries}
+        villages = {row.village_code for row, _categories, _head in entries}
+        if len(names) > 1 or len(villages) > 1:
+            return [Finding(Outcome.DUPLICATE, rows, number, first.name, first.village_code,
+                            message=f"同一身份证号出现在第 {rows_text(rows)} 行，姓名或所在村不一致，请核实。")]
+        repeated = Counter(code for _row, categories, _head in entries for code in categories)
+        if any(count > 1 for count in repeated.values()):
+            findings.append(Finding(Outcome.DUPLICATE, rows, number, first.name, first.village_code,
+                                    message=f"第 {rows_text(rows)} 行重复列出同一类别，按一人处理。"))
+        listed = frozenset(code for _row, categories, _head in entries for code in categories)
+    village = first.village_code
     if person is None:
         head = next((head for _row, _c, head in entries if head), "")
         relation = next((row.relation for row, _c, _h in entries if row.relation), "")
         phone = next((row.phone for row, _c, _h in entries if row.phone), "")
-        findings.append(Finding(Outcome.NEW, rows, number, name, village, after=listed,
+        findings.append(Finding(Outcome.NEW, rows, number, person_name(first.name), village, after=listed,
                                 head_id_number=head, relation=relation, phone=phone))
         return findings
     differences = []
-    if match_key(person.name) != match_key(first.name):
+    if person.name != first.name and match_key(person.name) != match_key(first.name):
         differences.append(f"姓名：名单为“{first.name}”，系统为“{person.name}”")
     if person.village_code != village:
         differences.append(f"所在村：名单为 {village}，系统为 {person.village_code}")
     if differences:
         # A mismatch counts in no other outcome, not even as a repeat (reconciliation.md).
-        return [Finding(Outcome.MISMATCH, rows, number, name, village, before=person.held, after=listed,
+        return [Finding(Outcome.MISMATCH, rows, number, first.name, village, before=person.held, after=listed,
                         message="；".join(differences) + "。")]
     if not person.held:
         outcome = Outcome.CATEGORY_ADDED
@@ -257,5 +273,5 @@ def _person_findings(number: str, entries, person: RegistryPerson | None) -> lis
         outcome = Outcome.UNCHANGED
     else:
         outcome = Outcome.CHANGED
-    findings.append(Finding(outcome, rows, number, name, village, before=person.held, after=listed))
+    findings.append(Finding(outcome, rows, number, person.name, village, before=person.held, after=listed))
     return findings

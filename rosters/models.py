@@ -127,25 +127,25 @@ class RosterChange(models.Model):
         return f"#{self.batch_id} {self.get_action_display()} {self.id_number}"
 
 
-class RosterEntry(models.Model):
-    """One line of a batch's report: a person's outcome or an unusable row, with its row numbers."""
+class RosterFindingList(models.Model):
+    """The report lines of one outcome of a batch, in file order: what the preview lists and the report exports.
 
-    batch = models.ForeignKey(RosterBatch, verbose_name="批次", on_delete=models.CASCADE, related_name="entries")
+    One row per outcome rather than per line: a large county's list has a hundred thousand lines,
+    nearly all of them unchanged, and each page shows fifty of one outcome.
+    """
+
+    FIELDS = ("rows", "id_number", "name", "village_code", "before", "after", "message")
+    COLUMNS = ("行号", "身份证号", "姓名", "村代码", "原有类别", "名单类别", "说明")
+
+    batch = models.ForeignKey(RosterBatch, verbose_name="批次", on_delete=models.CASCADE, related_name="findings")
     outcome = models.CharField("结果", max_length=20, choices=Outcome.choices)
-    first_row = models.PositiveIntegerField("首行行号", null=True, blank=True)
-    rows = models.CharField("行号", max_length=200, blank=True)
-    id_number = models.CharField("身份证号", max_length=40, blank=True)
-    name = models.CharField("姓名", max_length=50, blank=True)
-    village_code = models.CharField("村代码", max_length=20, blank=True)
-    before = models.CharField("原有类别", max_length=200, blank=True)
-    after = models.CharField("名单类别", max_length=200, blank=True)
-    message = models.CharField("说明", max_length=300, blank=True)
+    lines = models.JSONField("明细", default=list, help_text="每行依次为 COLUMNS 所列各项的文字")
 
     class Meta:
-        verbose_name = "名单比对结果"
-        verbose_name_plural = "名单比对结果"
-        ordering = ["batch_id", "outcome", "first_row", "id"]
-        indexes = [models.Index(fields=["batch", "outcome", "first_row"])]
+        verbose_name = "名单比对结果清单"
+        verbose_name_plural = "名单比对结果清单"
+        ordering = ["batch_id", "outcome"]
+        constraints = [models.UniqueConstraint(fields=["batch", "outcome"], name="roster_findings_one_per_outcome")]
 
     def __str__(self):
-        return f"#{self.batch_id} {self.get_outcome_display()} {self.id_number}"
+        return f"#{self.batch_id} {self.get_outcome_display()}"

@@ -11,10 +11,9 @@ from django.utils import timezone
 
 from beneficiaries.idnumbers import mask
 from rosters.comparison import Outcome
-from rosters.models import ROSTER_SOURCES, RosterBatch, RosterEntry
-from rosters.services import CategoryLabels, RosterPreview, entry_from_finding
+from rosters.models import ROSTER_SOURCES, RosterBatch, RosterFindingList
+from rosters.services import RosterPreview, finding_lines
 
-COLUMNS = ["行号", "身份证号", "姓名", "村代码", "原有类别", "名单类别", "说明"]
 WIDTHS = [10, 22, 12, 16, 28, 28, 60]
 
 
@@ -28,7 +27,7 @@ def roster_report_write(
     *,
     facts: list[tuple[str, str]],
     counts: dict[str, int],
-    entries_of: Callable[[Outcome], Iterable[RosterEntry]],
+    lines_of: Callable[[Outcome], Iterable[list[str]]],
     mask_ids: bool,
 ) -> int:
     """Write the workbook; ``facts`` head the summary sheet. Returns the number of report lines written."""
@@ -48,12 +47,11 @@ def roster_report_write(
         sheet = workbook.create_sheet(outcome.label)
         for index, width in enumerate(WIDTHS):
             sheet.column_dimensions[chr(ord("A") + index)].width = width
-        sheet.append(COLUMNS)
-        for entry in entries_of(outcome):
-            rows = int(entry.rows) if entry.rows.isdigit() else entry.rows
-            number = mask(entry.id_number) if mask_ids else entry.id_number
-            sheet.append([rows, _text(number), _text(entry.name), _text(entry.village_code), entry.before,
-                          entry.after, entry.message])
+        sheet.append(list(RosterFindingList.COLUMNS))
+        for rows, number, name, village_code, before, after, message in lines_of(outcome):
+            number = mask(number) if mask_ids else number
+            sheet.append([int(rows) if rows.isdigit() else rows, _text(number), _text(name), _text(village_code),
+                          before, after, message])
             written += 1
     workbook.save(target)
     return written
@@ -75,18 +73,18 @@ def batch_report_write(target: str | BinaryIO, batch: RosterBatch, *, mask_ids: 
     """The report of a stored batch (previewed or applied), from its stored lines."""
     facts = _facts(source=batch.source, month=batch.month_text, area=batch.area_code, file_name=batch.file_name,
                    sha256=batch.file_sha256, state=f"批次 #{batch.pk}，{batch.get_status_display()}")
-    lines = batch.entries.order_by("first_row", "id")
+    stored = dict(batch.findings.values_list("outcome", "lines"))
     return roster_report_write(target, facts=facts, counts=batch.counts, mask_ids=mask_ids,
-                               entries_of=lambda outcome: lines.filter(outcome=outcome).iterator(chunk_size=2000))
+                               lines_of=lambda outcome: stored.get(outcome.value, []))
 
 
 def preview_report_write(target: str | BinaryIO, preview: RosterPreview, *, mask_ids: bool) -> int:
     """The report of a preview that wrote nothing, from the findings in memory."""
-    labels = CategoryLabels()
+    lines = finding_lines(preview.comparison)
     request = preview.request
     facts = _facts(source=request.source, month=f"{request.month:%Y-%m}", area=request.area_prefix,
                    file_name=preview.file_name, sha256=preview.sha256, state="预览（未写入）")
     return roster_report_write(
         target, facts=facts, counts=preview.counts(), mask_ids=mask_ids,
-        entries_of=lambda outcome: (entry_from_finding(finding, labels) for finding in preview.comparison.of(outcome)),
+        lines_of=lambda outcome: lines[outcome.value],
     )

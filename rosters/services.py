@@ -39,7 +39,7 @@ from regions.codes import AreaCodeError, area_prefix
 from rosters.comparison import Comparison, Finding, Outcome, compare, match_key, rows_text
 from rosters.enrollment import CoverageCheck, Interpretation, check_covered, interpret, reconcile_records
 from rosters.files import RosterFile, read_enrollment_list, read_roster, relation_code
-from rosters.models import ROSTER_SOURCES, RosterBatch, RosterChange, RosterEntry
+from rosters.models import ROSTER_SOURCES, RosterBatch, RosterChange, RosterFindingList
 from rosters.selectors import (
     RegistrySnapshot,
     category_codes_by_key,
@@ -244,7 +244,7 @@ def roster_apply(
         batch.save()
         changes = _write_changes(batch=batch, preview=preview, user=user)
         RosterChange.objects.bulk_create(changes, batch_size=2000)
-        roster_entries_store(batch=batch, comparison=preview.comparison)
+        roster_findings_store(batch=batch, comparison=preview.comparison)
     return batch
 
 
@@ -298,7 +298,7 @@ def roster_batch_preview(*, batch: RosterBatch) -> RosterBatch:
     preview = roster_compare(request=request, file_name=batch.file_name, content=content, roster=roster)
     report(80, "保存比对结果")
     with transaction.atomic():
-        roster_entries_store(batch=batch, comparison=preview.comparison)
+        roster_findings_store(batch=batch, comparison=preview.comparison)
         RosterBatch.objects.filter(pk=batch.pk).update(
             status=RosterBatch.Status.PREVIEWED, counts=preview.counts(), progress=100, stage=""
         )
@@ -350,36 +350,32 @@ class CategoryLabels:
 
     def __call__(self, codes: frozenset[str]) -> str:
         if codes not in self.joined:
-            self.joined[codes] = "、".join(name for code, name in self.names.items() if code in codes)[:200]
+            self.joined[codes] = "、".join(name for code, name in self.names.items() if code in codes)
         return self.joined[codes]
 
 
-def entry_from_finding(finding: Finding, labels: CategoryLabels) -> RosterEntry:
-    """A report line (unsaved) for a finding, categories by name."""
-    rows = rows_text(finding.rows)
-    return RosterEntry(
-        outcome=finding.outcome,
-        first_row=finding.rows[0] if finding.rows else None,
-        rows=rows if len(rows) <= 200 else rows[:199] + "…",
-        id_number=finding.id_number[:40],
-        name=finding.name[:50],
-        village_code=finding.village_code[:20],
-        before=labels(finding.before),
-        after=labels(finding.after),
-        message=finding.message[:300],
-    )
+def finding_line(finding: Finding, labels: CategoryLabels) -> list[str]:
+    """A report line, its texts in the order of ``RosterFindingList.COLUMNS``."""
+    return [rows_text(finding.rows), finding.id_number, finding.name, finding.village_code, labels(finding.before),
+            labels(finding.after), finding.message]
 
 
-def roster_entries_store(*, batch: RosterBatch, comparison: Comparison) -> None:
-    """Replace the batch's report lines with the comparison's findings."""
+def finding_lines(comparison: Comparison) -> dict[str, list[list[str]]]:
+    """Every outcome's report lines, in file order."""
     labels = CategoryLabels()
-    batch.entries.all().delete()
-    entries = []
+    lines: dict[str, list[list[str]]] = {outcome.value: [] for outcome in Outcome}
     for finding in comparison.findings:
-        entry = entry_from_finding(finding, labels)
-        entry.batch = batch
-        entries.append(entry)
-    RosterEntry.objects.bulk_create(entries, batch_size=2000)
+        lines[finding.outcome].append(finding_line(finding, labels))
+    return lines
+
+
+def roster_findings_store(*, batch: RosterBatch, comparison: Comparison) -> None:
+    """Replace the batch's report lines with the comparison's, one list per outcome."""
+    batch.findings.all().delete()
+    RosterFindingList.objects.bulk_create(
+        [RosterFindingList(batch=batch, outcome=outcome, lines=lines)
+         for outcome, lines in finding_lines(comparison).items()]
+    )
 
 
 def _write_changes(*, batch: RosterBatch, preview: RosterPreview, user: User) -> list[RosterChange]:

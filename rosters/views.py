@@ -16,7 +16,7 @@ from accounts.models import AccessLog, Role
 from accounts.services import access_log_record
 from rosters.comparison import Outcome
 from rosters.forms import RosterUploadForm
-from rosters.models import RosterBatch
+from rosters.models import RosterBatch, RosterFindingList
 from rosters.report import batch_report_write
 from rosters.selectors import batches_visible_to, later_applied_batch
 from rosters.services import roster_batch_confirm, roster_batch_revert, roster_batch_upload, roster_request
@@ -80,13 +80,15 @@ def batch_detail(request, pk):
     chosen = request.GET.get("outcome")
     if chosen not in Outcome.values:
         chosen = next((outcome.value for outcome in Outcome if counts.get(outcome.value)), Outcome.NEW.value)
-    entries = batch.entries.filter(outcome=chosen).order_by("first_row", "id")
+    lines = batch.findings.filter(outcome=chosen).values_list("lines", flat=True).first() or []
+    page = Paginator(lines, 50).get_page(request.GET.get("page"))
     context = {
         "batch": batch,
         "running": batch.status in RUNNING,
         "tabs": [(outcome, counts.get(outcome.value, 0)) for outcome in Outcome],
         "chosen": Outcome(chosen),
-        "page": Paginator(entries, 50).get_page(request.GET.get("page")),
+        "page": page,
+        "lines": [dict(zip(RosterFindingList.FIELDS, line)) for line in page],
         "can_apply": batch.status == RosterBatch.Status.PREVIEWED,
         "can_revert": batch.status == RosterBatch.Status.APPLIED and later_applied_batch(batch) is None,
     }
