@@ -508,7 +508,7 @@ def _settle(plans: _Plans, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSet
     left_out = total - left_in
     recorded = claim.recorded
     year_before = ytd.totals
-    year_after = None  # copied on the first change
+    settled = []  # the payments this bill computed or recorded, which move the year's totals
     by_fund = dict.fromkeys(FUNDS, ZERO)
     payments = list(plan.excluded)
     for position, layer, exclusion, rule_position, rule in plan.every_layer if recorded else plan.applying:
@@ -531,11 +531,7 @@ def _settle(plans: _Plans, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSet
         if amount:
             left_in, left_out = _take(layer.base, amount, left_in, left_out)
             by_fund[layer.fund] += amount
-        if amount or base:
-            if year_after is None:
-                year_after = dict(year_before)
-            year_after[code] = LayerTotals(totals.base + base, totals.paid + amount)
-        payments[position] = LayerPayment(
+        payments[position] = payment = LayerPayment(
             layer=code,
             name=layer.name,
             fund=layer.fund,
@@ -545,6 +541,7 @@ def _settle(plans: _Plans, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSet
             explanation="；".join(steps) + "。",
             recorded=is_recorded,
         )
+        settled.append(payment)
     settlement = ClaimSettlement(
         claim_id=claim.id,
         total=total,
@@ -553,4 +550,4 @@ def _settle(plans: _Plans, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSet
         personal=left_in + left_out,
         in_catalog_personal=left_in,
     )
-    return settlement, ytd if year_after is None else YearToDate(MappingProxyType(year_after))
+    return settlement, ytd.after(settled) if settled else ytd

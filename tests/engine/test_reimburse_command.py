@@ -182,7 +182,7 @@ BAD_CLAIMS = {
     "claim not an object": ({"claims": [GOOD_CLAIM, "X1"]}, "第 2 条账单：" + reimburse.NOT_OBJECT),
     "recorded above the pool": (
         with_claim(recorded={"basic": "48000.01"}),
-        '第 2 条账单（编号 "X1"）的字段 "recorded.basic"：已结算金额 48,000.01 超过本层可支付的政策范围内费用余额 48,000.00',
+        '账单 "X1" 的字段 "recorded.basic"：已结算金额 48,000.01 超过本层可支付的政策范围内费用余额 48,000.00',
     ),
     "no claims list": ({"bills": []}, '必须是形如 {"claims": [...]} 的 JSON 对象'),
 }

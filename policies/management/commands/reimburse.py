@@ -14,8 +14,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from policies.document import PolicyError, parse_decimal, parse_policy
-from policies.engine import ClaimError, ClaimInput, ClaimSettlement, YearToDate, check_claim, settle_claim
+from policies.document import PolicyError, money_text, parse_decimal, parse_policy
+from policies.engine import ClaimError, ClaimInput, ClaimSettlement, check_claim, settle_claims
 
 REFUSED = 2
 REQUIRED_CLAIM_FIELDS = (
@@ -158,20 +158,16 @@ def _describe(position: int, item: Any, field: str, message: str) -> str:
     return f"{which}{where}：{message}"
 
 
-def _money_text(amount: Decimal) -> str:
-    return f"{amount:.2f}"
-
-
 def _result(settlement: ClaimSettlement) -> dict:
     return {
         "id": settlement.claim_id,
-        "total": _money_text(settlement.total),
+        "total": money_text(settlement.total),
         "payments": [
             {
                 "layer": payment.layer,
                 "name": payment.name,
                 "fund": payment.fund,
-                "amount": _money_text(payment.amount),
+                "amount": money_text(payment.amount),
                 "applied": payment.applied,
                 "recorded": payment.recorded,
                 "base_added": str(payment.base_added),
@@ -179,9 +175,9 @@ def _result(settlement: ClaimSettlement) -> dict:
             }
             for payment in settlement.payments
         ],
-        "by_fund": {fund: _money_text(amount) for fund, amount in settlement.by_fund.items()},
-        "personal": _money_text(settlement.personal),
-        "in_catalog_personal": _money_text(settlement.in_catalog_personal),
+        "by_fund": {fund: money_text(amount) for fund, amount in settlement.by_fund.items()},
+        "personal": money_text(settlement.personal),
+        "in_catalog_personal": money_text(settlement.in_catalog_personal),
     }
 
 
@@ -217,19 +213,10 @@ class Command(BaseCommand):
         if errors:
             raise _refuse(BAD_CLAIMS.format(path=claims_path, errors="\n".join(errors)))
 
-        # settle_claims, one bill at a time so that a refused bill is named by its position too.
-        years: dict[tuple[str, int], YearToDate] = {}
-        settlements = []
-        for position, (item, claim) in enumerate(zip(document["claims"], claims), 1):
-            key = (claim.person, claim.date.year)
-            try:
-                settlement, years[key] = settle_claim(policy, claim, years.get(key, YearToDate()))
-            except ClaimError as error:
-                errors.extend(_describe(position, item, issue.field, issue.message) for issue in error.errors)
-                continue
-            settlements.append(settlement)
-        if errors:
-            raise _refuse(BAD_CLAIMS.format(path=claims_path, errors="\n".join(errors)))
+        try:
+            settlements = settle_claims(policy, claims)
+        except ClaimError as error:  # a recorded amount above what is left in its pool
+            raise _refuse(BAD_CLAIMS.format(path=claims_path, errors=error)) from None
         self.stdout.write(
             json.dumps({"results": [_result(s) for s in settlements]}, ensure_ascii=False, indent=1)
         )
