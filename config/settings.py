@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "policies",
     "rosters",
     "claims",
+    "ledgers",
 ]
 
 MIDDLEWARE = [

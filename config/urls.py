@@ -12,4 +12,5 @@ urlpatterns = [
     path("policies/", include("policies.urls")),
     path("claims/", include("claims.urls")),
     path("rosters/", include("rosters.urls")),
+    path("ledger/", include("ledgers.urls")),
 ]
