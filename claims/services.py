@@ -180,8 +180,9 @@ def _write_settlement(claim, version, result: engine.ClaimSettlement, facts, rea
 
 
 def _same(old: Settlement, version: PolicyVersion, result: engine.ClaimSettlement) -> bool:
-    stored = [(p.layer, p.amount, p.base_added, p.explanation) for p in old.payments.all()]
-    computed = [(p.layer, p.amount, p.base_added, p.explanation) for p in result.payments]
+    """Same version, amounts and bases: a reworded explanation alone does not make a new settlement."""
+    stored = [(p.layer, p.amount, p.base_added) for p in old.payments.all()]
+    computed = [(p.layer, p.amount, p.base_added) for p in result.payments]
     return old.policy_version_id == version.pk and stored == computed
 
 
