@@ -37,7 +37,8 @@ def county_2017(load_vector_policy, make_person, village_a, village_b, category,
     - 田小红 (A): 建档立卡 all year, 农村低保 from June to September; enrolled with 180 subsidy and
       商业补充; an inpatient bill, an outpatient bill, a special-outpatient bill and a voided bill.
     - 白明华 (B): 农村低保; enrolled with 100 subsidy; an inpatient bill at a city hospital outside the county.
-    - a person of A with no category but a settled bill (named like a formula): listed for the bill.
+    - a person of A with no category and no enrollment but a settled bill (named like a formula): listed
+      for the bill.
     - a person of A whose category ended in 2016: not listed in 2017.
     - a person of A enrolled but with no category and no bill: not listed.
     """
@@ -61,7 +62,6 @@ def county_2017(load_vector_policy, make_person, village_a, village_b, category,
     settle(clerk_b, white, day=D(YEAR, 11, 20), total="30000", in_catalog="26000", level="city")
 
     formula = make_person(village_a, name=FORMULA_NAME)
-    enroll(formula, "resident_basic")
     settle(clerk_a, formula, day=D(YEAR, 12, 1), total="800", in_catalog="700", visit_type="outpatient",
            level="township")
 
