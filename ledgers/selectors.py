@@ -565,6 +565,15 @@ def _stats_rows(grouping: _Grouping, labels: list[tuple[str, str]]) -> list[Stat
     return rows
 
 
+def _overlap(prefix: str, user_prefix: str) -> str | None:
+    """The narrower of an asked area and the user's area, or None when they do not overlap."""
+    if prefix.startswith(user_prefix):
+        return prefix
+    if user_prefix.startswith(prefix):
+        return user_prefix
+    return None
+
+
 def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats:
     """By township and by category, with a totals row and the monthly trend from January.
 
@@ -574,6 +583,7 @@ def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats
     """
     prefix = area_prefix(area_code)
     holdings = CategoryHolding.objects.visible_to(user).within(prefix).during(period.first, period.last)
+    seen = _overlap(prefix, user.area_prefix)
     covered = Beneficiary.objects.filter(pk__in=holdings.values("beneficiary_id"))
     # One holding per person and category, even when a category was ended and started again in the quarter.
     earlier_same = CategoryHolding.objects.during(period.first, period.last).filter(
@@ -600,8 +610,8 @@ def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats
         settlements=settlements.filter(claim__beneficiary__holdings__in=person_categories),
         settlements_group=F("claim__beneficiary__holdings__category__code"),
     )
-    townships = list(
-        Region.objects.filter(level=Level.TOWNSHIP, code__startswith=prefix[:9]).values_list("code", "name")
+    townships = [] if seen is None else list(
+        Region.objects.filter(level=Level.TOWNSHIP, code__startswith=seen[:9]).values_list("code", "name")
     )
     return QuarterStats(
         area_code=prefix,

@@ -169,8 +169,12 @@ def stats_export(request):
 
 
 def _responsibility_area(request, data) -> tuple[ResponsibilityAreaForm, Region | None]:
+    """The area asked for (the user's own when none was), or None when it is not one of the user's areas."""
     form = ResponsibilityAreaForm(data if "area" in data else None, user=request.user)
-    code = form.cleaned_data["area"] if form.is_bound and form.is_valid() else form.initial["area"]
+    if form.is_bound:
+        code = form.cleaned_data["area"] if form.is_valid() else None
+    else:
+        code = form.initial["area"]
     area = selectors.responsibility_areas(request.user).filter(code=code).first() if code else None
     return form, area
 

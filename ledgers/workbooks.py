@@ -155,8 +155,8 @@ class _SheetWriter:
         cell_format = self.formats[kind]
         if value is None:
             self.sheet.write_blank(row, col, None, cell_format)
-        elif kind == "text":
-            self.sheet.write_string(row, col, str(value), cell_format)
+        elif isinstance(value, str):
+            self.sheet.write_string(row, col, value, cell_format)
         else:
             self.sheet.write_number(row, col, float(value) if isinstance(value, Decimal) else value, cell_format)
 
