@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import TextChoices
 
@@ -41,9 +42,12 @@ class Outcome(TextChoices):
     UNCHANGED = "unchanged", "不变"
 
 
-@dataclass(frozen=True, slots=True)
-class ListedRow:
-    """One data row of a roster as read from the file (cells already normalised to text)."""
+class ListedRow(NamedTuple):
+    """One data row of a roster as read from the file (cells already normalised to text).
+
+    Named tuples rather than dataclasses here and below: a list makes a hundred thousand of each,
+    and a tuple is the cheapest immutable record Python builds.
+    """
 
     row: int
     id_text: str
@@ -55,8 +59,7 @@ class ListedRow:
     phone: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class RegistryPerson:
+class RegistryPerson(NamedTuple):
     """A person the registry knows, with the categories of the list's source held at the start of the month."""
 
     name: str
@@ -79,8 +82,7 @@ class Vocabulary:
     area_prefix: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     """One line of the report: a person's outcome, or an unusable row."""
 
     outcome: Outcome
@@ -119,7 +121,7 @@ def person_name(text: str) -> str:
 
 
 def rows_text(rows: Sequence[int]) -> str:
-    return "、".join(str(number) for number in rows)
+    return str(rows[0]) if len(rows) == 1 else "、".join(str(number) for number in rows)
 
 
 class _RowChecker:
@@ -205,7 +207,8 @@ def compare(
     """
     comparison = Comparison()
     findings = comparison.findings
-    usable: dict[str, list[tuple[ListedRow, frozenset[str], str]]] = {}
+    # ID → its usable rows as (row, categories, head ID): one such triple, or a list of them once repeated.
+    usable: dict[str, tuple | list[tuple]] = {}
     on_list: set[str] = set()
     check = _RowChecker(source, vocabulary, default_category, today)
     for row in rows:
@@ -222,10 +225,18 @@ def compare(
             findings.append(Finding(Outcome.REJECTED, (row.row,), number, row.name, row.village_code,
                                     message=problem))
             continue
-        usable.setdefault(number, []).append((row, categories, head))
+        entry = (row, categories, head)
+        earlier = usable.get(number)
+        if earlier is None:
+            usable[number] = entry
+        elif type(earlier) is list:
+            earlier.append(entry)
+        else:
+            usable[number] = [earlier, entry]
 
     for number, entries in usable.items():
-        findings.extend(_person_findings(number, entries, registry.get(number)))
+        entries = entries if type(entries) is list else [entries]
+        _add_person_findings(findings, number, entries, registry.get(number))
 
     findings.sort(key=lambda finding: finding.rows[0])
     for number, person in registry.items():
@@ -235,43 +246,45 @@ def compare(
     return comparison
 
 
-def _person_findings(number: str, entries, person: RegistryPerson | None) -> list[Finding]:
-    rows = tuple(row.row for row, _categories, _head in entries)
+def _add_person_findings(findings: list[Finding], number: str, entries, person: RegistryPerson | None) -> None:
+    """Append one person's findings: their outcome, after a duplicate finding when their rows repeat."""
     first, listed, _head = entries[0]
-    findings = []
+    rows = (first.row,)
+    repeats = False
     if len(entries) > 1:
+        rows = tuple(row.row for row, _categories, _head in entries)
         names = {match_key(row.name) for row, _categories, _head in entries}
         villages = {row.village_code for row, _categories, _head in entries}
         if len(names) > 1 or len(villages) > 1:
-            return [Finding(Outcome.DUPLICATE, rows, number, first.name, first.village_code,
-                            message=f"同一身份证号出现在第 {rows_text(rows)} 行，姓名或所在村不一致，请核实。")]
-        repeated = Counter(code for _row, categories, _head in entries for code in categories)
-        if any(count > 1 for count in repeated.values()):
             findings.append(Finding(Outcome.DUPLICATE, rows, number, first.name, first.village_code,
-                                    message=f"第 {rows_text(rows)} 行重复列出同一类别，按一人处理。"))
+                                    message=f"同一身份证号出现在第 {rows_text(rows)} 行，姓名或所在村不一致，请核实。"))
+            return
+        repeated = Counter(code for _row, categories, _head in entries for code in categories)
+        repeats = any(count > 1 for count in repeated.values())
         listed = frozenset(code for _row, categories, _head in entries for code in categories)
     village = first.village_code
+    if person is not None:
+        differences = []
+        if person.name != first.name and match_key(person.name) != match_key(first.name):
+            differences.append(f"姓名：名单为“{first.name}”，系统为“{person.name}”")
+        if person.village_code != village:
+            differences.append(f"所在村：名单为 {village}，系统为 {person.village_code}")
+        if differences:
+            # A mismatch counts in no other outcome, not even as a repeat (reconciliation.md).
+            findings.append(Finding(Outcome.MISMATCH, rows, number, first.name, village, before=person.held,
+                                    after=listed, message="；".join(differences) + "。"))
+            return
+    if repeats:
+        findings.append(Finding(Outcome.DUPLICATE, rows, number, first.name, village,
+                                message=f"第 {rows_text(rows)} 行重复列出同一类别，按一人处理。"))
     if person is None:
         head = next((head for _row, _c, head in entries if head), "")
         relation = next((row.relation for row, _c, _h in entries if row.relation), "")
         phone = next((row.phone for row, _c, _h in entries if row.phone), "")
         findings.append(Finding(Outcome.NEW, rows, number, person_name(first.name), village, after=listed,
                                 head_id_number=head, relation=relation, phone=phone))
-        return findings
-    differences = []
-    if person.name != first.name and match_key(person.name) != match_key(first.name):
-        differences.append(f"姓名：名单为“{first.name}”，系统为“{person.name}”")
-    if person.village_code != village:
-        differences.append(f"所在村：名单为 {village}，系统为 {person.village_code}")
-    if differences:
-        # A mismatch counts in no other outcome, not even as a repeat (reconciliation.md).
-        return [Finding(Outcome.MISMATCH, rows, number, first.name, village, before=person.held, after=listed,
-                        message="；".join(differences) + "。")]
-    if not person.held:
-        outcome = Outcome.CATEGORY_ADDED
-    elif person.held == listed:
-        outcome = Outcome.UNCHANGED
+    elif not person.held:
+        findings.append(Finding(Outcome.CATEGORY_ADDED, rows, number, person.name, village, after=listed))
     else:
-        outcome = Outcome.CHANGED
-    findings.append(Finding(outcome, rows, number, person.name, village, before=person.held, after=listed))
-    return findings
+        outcome = Outcome.UNCHANGED if person.held == listed else Outcome.CHANGED
+        findings.append(Finding(outcome, rows, number, person.name, village, before=person.held, after=listed))

@@ -38,6 +38,8 @@ ENROLLMENT_COLUMNS = {
 
 def id_cell(text: str) -> str:
     """An ID as written to survive Excel: a leading apostrophe, or a CSV formula ``="110…"``."""
+    if text[:1] not in ("'", "="):
+        return text
     if text.startswith("'"):
         return text[1:]
     if text.startswith('="') and text.endswith('"'):
@@ -85,22 +87,12 @@ def read_roster(content: bytes, filename: str, *, category_column_required: bool
     """
     required = ["id_number", "name", "village"] + (["category"] if category_column_required else [])
     table = read_table(content, filename, ROSTER_COLUMNS, required=required)
+    fields = ["id_number", "name", "category", "village", "head_id_number", "relation", "phone"]
     rows = []
-    for number, record in table.records():
-        if not record["id_number"] and not record["name"]:
-            continue
-        rows.append(
-            ListedRow(
-                row=number,
-                id_text=id_cell(record["id_number"]),
-                name=record["name"],
-                category_text=record.get("category", ""),
-                village_code=record["village"].replace(" ", ""),
-                head_id_text=id_cell(record.get("head_id_number", "")),
-                relation=record.get("relation", ""),
-                phone=record.get("phone", ""),
-            )
-        )
+    for number, (id_text, name, category, village, head, relation, phone) in table.values(fields):
+        if id_text or name:
+            rows.append(ListedRow(number, id_cell(id_text), name, category, village.replace(" ", ""),
+                                  id_cell(head) if head else "", relation, phone))
     return RosterFile(header_row=table.header_row, rows=rows)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from beneficiaries.idnumbers import mask
 from rosters.comparison import Outcome
 from rosters.models import ROSTER_SOURCES, RosterBatch, RosterFindingList
+from rosters.selectors import CategoryLabels
 from rosters.services import RosterPreview, finding_lines
 
 WIDTHS = [10, 22, 12, 16, 28, 28, 60]
@@ -31,6 +32,7 @@ def roster_report_write(
     mask_ids: bool,
 ) -> int:
     """Write the workbook; ``facts`` head the summary sheet. Returns the number of report lines written."""
+    labels = CategoryLabels()
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet("汇总")
     summary.column_dimensions["A"].width = 16
@@ -51,7 +53,7 @@ def roster_report_write(
         for rows, number, name, village_code, before, after, message in lines_of(outcome):
             number = mask(number) if mask_ids else number
             sheet.append([int(rows) if rows.isdigit() else rows, _text(number), _text(name), _text(village_code),
-                          before, after, message])
+                          labels(before), labels(after), message])
             written += 1
     workbook.save(target)
     return written

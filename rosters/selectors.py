@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 
 from django.db.models import F, Q, QuerySet
 
@@ -41,6 +40,21 @@ def category_codes_by_key() -> dict[str, str]:
     return lookup
 
 
+class CategoryLabels:
+    """Category names for a report line's codes (``dibao_rural,tekun_rural`` → ``农村低保对象、农村特困人员``),
+    in the categories' order; remembered per text, as a list has few distinct sets."""
+
+    def __init__(self):
+        self.names = dict(Category.objects.order_by("order", "code").values_list("code", "name"))
+        self.joined: dict[str, str] = {}
+
+    def __call__(self, codes_text: str) -> str:
+        if codes_text not in self.joined:
+            codes = set(codes_text.split(","))
+            self.joined[codes_text] = "、".join(name for code, name in self.names.items() if code in codes)
+        return self.joined[codes_text]
+
+
 def roster_vocabulary(*, village_codes: Iterable[str], area_prefix: str) -> Vocabulary:
     """The vocabulary for one list; only the villages the list names are looked up."""
     villages = set()
@@ -54,53 +68,54 @@ def roster_vocabulary(*, village_codes: Iterable[str], area_prefix: str) -> Voca
     )
 
 
-@dataclass
-class RegistrySnapshot:
-    """The registry as one list for ``source`` and month sees it.
-
-    ``people`` feeds the comparison; ``person_ids`` and ``holding_ids`` (ID → category → holding
-    primary keys) tell the apply step which rows to touch.
-    """
-
-    people: dict[str, RegistryPerson] = field(default_factory=dict)
-    person_ids: dict[str, int] = field(default_factory=dict)
-    holding_ids: dict[str, dict[str, list[int]]] = field(default_factory=dict)
-
-
-def registry_holders(*, source: str, first_day: datetime.date, area_prefix: str) -> RegistrySnapshot:
-    """Everyone holding a category ``source`` confirms on ``first_day`` inside the area, in one query."""
-    snapshot = RegistrySnapshot()
+def registry_holders(*, source: str, first_day: datetime.date, area_prefix: str) -> dict[str, RegistryPerson]:
+    """Everyone holding a category ``source`` confirms on ``first_day`` inside the area, by ID, in one query."""
+    codes = dict(Category.objects.filter(source=source).values_list("pk", "code"))
     rows = (
         CategoryHolding.objects.on(first_day)
         .within(area_prefix)
-        .filter(category__source=source)
-        .values_list("pk", "category__code", "beneficiary_id", "beneficiary__id_number", "beneficiary__name",
-                     "beneficiary__village_id")
+        .filter(category_id__in=list(codes))  # by key: no join with the categories on a hundred thousand rows
+        .values_list("category_id", "beneficiary__id_number", "beneficiary__name", "beneficiary__village_id")
         .order_by()
     )
-    held: dict[str, set[str]] = {}
-    names: dict[str, tuple[str, str]] = {}
-    for holding_pk, code, person_pk, number, name, village in rows.iterator(chunk_size=5000):
-        snapshot.person_ids[number] = person_pk
-        snapshot.holding_ids.setdefault(number, {}).setdefault(code, []).append(holding_pk)
-        held.setdefault(number, set()).add(code)
-        names[number] = (name, village)
-    snapshot.people = {
-        number: RegistryPerson(name=name, village_code=village, held=frozenset(held[number]))
-        for number, (name, village) in names.items()
-    }
-    return snapshot
+    people: dict[str, RegistryPerson] = {}
+    single: dict[str, frozenset[str]] = {}  # one shared set per category: most people hold one
+    for category_id, number, name, village in rows.iterator(chunk_size=5000):
+        code = codes[category_id]
+        person = people.get(number)
+        if person is None:
+            held = single.get(code) or single.setdefault(code, frozenset((code,)))
+            people[number] = RegistryPerson(name, village, held)
+        else:
+            people[number] = person._replace(held=person.held | {code})
+    return people
 
 
-def registry_add_people(snapshot: RegistrySnapshot, id_numbers: Iterable[str]) -> None:
-    """Add the people with these IDs who hold nothing of the source in the area (anywhere in the registry)."""
-    wanted = [number for number in id_numbers if number not in snapshot.people]
-    for chunk in chunks(wanted):
-        for pk, number, name, village in Beneficiary.objects.filter(id_number__in=chunk).values_list(
-            "pk", "id_number", "name", "village_id"
+def registry_people(id_numbers: Iterable[str]) -> dict[str, RegistryPerson]:
+    """The registry's people with these IDs, wherever they live, as holding nothing (the holders come first)."""
+    people = {}
+    for chunk in chunks(id_numbers):
+        for number, name, village in Beneficiary.objects.filter(id_number__in=chunk).values_list(
+            "id_number", "name", "village_id"
         ):
-            snapshot.person_ids[number] = pk
-            snapshot.people[number] = RegistryPerson(name=name, village_code=village)
+            people[number] = RegistryPerson(name, village)
+    return people
+
+
+def holdings_to_end(
+    *, source: str, first_day: datetime.date, codes_by_person: dict[int, frozenset[str]]
+) -> list[CategoryHolding]:
+    """The holdings in force on ``first_day`` of these people (primary key → category codes) and categories."""
+    holdings = []
+    for chunk in chunks(codes_by_person):
+        for holding in (
+            CategoryHolding.objects.on(first_day)
+            .filter(beneficiary_id__in=chunk, category__source=source)
+            .select_related("category", "beneficiary")
+        ):
+            if holding.category.code in codes_by_person[holding.beneficiary_id]:
+                holdings.append(holding)
+    return holdings
 
 
 def households_by_head(head_numbers: Iterable[str]) -> tuple[dict[str, int], dict[str, int | None]]:

@@ -41,16 +41,16 @@ from rosters.enrollment import CoverageCheck, Interpretation, check_covered, int
 from rosters.files import RosterFile, read_enrollment_list, read_roster, relation_code
 from rosters.models import ROSTER_SOURCES, RosterBatch, RosterChange, RosterFindingList
 from rosters.selectors import (
-    RegistrySnapshot,
     category_codes_by_key,
     covered_people,
     enrollment_states,
+    holdings_to_end,
     households_by_head,
     insurance_codes_by_key,
     later_applied_batch,
-    registry_add_people,
     registry_holders,
     registry_ids_within,
+    registry_people,
     roster_vocabulary,
 )
 from spreadsheets.reading import SpreadsheetError
@@ -148,7 +148,6 @@ class RosterPreview:
     sha256: str
     header_row: int
     comparison: Comparison
-    snapshot: RegistrySnapshot
 
     def counts(self) -> dict[str, int]:
         return self.comparison.counts()
@@ -182,19 +181,19 @@ def roster_read(*, request: RosterRequest, file_name: str, content: bytes) -> Ro
 def roster_compare(*, request: RosterRequest, file_name: str, content: bytes, roster: RosterFile) -> RosterPreview:
     """Read the registry for the list and compare; writes nothing."""
     with _collection_paused():
-        snapshot = registry_holders(source=request.source, first_day=request.month, area_prefix=request.area_prefix)
-        unknown = (row.id_text for row in roster.rows if row.id_text not in snapshot.people)
-        registry_add_people(snapshot, _parsed_ids(unknown))
+        registry = registry_holders(source=request.source, first_day=request.month, area_prefix=request.area_prefix)
+        others = _parsed_ids(row.id_text for row in roster.rows if row.id_text not in registry)
+        registry.update(registry_people(number for number in others if number not in registry))
         vocabulary = roster_vocabulary(
             village_codes=(row.village_code for row in roster.rows), area_prefix=request.area_prefix
         )
         comparison = compare(
-            rows=roster.rows, registry=snapshot.people, source=request.source, vocabulary=vocabulary,
+            rows=roster.rows, registry=registry, source=request.source, vocabulary=vocabulary,
             default_category=request.default_category,
         )
     return RosterPreview(
         request=request, file_name=file_name, sha256=hashlib.sha256(content).hexdigest(),
-        header_row=roster.header_row, comparison=comparison, snapshot=snapshot,
+        header_row=roster.header_row, comparison=comparison,
     )
 
 
@@ -341,31 +340,25 @@ def roster_batch_confirm(*, batch: RosterBatch, user: User) -> RosterBatch:
     return batch
 
 
-class CategoryLabels:
-    """Category names joined in the categories' order, remembered per set: a list has few distinct sets."""
-
-    def __init__(self):
-        self.names = dict(Category.objects.order_by("order", "code").values_list("code", "name"))
-        self.joined: dict[frozenset[str], str] = {}
-
-    def __call__(self, codes: frozenset[str]) -> str:
-        if codes not in self.joined:
-            self.joined[codes] = "、".join(name for code, name in self.names.items() if code in codes)
-        return self.joined[codes]
-
-
-def finding_line(finding: Finding, labels: CategoryLabels) -> list[str]:
-    """A report line, its texts in the order of ``RosterFindingList.COLUMNS``."""
-    return [rows_text(finding.rows), finding.id_number, finding.name, finding.village_code, labels(finding.before),
-            labels(finding.after), finding.message]
-
-
 def finding_lines(comparison: Comparison) -> dict[str, list[list[str]]]:
-    """Every outcome's report lines, in file order."""
-    labels = CategoryLabels()
+    """Every outcome's report lines in file order, each in the order of ``RosterFindingList.COLUMNS``.
+
+    Categories are kept as their codes (``CategoryLabels`` names them when shown): a county's list
+    makes a hundred thousand lines, and codes keep the stored report small.
+    """
+    codes_texts: dict[frozenset[str], str] = {}
+
+    def codes_text(codes: frozenset[str]) -> str:
+        if codes not in codes_texts:
+            codes_texts[codes] = ",".join(sorted(codes))
+        return codes_texts[codes]
+
     lines: dict[str, list[list[str]]] = {outcome.value: [] for outcome in Outcome}
-    for finding in comparison.findings:
-        lines[finding.outcome].append(finding_line(finding, labels))
+    with _collection_paused():
+        for finding in comparison.findings:
+            lines[finding.outcome].append([rows_text(finding.rows), finding.id_number, finding.name,
+                                           finding.village_code, codes_text(finding.before),
+                                           codes_text(finding.after), finding.message])
     return lines
 
 
@@ -385,27 +378,29 @@ def _write_changes(*, batch: RosterBatch, preview: RosterPreview, user: User) ->
     reason = f"名单比对批次 #{batch.pk}"
     history = {"default_user": user, "default_change_reason": reason}
     category_ids = dict(Category.objects.values_list("code", "pk"))
-    person_ids = dict(preview.snapshot.person_ids)
+    findings = preview.comparison.findings
+    known = (Outcome.CATEGORY_ADDED, Outcome.CHANGED, Outcome.EXITED)
+    person_ids = registry_ids_within(
+        id_numbers=(finding.id_number for finding in findings if finding.outcome in known), area_prefix=""
+    )
     changes: list[RosterChange] = []
 
     new = preview.comparison.of(Outcome.NEW)
     changes += _create_people(batch=batch, new=new, person_ids=person_ids, history=history)
 
     starts: list[tuple[str, str]] = []
-    ends: list[int] = []
-    for finding in preview.comparison.findings:
+    ends: dict[int, frozenset[str]] = {}
+    for finding in findings:
         if finding.outcome in (Outcome.NEW, Outcome.CATEGORY_ADDED, Outcome.CHANGED):
             starts += [(finding.id_number, code) for code in sorted(finding.after - finding.before)]
         if finding.outcome in (Outcome.CHANGED, Outcome.EXITED):
-            held = preview.snapshot.holding_ids[finding.id_number]
-            ends += [pk for code in sorted(finding.before - finding.after) for pk in held[code]]
+            ends[person_ids[finding.id_number]] = finding.before - finding.after
 
+    note = f"{batch.get_source_display()} {batch.month_text} 名单（{reason}）"
     holdings = bulk_create_with_history(
         [
-            CategoryHolding(
-                beneficiary_id=person_ids[number], category_id=category_ids[code], source=batch.source,
-                start=first_day, recorded_by=user, note=f"{batch.get_source_display()} {batch.month_text} 名单（{reason}）",
-            )
+            CategoryHolding(beneficiary_id=person_ids[number], category_id=category_ids[code], source=batch.source,
+                            start=first_day, recorded_by=user, note=note)
             for number, code in starts
         ],
         CategoryHolding, batch_size=500, **history,
@@ -416,18 +411,15 @@ def _write_changes(*, batch: RosterBatch, preview: RosterPreview, user: User) ->
             beneficiary_id=holding.beneficiary_id, holding=holding, after=_holding_state(code, holding),
         ))
 
-    ended: list[CategoryHolding] = []
-    codes = {pk: code for code, pk in category_ids.items()}
-    for pk_chunk in _chunked(ends, 900):
-        for holding in CategoryHolding.objects.filter(pk__in=pk_chunk).select_related("beneficiary"):
-            before = _holding_state(codes[holding.category_id], holding)
-            holding.end = last_day_before
-            ended.append(holding)
-            changes.append(RosterChange(
-                batch=batch, action=RosterChange.Action.HOLDING_ENDED, id_number=holding.beneficiary.id_number,
-                beneficiary_id=holding.beneficiary_id, holding=holding, before=before,
-                after=_holding_state(codes[holding.category_id], holding),
-            ))
+    ended = holdings_to_end(source=batch.source, first_day=first_day, codes_by_person=ends)
+    for holding in ended:
+        before = _holding_state(holding.category.code, holding)
+        holding.end = last_day_before
+        changes.append(RosterChange(
+            batch=batch, action=RosterChange.Action.HOLDING_ENDED, id_number=holding.beneficiary.id_number,
+            beneficiary_id=holding.beneficiary_id, holding=holding, before=before,
+            after=_holding_state(holding.category.code, holding),
+        ))
     bulk_update_with_history(ended, CategoryHolding, ["end"], batch_size=500, **history)
     return changes
 

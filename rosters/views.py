@@ -18,7 +18,7 @@ from rosters.comparison import Outcome
 from rosters.forms import RosterUploadForm
 from rosters.models import RosterBatch, RosterFindingList
 from rosters.report import batch_report_write
-from rosters.selectors import batches_visible_to, later_applied_batch
+from rosters.selectors import CategoryLabels, batches_visible_to, later_applied_batch
 from rosters.services import roster_batch_confirm, roster_batch_revert, roster_batch_upload, roster_request
 from rosters.tasks import apply_roster_batch, preview_roster_batch
 
@@ -88,11 +88,19 @@ def batch_detail(request, pk):
         "tabs": [(outcome, counts.get(outcome.value, 0)) for outcome in Outcome],
         "chosen": Outcome(chosen),
         "page": page,
-        "lines": [dict(zip(RosterFindingList.FIELDS, line)) for line in page],
+        "lines": _shown(page),
         "can_apply": batch.status == RosterBatch.Status.PREVIEWED,
         "can_revert": batch.status == RosterBatch.Status.APPLIED and later_applied_batch(batch) is None,
     }
     return render(request, "rosters/batch_detail.html", context)
+
+
+def _shown(lines) -> list[dict[str, str]]:
+    labels = CategoryLabels()
+    shown = [dict(zip(RosterFindingList.FIELDS, line)) for line in lines]
+    for line in shown:
+        line["before"], line["after"] = labels(line["before"]), labels(line["after"])
+    return shown
 
 
 @admin_only
