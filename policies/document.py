@@ -24,6 +24,20 @@ HOSPITAL_LEVELS = {
     "city": "市级医疗机构",
     "province": "省级及以上医疗机构",
 }
+# The categories of categories.md, for explanations; a county's own added categories show by code.
+CATEGORY_NAMES = {
+    "poor": "建档立卡贫困人口", "dibao_urban": "城镇低保对象", "dibao_rural": "农村低保对象",
+    "tekun_urban": "城镇特困人员", "tekun_rural": "农村特困人员", "low_income_urban": "城镇低收入对象",
+    "low_income_rural": "农村低收入对象", "other_hardship_urban": "城镇其他困难群体",
+    "other_hardship_rural": "农村其他困难群体", "unstable": "脱贫不稳定人口", "marginal": "边缘易致贫人口",
+    "sudden_hardship": "突发严重困难人口", "returned_poor": "返贫致贫人口",
+}
+
+
+def category_names(codes: Iterable[str]) -> str:
+    return "、".join(CATEGORY_NAMES.get(code, code) for code in sorted(codes))
+
+
 FUNDS = {"basic": "基本医保", "critical": "大病保险", "assistance": "医疗救助", "other": "其他保障"}
 BASES = {"in_catalog": "政策范围内费用", "out_of_catalog": "目录外费用", "personal": "个人负担费用"}
 SCOPES = {"visit": "按次", "year": "按年度累计"}
@@ -195,7 +209,7 @@ class RuleCondition:
     def description(self) -> str:
         parts = []
         if self.categories is not None:
-            parts.append("身份类别 " + "、".join(sorted(self.categories)))
+            parts.append("身份类别 " + category_names(self.categories))
         if self.hospital_levels is not None:
             parts.append(
                 "医疗机构 " + "、".join(_in_order(self.hospital_levels, HOSPITAL_LEVELS, names=True))

@@ -31,6 +31,7 @@ from .document import (
     VISIT_TYPES,
     ZERO,
     Layer,
+    category_names,
     LayerTerms,
     Policy,
     Rule,
@@ -233,7 +234,7 @@ def _exclusion_text(layer: Layer, exclusion: tuple[str, object]) -> str:
     if kind == "hospital_level":
         return f"不适用：就诊机构为{HOSPITAL_LEVELS[value]}，本层只适用于{_names(layer.hospital_levels, 'level')}"
     if kind == "categories":
-        return f"不适用：就诊日未持有本层要求的身份类别（{'、'.join(sorted(layer.categories))}）"
+        return f"不适用：就诊日未持有本层要求的身份类别（{category_names(layer.categories)}）"
     if kind == "insurance":
         return f"不适用：未参加本层要求的保险（{layer.insurance}）"
     return f"不适用：{_rule_text(value, layer.rules[value - 1])}规定本层不适用"

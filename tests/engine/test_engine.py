@@ -96,7 +96,7 @@ def test_worked_example_explains_each_layer():
         (
             {"categories": ["poor", "tekun_rural"]},
             claim(categories=("marginal",)),
-            "身份类别（poor、tekun_rural）",
+            "身份类别（建档立卡贫困人口、农村特困人员）",
         ),
         (
             {"insurance": "supplementary"},
@@ -106,7 +106,7 @@ def test_worked_example_explains_each_layer():
         (
             {"rules": [{"when": {"categories": ["marginal"]}, "set": {"skip": True}}]},
             claim(categories=("marginal",)),
-            "不适用：第 1 条规则（身份类别 marginal）规定本层不适用",
+            "不适用：第 1 条规则（身份类别 边缘易致贫人口）规定本层不适用",
         ),
     ],
     ids=["visit type", "hospital level", "category", "insurance", "rule skip"],
@@ -158,7 +158,7 @@ def test_the_first_matching_rule_wins():
 
     # then: (1000 − 50) × 50%
     assert payment.amount == D("475.00")
-    assert "按第 2 条规则（身份类别 poor）" in payment.explanation
+    assert "按第 2 条规则（身份类别 建档立卡贫困人口）" in payment.explanation
 
 
 def test_every_key_of_when_must_match():
