@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -42,6 +43,7 @@ from rosters.files import RosterFile, read_enrollment_list, read_roster, relatio
 from rosters.models import ROSTER_SOURCES, RosterBatch, RosterChange, RosterFindingList
 from rosters.selectors import (
     category_codes_by_key,
+    chunks,
     covered_people,
     enrollment_states,
     holdings_to_end,
@@ -225,11 +227,12 @@ def roster_apply(
     roster = roster_read(request=request, file_name=file_name, content=content)
     progress(40, "比对并写入数据库（全部成功或全部不写入）")
     with transaction.atomic():
+        _lock_source(request.source)
         preview = roster_compare(request=request, file_name=file_name, content=content, roster=roster)
         if batch is None:
             batch = RosterBatch(
                 source=request.source, month=request.month, area_code=request.area_prefix,
-                default_category=_category(request.default_category), file_name=file_name,
+                default_category=_category(request.default_category), file_name=file_name[:255],
                 file_sha256=preview.sha256, created_by=user,
             )
         batch.status = RosterBatch.Status.APPLIED
@@ -245,6 +248,14 @@ def roster_apply(
         RosterChange.objects.bulk_create(changes, batch_size=2000)
         roster_findings_store(batch=batch, comparison=preview.comparison)
     return batch
+
+
+def _lock_source(source: str) -> None:
+    """Applying and reverting lists of one source take turns: each holds the source's category rows.
+
+    (PostgreSQL row locks; SQLite's write transactions already take turns.)
+    """
+    list(Category.objects.select_for_update().filter(source=source).values_list("pk", flat=True))
 
 
 def _category(code: str | None) -> Category | None:
@@ -424,11 +435,6 @@ def _write_changes(*, batch: RosterBatch, preview: RosterPreview, user: User) ->
     return changes
 
 
-def _chunked(values: list, size: int) -> Iterator[list]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
 def _holding_state(code: str, holding: CategoryHolding) -> dict:
     return {
         "category": code,
@@ -501,6 +507,35 @@ def _create_people(
     return changes
 
 
+def _delete_with_history(model, pks, *, user: User, reason: str) -> int | None:
+    """Delete these rows, each history row naming the acting user; or the key of a row something else uses.
+
+    Collected a chunk at a time, as ``Model.delete()`` collects one row: the rows handed to the
+    collector are the ones the history signal sees, so each carries the user and the reason.
+    """
+    for chunk in chunks(pks):
+        rows = list(model.objects.filter(pk__in=chunk))
+        for row in rows:
+            row._history_user = user
+            row._change_reason = reason
+        collector = Collector(using=model.objects.db, origin=rows)
+        try:
+            collector.collect(rows)
+        except (ProtectedError, RestrictedError) as exc:
+            used = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+            return next(_referenced_keys(used, model, set(chunk)))
+        collector.delete()
+    return None
+
+
+def _referenced_keys(objects, model, keys: set[int]) -> Iterator[int]:
+    """The keys among ``keys`` that these objects point to through a foreign key to ``model``."""
+    for obj in objects:
+        for field in obj._meta.concrete_fields:
+            if field.is_relation and field.related_model is model and getattr(obj, field.attname) in keys:
+                yield getattr(obj, field.attname)
+
+
 @transaction.atomic
 def roster_batch_revert(*, user: User, batch: RosterBatch) -> RosterBatch:
     """Undo an applied batch as a whole: ended holdings run on again, created rows are deleted.
@@ -509,6 +544,7 @@ def roster_batch_revert(*, user: User, batch: RosterBatch) -> RosterBatch:
     and refused if anything it wrote was changed or used since, naming the person.
     """
     ensure_roster_admin(user)
+    _lock_source(batch.source)
     batch = RosterBatch.objects.select_for_update().get(pk=batch.pk)
     if not batch.area_code.startswith(user.area_prefix):
         raise ValidationError(OUTSIDE_AREA.format(area=batch.area_code or "全国"), code="outside_area")
@@ -523,7 +559,7 @@ def roster_batch_revert(*, user: User, batch: RosterBatch) -> RosterBatch:
     changes = list(batch.changes.all())
     holding_ids = [change.holding_id for change in changes if change.holding_id]
     holdings = {}
-    for chunk in _chunked(holding_ids, 900):
+    for chunk in chunks(holding_ids):
         holdings.update(CategoryHolding.objects.in_bulk(chunk))
     history = {"default_user": user, "default_change_reason": f"撤销名单比对批次 #{batch.pk}"}
 
@@ -547,21 +583,13 @@ def roster_batch_revert(*, user: User, batch: RosterBatch) -> RosterBatch:
         (RosterChange.Action.HOUSEHOLD_CREATED, Household, "household_id", "家庭户"),
     ]
     for action, model, attribute, what in deletions:
-        for change in changes:
-            if change.action != action:
-                continue
-            row = model.objects.filter(pk=getattr(change, attribute)).first()
-            if row is None:
-                continue
-            row._history_user = user
-            row._change_reason = history["default_change_reason"]
-            try:
-                row.delete()
-            except (ProtectedError, RestrictedError):
-                raise ValidationError(
-                    IN_USE_SINCE.format(what=f"{what}（{mask(change.id_number)}）", batch=batch.pk),
-                    code="in_use_since",
-                ) from None
+        created = {getattr(change, attribute): change.id_number for change in changes
+                   if change.action == action and getattr(change, attribute)}
+        blocked = _delete_with_history(model, created, user=user, reason=history["default_change_reason"])
+        if blocked is not None:
+            raise ValidationError(
+                IN_USE_SINCE.format(what=f"{what}（{mask(created[blocked])}）", batch=batch.pk), code="in_use_since"
+            )
 
     batch.status = RosterBatch.Status.REVERTED
     batch.reverted_by = user
@@ -673,7 +701,7 @@ def _record_enrollments(
     bulk_create_with_history(created, Enrollment, batch_size=500, **history)
     changes = {pk: state for plan in plans.values() for pk, state in plan.change}
     changed = []
-    for chunk in _chunked(list(changes), 900):
+    for chunk in chunks(changes):
         for record in Enrollment.objects.filter(pk__in=chunk):
             state = changes[record.pk]
             record.status, record.subsidy, record.reason = state.status, state.subsidy, state.reason

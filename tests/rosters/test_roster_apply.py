@@ -6,7 +6,8 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 
-from beneficiaries.models import Beneficiary, CategoryHolding, Household, Relation
+from beneficiaries.idnumbers import mask
+from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment, Household, Insurance, Relation
 from rosters import services
 from rosters.models import RosterBatch, RosterChange
 from tests.rosters.conftest import MAY, new_id_number, registry_state, roster_rows, xlsx_bytes
@@ -181,3 +182,15 @@ def test_only_administrators_reconcile(clerk_a):
     with pytest.raises(ValidationError) as info:
         services.roster_request(user=clerk_a, source="civil_affairs", month="2024-05")
     assert info.value.messages == [services.NOT_ADMIN]
+
+
+def test_revert_is_refused_when_a_created_person_was_used_since(county_admin, registry, may_list):
+    batch = apply(county_admin, may_list[0])
+    person = Beneficiary.objects.get(id_number=may_list[1])
+    Enrollment.objects.create(beneficiary=person, year=2024, insurance=Insurance.objects.get(code="resident_basic"),
+                              status=Enrollment.Status.ENROLLED)
+    with pytest.raises(ValidationError) as info:
+        services.roster_batch_revert(user=county_admin, batch=batch)
+    assert info.value.code == "in_use_since" and mask(may_list[1]) in info.value.messages[0]
+    assert Beneficiary.objects.filter(id_number=may_list[1]).exists()
+    assert CategoryHolding.objects.filter(beneficiary=person, start=MAY).exists()
