@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessLog
@@ -23,6 +24,16 @@ def apply_service(form, call) -> object | None:
         else:
             form.add_error(None, exc)
         return None
+
+
+def form_page(request, form, *, title: str, save, done, success: str):
+    """Show ``form``; on a valid POST run ``save`` (a service call) and redirect to ``done(result)``."""
+    if request.method == "POST" and form.is_valid():
+        result = apply_service(form, save)
+        if result:
+            messages.success(request, success)
+            return redirect(done(result))
+    return render(request, "beneficiaries/form.html", {"form": form, "title": title})
 
 
 def _person(request, pk) -> Beneficiary:
@@ -65,93 +76,79 @@ def person_detail(request, pk):
 @permission_required("beneficiaries.add_beneficiary", raise_exception=True)
 def person_create(request):
     form = forms.BeneficiaryForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        person = apply_service(form, lambda: services.beneficiary_create(user=request.user, **form.cleaned_data))
-        if person:
-            messages.success(request, f"已登记 {person.name}。")
-            return redirect("person_detail", pk=person.pk)
-    return render(request, "beneficiaries/form.html", {"form": form, "title": "登记保障对象"})
+    return form_page(
+        request, form, title="登记保障对象", success="已登记。",
+        save=lambda: services.beneficiary_create(user=request.user, **form.cleaned_data),
+        done=lambda person: reverse("person_detail", args=[person.pk]),
+    )
 
 
 @permission_required("beneficiaries.change_beneficiary", raise_exception=True)
 def person_edit(request, pk):
     person = _person(request, pk)
-    initial = {
-        "name": person.name,
-        "village_code": person.village_id,
-        "household": person.household,
-        "relation": person.relation,
-        "phone": person.phone,
-    }
+    initial = {"name": person.name, "village_code": person.village_id, "household": person.household,
+               "relation": person.relation, "phone": person.phone}
     form = forms.BeneficiaryForm(request.POST or None, initial=initial, user=request.user, editing=True)
-    if request.method == "POST" and form.is_valid():
-        if apply_service(
-            form, lambda: services.beneficiary_update(user=request.user, person=person, **form.cleaned_data)
-        ):
-            messages.success(request, "已保存。")
-            return redirect("person_detail", pk=person.pk)
-    return render(request, "beneficiaries/form.html", {"form": form, "title": f"修改 {person.name} 的信息"})
+    return form_page(
+        request, form, title=f"修改 {person.name} 的信息", success="已保存。",
+        save=lambda: services.beneficiary_update(user=request.user, person=person, **form.cleaned_data),
+        done=lambda _: reverse("person_detail", args=[person.pk]),
+    )
 
 
 @permission_required("beneficiaries.correct_id_number", raise_exception=True)
 def person_correct_id(request, pk):
     person = _person(request, pk)
     form = forms.CorrectIdForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if apply_service(
-            form, lambda: services.beneficiary_correct_id(user=request.user, person=person, **form.cleaned_data)
-        ):
-            messages.success(request, "身份证号已更正，原号码保留在变更记录中。")
-            return redirect("person_detail", pk=person.pk)
-    return render(request, "beneficiaries/form.html", {"form": form, "title": f"更正 {person.name} 的身份证号"})
+    return form_page(
+        request, form, title=f"更正 {person.name} 的身份证号", success="身份证号已更正，原号码保留在变更记录中。",
+        save=lambda: services.beneficiary_correct_id(user=request.user, person=person, **form.cleaned_data),
+        done=lambda _: reverse("person_detail", args=[person.pk]),
+    )
 
 
 @permission_required("beneficiaries.change_beneficiary", raise_exception=True)
 def person_status(request, pk):
     person = _person(request, pk)
     form = forms.StatusForm(request.POST or None, initial={"status": person.status, "day": person.status_date})
-    if request.method == "POST" and form.is_valid():
-        if apply_service(
-            form, lambda: services.beneficiary_set_status(user=request.user, person=person, **form.cleaned_data)
-        ):
-            messages.success(request, "人员状态已更新。")
-            return redirect("person_detail", pk=person.pk)
-    return render(request, "beneficiaries/form.html", {"form": form, "title": f"{person.name}：人员状态"})
+    return form_page(
+        request, form, title=f"{person.name}：人员状态", success="人员状态已更新。",
+        save=lambda: services.beneficiary_set_status(user=request.user, person=person, **form.cleaned_data),
+        done=lambda _: reverse("person_detail", args=[person.pk]),
+    )
 
 
 @permission_required("beneficiaries.add_categoryholding", raise_exception=True)
 def holding_add(request, pk):
     person = _person(request, pk)
     form = forms.HoldingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if apply_service(form, lambda: services.holding_add(user=request.user, person=person, **form.cleaned_data)):
-            messages.success(request, "已添加类别认定。")
-            return redirect("person_detail", pk=person.pk)
-    return render(request, "beneficiaries/form.html", {"form": form, "title": f"{person.name}：添加类别认定"})
+    return form_page(
+        request, form, title=f"{person.name}：添加类别认定", success="已添加类别认定。",
+        save=lambda: services.holding_add(user=request.user, person=person, **form.cleaned_data),
+        done=lambda _: reverse("person_detail", args=[person.pk]),
+    )
 
 
 @permission_required("beneficiaries.change_categoryholding", raise_exception=True)
 def holding_end(request, pk):
     holding = get_object_or_404(CategoryHolding.objects.visible_to(request.user).select_related("beneficiary"), pk=pk)
     form = forms.HoldingEndForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if apply_service(form, lambda: services.holding_end(user=request.user, holding=holding, **form.cleaned_data)):
-            messages.success(request, "类别认定已终止。")
-            return redirect("person_detail", pk=holding.beneficiary_id)
-    return render(request, "beneficiaries/form.html", {"form": form, "title": f"终止认定：{holding}"})
+    return form_page(
+        request, form, title=f"终止认定：{holding}", success="类别认定已终止。",
+        save=lambda: services.holding_end(user=request.user, holding=holding, **form.cleaned_data),
+        done=lambda _: reverse("person_detail", args=[holding.beneficiary_id]),
+    )
 
 
 @permission_required("beneficiaries.add_enrollment", raise_exception=True)
 def enrollment_add(request, pk):
     person = _person(request, pk)
     form = forms.EnrollmentForm(request.POST or None, initial={"year": timezone.localdate().year})
-    if request.method == "POST" and form.is_valid():
-        if apply_service(
-            form, lambda: services.enrollment_record(user=request.user, person=person, **form.cleaned_data)
-        ):
-            messages.success(request, "参保登记已保存。")
-            return redirect("person_detail", pk=person.pk)
-    return render(request, "beneficiaries/form.html", {"form": form, "title": f"{person.name}：参保登记"})
+    return form_page(
+        request, form, title=f"{person.name}：参保登记", success="参保登记已保存。",
+        save=lambda: services.enrollment_record(user=request.user, person=person, **form.cleaned_data),
+        done=lambda _: reverse("person_detail", args=[person.pk]),
+    )
 
 
 def household_detail(request, pk):
@@ -163,29 +160,21 @@ def household_detail(request, pk):
 @permission_required("beneficiaries.add_household", raise_exception=True)
 def household_create(request):
     form = forms.HouseholdForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        household = apply_service(form, lambda: services.household_save(user=request.user, **form.cleaned_data))
-        if household:
-            messages.success(request, f"已登记户 {household.number}。")
-            return redirect("household_detail", pk=household.pk)
-    return render(request, "beneficiaries/form.html", {"form": form, "title": "登记家庭户"})
+    return form_page(
+        request, form, title="登记家庭户", success="已登记家庭户。",
+        save=lambda: services.household_save(user=request.user, **form.cleaned_data),
+        done=lambda household: reverse("household_detail", args=[household.pk]),
+    )
 
 
 @permission_required("beneficiaries.change_household", raise_exception=True)
 def household_edit(request, pk):
     household = _household(request, pk)
-    initial = {
-        "number": household.number,
-        "village_code": household.village_id,
-        "address": household.address,
-        "poverty_cause": household.poverty_cause,
-        "phone": household.phone,
-    }
+    initial = {"number": household.number, "village_code": household.village_id, "address": household.address,
+               "poverty_cause": household.poverty_cause, "phone": household.phone}
     form = forms.HouseholdForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        if apply_service(
-            form, lambda: services.household_save(user=request.user, household=household, **form.cleaned_data)
-        ):
-            messages.success(request, "已保存。")
-            return redirect("household_detail", pk=household.pk)
-    return render(request, "beneficiaries/form.html", {"form": form, "title": f"修改户 {household.number}"})
+    return form_page(
+        request, form, title=f"修改户 {household.number}", success="已保存。",
+        save=lambda: services.household_save(user=request.user, household=household, **form.cleaned_data),
+        done=lambda _: reverse("household_detail", args=[household.pk]),
+    )
