@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLog, Role
 from accounts.services import access_log_record
+from regions.models import Region
 from rosters.comparison import Outcome
 from rosters.forms import RosterUploadForm
 from rosters.models import RosterBatch, RosterFindingList
@@ -82,8 +83,10 @@ def batch_detail(request, pk):
         chosen = next((outcome.value for outcome in Outcome if counts.get(outcome.value)), Outcome.NEW.value)
     lines = batch.findings.filter(outcome=chosen).values_list("lines", flat=True).first() or []
     page = Paginator(lines, 50).get_page(request.GET.get("page"))
+    region = Region.objects.filter(code=batch.area_code).first() if batch.area_code else None
     context = {
         "batch": batch,
+        "area": f"{region.name}（{batch.area_code}）" if region else batch.area_code,
         "running": batch.status in RUNNING,
         "tabs": [(outcome, counts.get(outcome.value, 0)) for outcome in Outcome],
         "chosen": Outcome(chosen),
