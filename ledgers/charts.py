@@ -10,8 +10,8 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-WIDTH, HEIGHT = 760, 320
-LEFT, RIGHT, TOP, BOTTOM = 70, 16, 40, 56
+WIDTH, HEIGHT = 600, 300
+LEFT, RIGHT, TOP, BOTTOM = 56, 12, 48, 40
 TICKS = 5
 
 
@@ -101,7 +101,7 @@ def _frame(title: str, series: list[Series], highest: Decimal) -> tuple[Chart, f
     x = float(chart.left)
     for item in series:
         chart.legend.append(LegendItem(x, item.color, item.name))
-        x += 26 + 14 * len(item.name)
+        x += 22 + 13 * len(item.name)
     return chart, top_value
 
 
