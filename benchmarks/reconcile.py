@@ -36,7 +36,11 @@ DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5433/postgres"
 BENCH_DATABASE = "roster_benchmark"
 COUNTY = "500242"
 MONTH = "2024-05"
-CATEGORY_MIX = [("dibao_rural", "农村低保", 70), ("low_income_rural", "农村低收入", 20), ("tekun_rural", "特困供养", 10)]
+CATEGORY_MIX = [
+    ("dibao_rural", "农村低保", 70),
+    ("low_income_rural", "农村低收入", 20),
+    ("tekun_rural", "特困供养", 10),
+]
 SURNAMES = "冉田白何向杨张王李刘陈黄吴周徐孙马胡朱郭"
 GIVEN = "小大明华红梅山水玉兰秀英国强军平春秋云芳德福贵"
 
@@ -66,13 +70,17 @@ def setup(people: int, list_path: Path) -> dict:
 
     call_command("migrate", verbosity=0)
     county = Region.objects.get(code=COUNTY)
-    townships = [Region(code=f"{COUNTY}{100 + t:03d}", name=f"第{t + 1}镇", level="township", parent=county)
-                 for t in range(30)]
+    townships = [
+        Region(code=f"{COUNTY}{100 + t:03d}", name=f"第{t + 1}镇", level="township", parent=county)
+        for t in range(30)
+    ]
     Region.objects.bulk_create(townships)
-    Region.objects.bulk_create([
-        Region(code=village_code(v), name=f"第{v + 1}村", level="village", parent_id=village_code(v)[:9])
-        for v in range(300)
-    ])
+    Region.objects.bulk_create(
+        [
+            Region(code=village_code(v), name=f"第{v + 1}村", level="village", parent_id=village_code(v)[:9])
+            for v in range(300)
+        ]
+    )
     rng = random.Random(2024)
     categories = {category.code: category.pk for category in Category.objects.all()}
     codes = [code for code, _alias, _weight in CATEGORY_MIX]
@@ -82,17 +90,38 @@ def setup(people: int, list_path: Path) -> dict:
     registry = []
     for index in range(people):
         number = id_number(index)
-        registry.append((index, number, rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
-                         village_code(index % 300), rng.choices(codes, weights)[0]))
+        registry.append(
+            (
+                index,
+                number,
+                rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                village_code(index % 300),
+                rng.choices(codes, weights)[0],
+            )
+        )
     persons = Beneficiary.objects.bulk_create(
-        [Beneficiary(name=name, id_number=number, sex="M" if int(number[16]) % 2 else "F",
-                     birth_date=datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
-                     village_id=village) for _index, number, name, village, _code in registry],
+        [
+            Beneficiary(
+                name=name,
+                id_number=number,
+                sex="M" if int(number[16]) % 2 else "F",
+                birth_date=datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14])),
+                village_id=village,
+            )
+            for _index, number, name, village, _code in registry
+        ],
         batch_size=5000,
     )
     CategoryHolding.objects.bulk_create(
-        [CategoryHolding(beneficiary_id=person.pk, category_id=categories[code], source="civil_affairs",
-                         start=datetime.date(2023, 1, 1)) for person, (*_rest, code) in zip(persons, registry)],
+        [
+            CategoryHolding(
+                beneficiary_id=person.pk,
+                category_id=categories[code],
+                source="civil_affairs",
+                start=datetime.date(2023, 1, 1),
+            )
+            for person, (*_rest, code) in zip(persons, registry, strict=True)
+        ],
         batch_size=5000,
     )
 
@@ -101,7 +130,9 @@ def setup(people: int, list_path: Path) -> dict:
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet("名单")
     sheet.append([f"酉阳县 {MONTH} 城乡困难群众名单"])
-    sheet.append(["序号", "姓名", "身份证号", "人员类别", "行政区划代码", "户主身份证号", "与户主关系", "联系电话"])
+    sheet.append(
+        ["序号", "姓名", "身份证号", "人员类别", "行政区划代码", "户主身份证号", "与户主关系", "联系电话"]
+    )
     line = 0
     for index, number, name, village, code in registry:
         if index in gone:
@@ -114,8 +145,18 @@ def setup(people: int, list_path: Path) -> dict:
         number = id_number(people + offset)
         head = id_number(people + offset - offset % 3)  # families of three
         line += 1
-        sheet.append([line, rng.choice(SURNAMES) + rng.choice(GIVEN), number, "农村低保", village_code(offset % 300),
-                      head, "户主" if head == number else "子女", "13800000000"])
+        sheet.append(
+            [
+                line,
+                rng.choice(SURNAMES) + rng.choice(GIVEN),
+                number,
+                "农村低保",
+                village_code(offset % 300),
+                head,
+                "户主" if head == number else "子女",
+                "13800000000",
+            ]
+        )
     workbook.save(list_path)
     return {"people": people, "rows": line, "gone": len(gone), "changed": len(changed)}
 
@@ -144,13 +185,19 @@ def measure(list_path: Path) -> dict:
 
     content = list_path.read_bytes()
     read_seconds, _rows = best_of(
-        3, lambda: CalamineWorkbook.from_filelike(io.BytesIO(content)).get_sheet_by_index(0).to_python(
-            skip_empty_area=False))
+        3,
+        lambda: (
+            CalamineWorkbook.from_filelike(io.BytesIO(content))
+            .get_sheet_by_index(0)
+            .to_python(skip_empty_area=False)
+        ),
+    )
     del _rows
     user = system_user()
     request = roster_request(user=user, source="civil_affairs", month=MONTH)
-    preview_seconds, preview = best_of(3, lambda: roster_preview(request=request, file_name=list_path.name,
-                                                                 content=content))
+    preview_seconds, preview = best_of(
+        3, lambda: roster_preview(request=request, file_name=list_path.name, content=content)
+    )
     preview_counts = preview.counts()
     del preview
     started = time.perf_counter()
@@ -185,10 +232,19 @@ def measure(list_path: Path) -> dict:
 
 
 def stage(name: str, database_url: str, *arguments: str) -> dict:
-    environment = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "config.settings",
-                   "PYTHONPATH": str(ROOT)}
-    output = subprocess.run([sys.executable, __file__, "--stage", name, *arguments], env=environment, check=True,
-                            capture_output=True, text=True).stdout
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "PYTHONPATH": str(ROOT),
+    }
+    output = subprocess.run(
+        [sys.executable, __file__, "--stage", name, *arguments],
+        env=environment,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
 
@@ -215,14 +271,16 @@ def section(results: list[dict], setup_facts: dict) -> str:
         "",
         "```",
         "runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D /tmp/pgbench-data",
-        'runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D /tmp/pgbench-data -o "-p 5433 -k /tmp" start',
+        "runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D /tmp/pgbench-data \\",
+        '    -o "-p 5433 -k /tmp" start',
         f"# then DATABASE_URL={DEFAULT_POSTGRES} (the benchmark's default; it works in the database",
         f"# {BENCH_DATABASE}, dropped and created afresh on that server)",
         "```",
         "",
-        f"What it does: builds a registry of {setup_facts['people']:,} people holding civil-affairs categories in",
-        f"one county (30 townships, 300 villages) and a {setup_facts['rows']:,}-row xlsx list for {MONTH} in which",
-        "about 2% of the people are new (in households of three), 2% have gone and 3% changed category.",
+        f"What it does: builds a registry of {setup_facts['people']:,} people holding civil-affairs",
+        f"categories in one county (30 townships, 300 villages) and a {setup_facts['rows']:,}-row xlsx list",
+        f"for {MONTH}, in which about 2% of the people are new (in households of three), 2% have gone",
+        "and 3% changed category.",
         "Each database is measured in a fresh process. *Read* is python-calamine alone turning the sheet",
         "into Python values; *preview* is everything `reconcile` does without `--apply`: read with header",
         "detection and cell normalisation, read the registry, check every ID, compare (nothing written);",
@@ -232,7 +290,7 @@ def section(results: list[dict], setup_facts: dict) -> str:
         "changes); *revert* undoes the first batch. Peak memory is the measuring process's maximum",
         "resident size, all of the above included.",
         "",
-        f"Measured {datetime.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Measured {time.strftime('%Y-%m-%d')} on {platform.machine()}, {os.cpu_count()} CPUs, "
         f"CPython {platform.python_version()}, load average {load} (the machine is shared).",
         "",
         "| database | read | preview | preview ÷ read | apply | again | revert | peak memory |",
@@ -279,7 +337,7 @@ def write_doc(text: str) -> None:
         updated = current.rstrip("\n") + "\n\n" + text
     else:
         following = current.find("\n## ", start + len(SECTION))
-        updated = current[:start] + text + ("\n" + current[following + 1:] if following != -1 else "")
+        updated = current[:start] + text + ("\n" + current[following + 1 :] if following != -1 else "")
     DOC.write_text(updated, encoding="utf-8")
 
 
@@ -302,7 +360,11 @@ def main() -> None:
     results, facts = [], {}
     with tempfile.TemporaryDirectory(prefix="roster-benchmark-") as work:
         for database in options.databases.split(","):
-            url = f"sqlite:///{work}/registry.sqlite3" if database == "sqlite" else fresh_postgres(options.postgres)
+            url = (
+                f"sqlite:///{work}/registry.sqlite3"
+                if database == "sqlite"
+                else fresh_postgres(options.postgres)
+            )
             list_path = Path(work) / f"{database}-{MONTH}.xlsx"
             print(f"» {database}: building the registry and the list", file=sys.stderr)
             facts = stage("setup", url, f"--people={options.people}", f"--list={list_path}")

@@ -11,8 +11,9 @@ from rosters.selectors import batches_visible_to
 
 class CategoryAliasResource(resources.ModelResource):
     alias = fields.Field(attribute="alias", column_name="名单中的写法")
-    category = fields.Field(attribute="category", column_name="类别代码",
-                            widget=widgets.ForeignKeyWidget(Category, field="code"))
+    category = fields.Field(
+        attribute="category", column_name="类别代码", widget=widgets.ForeignKeyWidget(Category, field="code")
+    )
 
     class Meta:
         model = CategoryAlias
@@ -35,7 +36,17 @@ class CategoryAliasAdmin(ImportExportMixin, admin.ModelAdmin):
 class RosterBatchAdmin(admin.ModelAdmin):
     """Batches are written only by the comparison; the admin lists them and links to their page."""
 
-    list_display = ["id", "source", "month", "area_code", "file_name", "status", "created_by", "applied_at", "page"]
+    list_display = [
+        "id",
+        "source",
+        "month",
+        "area_code",
+        "file_name",
+        "status",
+        "created_by",
+        "applied_at",
+        "page",
+    ]
     list_filter = ["source", "status"]
     search_fields = ["file_name", "file_sha256"]
     list_select_related = ["created_by"]

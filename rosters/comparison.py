@@ -60,7 +60,7 @@ class ListedRow(NamedTuple):
 
 
 class RegistryPerson(NamedTuple):
-    """A person the registry knows, with the categories of the list's source held at the start of the month."""
+    """A person the registry knows, with the categories of the list's source held on the month's first day."""
 
     name: str
     village_code: str
@@ -111,7 +111,7 @@ class Comparison:
 
 
 def match_key(text: str) -> str:
-    """Names and category aliases match after full-width folding with every space removed (``张　三`` is ``张三``)."""
+    """Names and aliases match after full-width folding with every space removed (``张　三`` is ``张三``)."""
     return clean_text(text).replace(" ", "")
 
 
@@ -216,14 +216,23 @@ def compare(
             # An ID the registry holds was checked when it was stored: only the others need parsing.
             number = row.id_text if row.id_text in registry else parse(row.id_text, today=today).number
         except IdNumberError as exc:
-            findings.append(Finding(Outcome.INVALID_ID, (row.row,), row.id_text, row.name, row.village_code,
-                                    message=exc.message))
+            findings.append(
+                Finding(
+                    Outcome.INVALID_ID,
+                    (row.row,),
+                    row.id_text,
+                    row.name,
+                    row.village_code,
+                    message=exc.message,
+                )
+            )
             continue
         on_list.add(number)
         categories, head, problem = check(row)
         if problem:
-            findings.append(Finding(Outcome.REJECTED, (row.row,), number, row.name, row.village_code,
-                                    message=problem))
+            findings.append(
+                Finding(Outcome.REJECTED, (row.row,), number, row.name, row.village_code, message=problem)
+            )
             continue
         entry = (row, categories, head)
         earlier = usable.get(number)
@@ -241,12 +250,15 @@ def compare(
     findings.sort(key=lambda finding: finding.rows[0])
     for number, person in registry.items():
         if person.held and number not in on_list:
-            findings.append(Finding(Outcome.EXITED, (), number, person.name, person.village_code,
-                                    before=person.held))
+            findings.append(
+                Finding(Outcome.EXITED, (), number, person.name, person.village_code, before=person.held)
+            )
     return comparison
 
 
-def _add_person_findings(findings: list[Finding], number: str, entries, person: RegistryPerson | None) -> None:
+def _add_person_findings(
+    findings: list[Finding], number: str, entries, person: RegistryPerson | None
+) -> None:
     """Append one person's findings: their outcome, after a duplicate finding when their rows repeat."""
     first, listed, _head = entries[0]
     rows = (first.row,)
@@ -256,8 +268,16 @@ def _add_person_findings(findings: list[Finding], number: str, entries, person: 
         names = {match_key(row.name) for row, _categories, _head in entries}
         villages = {row.village_code for row, _categories, _head in entries}
         if len(names) > 1 or len(villages) > 1:
-            findings.append(Finding(Outcome.DUPLICATE, rows, number, first.name, first.village_code,
-                                    message=f"同一身份证号出现在第 {rows_text(rows)} 行，姓名或所在村不一致，请核实。"))
+            findings.append(
+                Finding(
+                    Outcome.DUPLICATE,
+                    rows,
+                    number,
+                    first.name,
+                    first.village_code,
+                    message=f"同一身份证号出现在第 {rows_text(rows)} 行，姓名或所在村不一致，请核实。",
+                )
+            )
             return
         repeated = Counter(code for _row, categories, _head in entries for code in categories)
         repeats = any(count > 1 for count in repeated.values())
@@ -271,20 +291,51 @@ def _add_person_findings(findings: list[Finding], number: str, entries, person: 
             differences.append(f"所在村：名单为 {village}，系统为 {person.village_code}")
         if differences:
             # A mismatch counts in no other outcome, not even as a repeat (reconciliation.md).
-            findings.append(Finding(Outcome.MISMATCH, rows, number, first.name, village, before=person.held,
-                                    after=listed, message="；".join(differences) + "。"))
+            findings.append(
+                Finding(
+                    Outcome.MISMATCH,
+                    rows,
+                    number,
+                    first.name,
+                    village,
+                    before=person.held,
+                    after=listed,
+                    message="；".join(differences) + "。",
+                )
+            )
             return
     if repeats:
-        findings.append(Finding(Outcome.DUPLICATE, rows, number, first.name, village,
-                                message=f"第 {rows_text(rows)} 行重复列出同一类别，按一人处理。"))
+        findings.append(
+            Finding(
+                Outcome.DUPLICATE,
+                rows,
+                number,
+                first.name,
+                village,
+                message=f"第 {rows_text(rows)} 行重复列出同一类别，按一人处理。",
+            )
+        )
     if person is None:
         head = next((head for _row, _c, head in entries if head), "")
         relation = next((row.relation for row, _c, _h in entries if row.relation), "")
         phone = next((row.phone for row, _c, _h in entries if row.phone), "")
-        findings.append(Finding(Outcome.NEW, rows, number, person_name(first.name), village, after=listed,
-                                head_id_number=head, relation=relation, phone=phone))
+        findings.append(
+            Finding(
+                Outcome.NEW,
+                rows,
+                number,
+                person_name(first.name),
+                village,
+                after=listed,
+                head_id_number=head,
+                relation=relation,
+                phone=phone,
+            )
+        )
     elif not person.held:
         findings.append(Finding(Outcome.CATEGORY_ADDED, rows, number, person.name, village, after=listed))
     else:
         outcome = Outcome.UNCHANGED if person.held == listed else Outcome.CHANGED
-        findings.append(Finding(outcome, rows, number, person.name, village, before=person.held, after=listed))
+        findings.append(
+            Finding(outcome, rows, number, person.name, village, before=person.held, after=listed)
+        )

@@ -19,19 +19,35 @@ from rosters.comparison import match_key
 ENROLLED = "enrolled"
 NOT_ENROLLED = "not_enrolled"
 STATUSES = {
-    "已参保": ENROLLED, "参保": ENROLLED, "正常参保": ENROLLED, "正常": ENROLLED,
-    "未参保": NOT_ENROLLED, "不参保": NOT_ENROLLED, "停保": NOT_ENROLLED, "暂停参保": NOT_ENROLLED,
+    "已参保": ENROLLED,
+    "参保": ENROLLED,
+    "正常参保": ENROLLED,
+    "正常": ENROLLED,
+    "未参保": NOT_ENROLLED,
+    "不参保": NOT_ENROLLED,
+    "停保": NOT_ENROLLED,
+    "暂停参保": NOT_ENROLLED,
 }
 INSURANCE_ALIASES = {
-    "城乡居民基本医疗保险": "resident_basic", "城乡居民医保": "resident_basic", "城乡居民基本医保": "resident_basic",
-    "居民医保": "resident_basic", "城乡居民医疗保险": "resident_basic",
-    "商业补充医疗保险": "supplementary", "医疗补充保险": "supplementary", "补充医疗保险": "supplementary",
+    "城乡居民基本医疗保险": "resident_basic",
+    "城乡居民医保": "resident_basic",
+    "城乡居民基本医保": "resident_basic",
+    "居民医保": "resident_basic",
+    "城乡居民医疗保险": "resident_basic",
+    "商业补充医疗保险": "supplementary",
+    "医疗补充保险": "supplementary",
+    "补充医疗保险": "supplementary",
     "商业补充保险": "supplementary",
 }
 REASONS = {
-    "异地参保": "elsewhere", "外地参保": "elsewhere",
-    "参加职工医保": "employee", "职工医保": "employee", "参加城镇职工医保": "employee", "城镇职工医保": "employee",
-    "死亡": "deceased", "已死亡": "deceased",
+    "异地参保": "elsewhere",
+    "外地参保": "elsewhere",
+    "参加职工医保": "employee",
+    "职工医保": "employee",
+    "参加城镇职工医保": "employee",
+    "城镇职工医保": "employee",
+    "死亡": "deceased",
+    "已死亡": "deceased",
 }
 MONEY = re.compile(r"\d+(\.\d{1,2})?")
 
@@ -86,7 +102,9 @@ def _state(row: EnrollmentRow, insurances: Mapping[str, str]) -> EnrollmentState
         return RowError(row.row, "参保状态", f"参保状态“{row.status_text}”应为“已参保”或“未参保”。")
     amount = row.subsidy_text.replace(",", "").replace("元", "").strip() or "0"
     if not MONEY.fullmatch(amount):
-        return RowError(row.row, "财政补助金额", f"财政补助金额“{row.subsidy_text}”应为不小于 0、至多两位小数的金额。")
+        return RowError(
+            row.row, "财政补助金额", f"财政补助金额“{row.subsidy_text}”应为不小于 0、至多两位小数的金额。"
+        )
     subsidy = Decimal(amount).quantize(Decimal("0.01"))
     if status == ENROLLED or not row.reason_text:
         return EnrollmentState(insurance, status, subsidy)
@@ -136,7 +154,9 @@ class RecordPlan:
     remove: list = field(default_factory=list)
 
 
-def reconcile_records(stored: Sequence[tuple[object, EnrollmentState]], listed: Sequence[EnrollmentState]) -> RecordPlan:
+def reconcile_records(
+    stored: Sequence[tuple[object, EnrollmentState]], listed: Sequence[EnrollmentState]
+) -> RecordPlan:
     """Pair stored records (``(record, state)``, oldest first) with the listed states.
 
     Equal states are kept as they are, so importing the same list again changes nothing; the other
@@ -151,10 +171,10 @@ def reconcile_records(stored: Sequence[tuple[object, EnrollmentState]], listed: 
             plan.keep.append(record)
         else:
             unmatched.append(record)
-    for record, state in zip(unmatched, remaining):
+    for record, state in zip(unmatched, remaining, strict=False):
         plan.change.append((record, state))
-    plan.add = remaining[len(unmatched):]
-    plan.remove = unmatched[len(remaining):]
+    plan.add = remaining[len(unmatched) :]
+    plan.remove = unmatched[len(remaining) :]
     return plan
 
 
@@ -181,7 +201,7 @@ class CoverageCheck:
 
 
 def expected_subsidy(block: Mapping, categories: frozenset[str]) -> Decimal:
-    """The largest subsidy the policy's ``enrollment`` block gives any of the categories (``full`` = the premium)."""
+    """The largest subsidy the ``enrollment`` block gives any of the categories (``full``: the premium)."""
     amounts = [Decimal("0")]
     for subsidy in block.get("subsidies", []):
         if categories & set(subsidy.get("categories", [])):
@@ -207,8 +227,11 @@ def check_covered(
         records = states.get(person.id_number, ())
         enrolled = [state for state in records if state.status == ENROLLED]
         if not any(state.insurance == "resident_basic" for state in enrolled):
-            reasons = [reason_labels.get(state.reason, state.reason) + (f"：{state.note}" if state.note else "")
-                       for state in records if state.insurance == "resident_basic" and state.reason]
+            reasons = [
+                reason_labels.get(state.reason, state.reason) + (f"：{state.note}" if state.note else "")
+                for state in records
+                if state.insurance == "resident_basic" and state.reason
+            ]
             check.uncovered.append((person, "；".join(reasons)))
         insurances = [state.insurance for state in enrolled]
         if len(insurances) != len(set(insurances)):
@@ -216,7 +239,9 @@ def check_covered(
         block = block_for(person.village_code)
         if block is None:
             continue
-        subsidised = [state for state in enrolled if state.insurance == block.get("insurance", "resident_basic")]
+        subsidised = [
+            state for state in enrolled if state.insurance == block.get("insurance", "resident_basic")
+        ]
         if subsidised:
             expected = expected_subsidy(block, person.categories)
             differing = next((state for state in subsidised if state.subsidy != expected), None)

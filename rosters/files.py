@@ -36,6 +36,7 @@ ENROLLMENT_COLUMNS = {
     "reason": ("未参保原因", "原因"),
 }
 
+
 def id_cell(text: str) -> str:
     """An ID as written to survive Excel: a leading apostrophe, or a CSV formula ``="110…"``."""
     if text[:1] not in ("'", "="):
@@ -50,18 +51,44 @@ def id_cell(text: str) -> str:
 # How lists write 与户主关系, beyond the registry's own labels.
 RELATIONS = {
     "本人": Relation.HEAD,
-    "妻": Relation.SPOUSE, "妻子": Relation.SPOUSE, "夫": Relation.SPOUSE, "丈夫": Relation.SPOUSE,
-    "子": Relation.CHILD, "女": Relation.CHILD, "之子": Relation.CHILD, "之女": Relation.CHILD,
-    "儿子": Relation.CHILD, "女儿": Relation.CHILD, "长子": Relation.CHILD, "次子": Relation.CHILD,
-    "长女": Relation.CHILD, "次女": Relation.CHILD, "养子": Relation.CHILD, "养女": Relation.CHILD,
-    "儿媳": Relation.CHILD_IN_LAW, "女婿": Relation.CHILD_IN_LAW,
-    "孙子": Relation.GRANDCHILD, "孙女": Relation.GRANDCHILD, "外孙子": Relation.GRANDCHILD,
+    "妻": Relation.SPOUSE,
+    "妻子": Relation.SPOUSE,
+    "夫": Relation.SPOUSE,
+    "丈夫": Relation.SPOUSE,
+    "子": Relation.CHILD,
+    "女": Relation.CHILD,
+    "之子": Relation.CHILD,
+    "之女": Relation.CHILD,
+    "儿子": Relation.CHILD,
+    "女儿": Relation.CHILD,
+    "长子": Relation.CHILD,
+    "次子": Relation.CHILD,
+    "长女": Relation.CHILD,
+    "次女": Relation.CHILD,
+    "养子": Relation.CHILD,
+    "养女": Relation.CHILD,
+    "儿媳": Relation.CHILD_IN_LAW,
+    "女婿": Relation.CHILD_IN_LAW,
+    "孙子": Relation.GRANDCHILD,
+    "孙女": Relation.GRANDCHILD,
+    "外孙子": Relation.GRANDCHILD,
     "外孙女": Relation.GRANDCHILD,
-    "父亲": Relation.PARENT, "母亲": Relation.PARENT, "父": Relation.PARENT, "母": Relation.PARENT,
-    "祖父": Relation.GRANDPARENT, "祖母": Relation.GRANDPARENT, "外祖父": Relation.GRANDPARENT,
+    "父亲": Relation.PARENT,
+    "母亲": Relation.PARENT,
+    "父": Relation.PARENT,
+    "母": Relation.PARENT,
+    "祖父": Relation.GRANDPARENT,
+    "祖母": Relation.GRANDPARENT,
+    "外祖父": Relation.GRANDPARENT,
     "外祖母": Relation.GRANDPARENT,
-    "兄": Relation.SIBLING, "弟": Relation.SIBLING, "姐": Relation.SIBLING, "妹": Relation.SIBLING,
-    "哥哥": Relation.SIBLING, "弟弟": Relation.SIBLING, "姐姐": Relation.SIBLING, "妹妹": Relation.SIBLING,
+    "兄": Relation.SIBLING,
+    "弟": Relation.SIBLING,
+    "姐": Relation.SIBLING,
+    "妹": Relation.SIBLING,
+    "哥哥": Relation.SIBLING,
+    "弟弟": Relation.SIBLING,
+    "姐姐": Relation.SIBLING,
+    "妹妹": Relation.SIBLING,
 }
 
 
@@ -91,8 +118,18 @@ def read_roster(content: bytes, filename: str, *, category_column_required: bool
     rows = []
     for number, (id_text, name, category, village, head, relation, phone) in table.values(fields):
         if id_text or name:
-            rows.append(ListedRow(number, id_cell(id_text), name, category, village.replace(" ", ""),
-                                  id_cell(head) if head else "", relation, phone))
+            rows.append(
+                ListedRow(
+                    number,
+                    id_cell(id_text),
+                    name,
+                    category,
+                    village.replace(" ", ""),
+                    id_cell(head) if head else "",
+                    relation,
+                    phone,
+                )
+            )
     return RosterFile(header_row=table.header_row, rows=rows)
 
 

@@ -5,10 +5,21 @@ from rosters.models import ROSTER_SOURCES
 
 class RosterUploadForm(forms.Form):
     source = forms.ChoiceField(label="名单来源", choices=ROSTER_SOURCES)
-    month = forms.CharField(label="名单月份", widget=forms.DateInput(attrs={"type": "month"}),
-                            help_text="格式 YYYY-MM，例如 2024-05；新增类别从该月 1 日起，退出到上月末止。")
-    area = forms.CharField(label="比对区域", required=False, max_length=12,
-                           help_text="区划代码前缀；不填为您的整个管辖区域。只有区域内的人会被判为退出。")
-    category = forms.CharField(label="整表类别", required=False, max_length=100,
-                               help_text="名单没有类别列、整表同属一个类别时填写（如“特困供养”），否则不填。")
+    month = forms.CharField(
+        label="名单月份",
+        widget=forms.DateInput(attrs={"type": "month"}),
+        help_text="格式 YYYY-MM，例如 2024-05；新增类别从该月 1 日起，退出到上月末止。",
+    )
+    area = forms.CharField(
+        label="比对区域",
+        required=False,
+        max_length=12,
+        help_text="区划代码前缀；不填为您的整个管辖区域。只有区域内的人会被判为退出。",
+    )
+    category = forms.CharField(
+        label="整表类别",
+        required=False,
+        max_length=100,
+        help_text="名单没有类别列、整表同属一个类别时填写（如“特困供养”），否则不填。",
+    )
     file = forms.FileField(label="名单文件", help_text="xlsx、xls 或 csv（UTF-8 或 GBK）。")

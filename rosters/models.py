@@ -5,8 +5,10 @@ from django.db import models
 from beneficiaries.models import Source
 from rosters.comparison import Outcome, match_key
 
-ROSTER_SOURCES = [(Source.POVERTY_OFFICE.value, Source.POVERTY_OFFICE.label),
-                  (Source.CIVIL_AFFAIRS.value, Source.CIVIL_AFFAIRS.label)]
+ROSTER_SOURCES = [
+    (Source.POVERTY_OFFICE.value, Source.POVERTY_OFFICE.label),
+    (Source.CIVIL_AFFAIRS.value, Source.CIVIL_AFFAIRS.label),
+]
 
 
 class CategoryAlias(models.Model):
@@ -47,7 +49,11 @@ class RosterBatch(models.Model):
     month = models.DateField("名单月份", help_text="该月第一天")
     area_code = models.CharField("比对区域", max_length=12, blank=True, help_text="区划代码前缀；空为不限")
     default_category = models.ForeignKey(
-        "beneficiaries.Category", verbose_name="整表类别", null=True, blank=True, on_delete=models.PROTECT,
+        "beneficiaries.Category",
+        verbose_name="整表类别",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     file = models.FileField("名单文件", upload_to="rosters/%Y/%m/", blank=True)
@@ -63,12 +69,20 @@ class RosterBatch(models.Model):
     )
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="应用人", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="应用人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     applied_at = models.DateTimeField("应用时间", null=True, blank=True)
     reverted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="撤销人", null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤销人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     reverted_at = models.DateTimeField("撤销时间", null=True, blank=True)
@@ -100,20 +114,34 @@ class RosterChange(models.Model):
         HOLDING_CREATED = "holding_created", "新增类别认定"
         HOLDING_ENDED = "holding_ended", "终止类别认定"
 
-    batch = models.ForeignKey(RosterBatch, verbose_name="批次", on_delete=models.PROTECT, related_name="changes")
+    batch = models.ForeignKey(
+        RosterBatch, verbose_name="批次", on_delete=models.PROTECT, related_name="changes"
+    )
     action = models.CharField("变更", max_length=20, choices=Action.choices)
     id_number = models.CharField("身份证号", max_length=18)
     household = models.ForeignKey(
-        "beneficiaries.Household", verbose_name="家庭户", null=True, blank=True, on_delete=models.SET_NULL,
+        "beneficiaries.Household",
+        verbose_name="家庭户",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     beneficiary = models.ForeignKey(
-        "beneficiaries.Beneficiary", verbose_name="保障对象", null=True, blank=True, on_delete=models.SET_NULL,
+        "beneficiaries.Beneficiary",
+        verbose_name="保障对象",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     holding = models.ForeignKey(
-        "beneficiaries.CategoryHolding", verbose_name="类别认定", null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "beneficiaries.CategoryHolding",
+        verbose_name="类别认定",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     before = models.JSONField("变更前", null=True, blank=True)
     after = models.JSONField("变更后", null=True, blank=True)
@@ -128,7 +156,7 @@ class RosterChange(models.Model):
 
 
 class RosterFindingList(models.Model):
-    """The report lines of one outcome of a batch, in file order: what the preview lists and the report exports.
+    """The report lines of one outcome of a batch in file order: what the preview lists, the report exports.
 
     One row per outcome rather than per line: a large county's list has a hundred thousand lines,
     nearly all of them unchanged, and each page shows fifty of one outcome.
@@ -137,7 +165,9 @@ class RosterFindingList(models.Model):
     FIELDS = ("rows", "id_number", "name", "village_code", "before", "after", "message")
     COLUMNS = ("行号", "身份证号", "姓名", "村代码", "原有类别", "名单类别", "说明")
 
-    batch = models.ForeignKey(RosterBatch, verbose_name="批次", on_delete=models.CASCADE, related_name="findings")
+    batch = models.ForeignKey(
+        RosterBatch, verbose_name="批次", on_delete=models.CASCADE, related_name="findings"
+    )
     outcome = models.CharField("结果", max_length=20, choices=Outcome.choices)
     lines = models.JSONField("明细", default=list, help_text="每行依次为 COLUMNS 所列各项的文字")
 
@@ -145,7 +175,9 @@ class RosterFindingList(models.Model):
         verbose_name = "名单比对结果清单"
         verbose_name_plural = "名单比对结果清单"
         ordering = ["batch_id", "outcome"]
-        constraints = [models.UniqueConstraint(fields=["batch", "outcome"], name="roster_findings_one_per_outcome")]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "outcome"], name="roster_findings_one_per_outcome")
+        ]
 
     def __str__(self):
         return f"#{self.batch_id} {self.get_outcome_display()}"

@@ -1,13 +1,12 @@
-"""The comparison report as an Excel workbook for the other department: a summary, then one sheet per outcome."""
+"""The comparison report, an Excel workbook for the other department: a summary, then a sheet per outcome."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import BinaryIO
 
-from openpyxl import Workbook
-
 from django.utils import timezone
+from openpyxl import Workbook
 
 from beneficiaries.idnumbers import mask
 from rosters.comparison import Outcome
@@ -52,14 +51,25 @@ def roster_report_write(
         sheet.append(list(RosterFindingList.COLUMNS))
         for rows, number, name, village_code, before, after, message in lines_of(outcome):
             number = mask(number) if mask_ids else number
-            sheet.append([int(rows) if rows.isdigit() else rows, _text(number), _text(name), _text(village_code),
-                          labels(before), labels(after), message])
+            sheet.append(
+                [
+                    int(rows) if rows.isdigit() else rows,
+                    _text(number),
+                    _text(name),
+                    _text(village_code),
+                    labels(before),
+                    labels(after),
+                    message,
+                ]
+            )
             written += 1
     workbook.save(target)
     return written
 
 
-def _facts(*, source: str, month: str, area: str, file_name: str, sha256: str, state: str) -> list[tuple[str, str]]:
+def _facts(
+    *, source: str, month: str, area: str, file_name: str, sha256: str, state: str
+) -> list[tuple[str, str]]:
     return [
         ("名单来源", dict(ROSTER_SOURCES)[source]),
         ("名单月份", month),
@@ -73,20 +83,40 @@ def _facts(*, source: str, month: str, area: str, file_name: str, sha256: str, s
 
 def batch_report_write(target: str | BinaryIO, batch: RosterBatch, *, mask_ids: bool) -> int:
     """The report of a stored batch (previewed or applied), from its stored lines."""
-    facts = _facts(source=batch.source, month=batch.month_text, area=batch.area_code, file_name=batch.file_name,
-                   sha256=batch.file_sha256, state=f"批次 #{batch.pk}，{batch.get_status_display()}")
+    facts = _facts(
+        source=batch.source,
+        month=batch.month_text,
+        area=batch.area_code,
+        file_name=batch.file_name,
+        sha256=batch.file_sha256,
+        state=f"批次 #{batch.pk}，{batch.get_status_display()}",
+    )
     stored = dict(batch.findings.values_list("outcome", "lines"))
-    return roster_report_write(target, facts=facts, counts=batch.counts, mask_ids=mask_ids,
-                               lines_of=lambda outcome: stored.get(outcome.value, []))
+    return roster_report_write(
+        target,
+        facts=facts,
+        counts=batch.counts,
+        mask_ids=mask_ids,
+        lines_of=lambda outcome: stored.get(outcome.value, []),
+    )
 
 
 def preview_report_write(target: str | BinaryIO, preview: RosterPreview, *, mask_ids: bool) -> int:
     """The report of a preview that wrote nothing, from the findings in memory."""
     lines = finding_lines(preview.comparison)
     request = preview.request
-    facts = _facts(source=request.source, month=f"{request.month:%Y-%m}", area=request.area_prefix,
-                   file_name=preview.file_name, sha256=preview.sha256, state="预览（未写入）")
+    facts = _facts(
+        source=request.source,
+        month=f"{request.month:%Y-%m}",
+        area=request.area_prefix,
+        file_name=preview.file_name,
+        sha256=preview.sha256,
+        state="预览（未写入）",
+    )
     return roster_report_write(
-        target, facts=facts, counts=preview.counts(), mask_ids=mask_ids,
+        target,
+        facts=facts,
+        counts=preview.counts(),
+        mask_ids=mask_ids,
         lines_of=lambda outcome: lines[outcome.value],
     )

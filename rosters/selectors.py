@@ -1,4 +1,4 @@
-"""What the comparisons read from the database: vocabularies, the registry for one list, the year's enrollment."""
+"""What the comparisons read from the database: vocabularies, the registry for a list, a year's enrollment."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def category_codes_by_key() -> dict[str, str]:
 
 
 class CategoryLabels:
-    """Category names for a report line's codes (``dibao_rural,tekun_rural`` → ``农村低保对象、农村特困人员``),
+    """Category names for a report line's codes (``dibao_rural,tekun_rural`` → ``农村低保对象、农村特困人员``)
     in the categories' order; remembered per text, as a list has few distinct sets."""
 
     def __init__(self):
@@ -59,7 +59,9 @@ def roster_vocabulary(*, village_codes: Iterable[str], area_prefix: str) -> Voca
     """The vocabulary for one list; only the villages the list names are looked up."""
     villages = set()
     for chunk in chunks(set(village_codes)):
-        villages.update(Region.objects.filter(code__in=chunk, level=Level.VILLAGE).values_list("code", flat=True))
+        villages.update(
+            Region.objects.filter(code__in=chunk, level=Level.VILLAGE).values_list("code", flat=True)
+        )
     return Vocabulary(
         aliases=category_codes_by_key(),
         category_sources=dict(Category.objects.values_list("code", "source")),
@@ -69,7 +71,7 @@ def roster_vocabulary(*, village_codes: Iterable[str], area_prefix: str) -> Voca
 
 
 def registry_holders(*, source: str, first_day: datetime.date, area_prefix: str) -> dict[str, RegistryPerson]:
-    """Everyone holding a category ``source`` confirms on ``first_day`` inside the area, by ID, in one query."""
+    """Everyone holding a category ``source`` confirms on ``first_day`` in the area, by ID, in one query."""
     codes = dict(Category.objects.filter(source=source).values_list("pk", "code"))
     rows = (
         CategoryHolding.objects.on(first_day)
@@ -92,7 +94,7 @@ def registry_holders(*, source: str, first_day: datetime.date, area_prefix: str)
 
 
 def registry_people(id_numbers: Iterable[str]) -> dict[str, RegistryPerson]:
-    """The registry's people with these IDs, wherever they live, as holding nothing (the holders come first)."""
+    """The registry's people with these IDs wherever they live, holding nothing (the holders come first)."""
     people = {}
     for chunk in chunks(id_numbers):
         for number, name, village in Beneficiary.objects.filter(id_number__in=chunk).values_list(
@@ -105,7 +107,7 @@ def registry_people(id_numbers: Iterable[str]) -> dict[str, RegistryPerson]:
 def holdings_to_end(
     *, source: str, first_day: datetime.date, codes_by_person: dict[int, frozenset[str]]
 ) -> list[CategoryHolding]:
-    """The holdings in force on ``first_day`` of these people (primary key → category codes) and categories."""
+    """The holdings in force on ``first_day`` of these people and categories (primary key → codes)."""
     holdings = []
     for chunk in chunks(codes_by_person):
         for holding in (
@@ -166,13 +168,18 @@ def covered_people(*, year: int, area_prefix: str) -> list[CoveredPerson]:
         CategoryHolding.objects.within(area_prefix)
         .during(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
         .filter(Q(end__isnull=True) | Q(end__gte=F("start")))
-        .values_list("beneficiary__id_number", "beneficiary__name", "beneficiary__village_id", "category__code")
+        .values_list(
+            "beneficiary__id_number", "beneficiary__name", "beneficiary__village_id", "category__code"
+        )
         .order_by("beneficiary__village_id", "beneficiary__id_number")
     )
     for number, name, village, code in rows.iterator(chunk_size=5000):
         people[number] = (name, village)
         categories.setdefault(number, set()).add(code)
-    return [CoveredPerson(number, name, village, frozenset(categories[number])) for number, (name, village) in people.items()]
+    return [
+        CoveredPerson(number, name, village, frozenset(categories[number]))
+        for number, (name, village) in people.items()
+    ]
 
 
 def enrollment_states(*, year: int, area_prefix: str) -> dict[str, list[tuple[int, EnrollmentState]]]:
@@ -185,14 +192,14 @@ def enrollment_states(*, year: int, area_prefix: str) -> dict[str, list[tuple[in
         .order_by("pk")
     )
     for pk, number, insurance, status, subsidy, reason, note in rows.iterator(chunk_size=5000):
-        # A note counts only as the text of an “other” reason: a clerk's remark is no difference from the list.
+        # A note counts only as the text of an “other” reason: a clerk's remark differs from no list.
         state = EnrollmentState(insurance, status, subsidy, reason, note if reason == "other" else "")
         states.setdefault(number, []).append((pk, state))
     return states
 
 
 def insurance_codes_by_key() -> dict[str, str]:
-    """Every way of writing an insurance, by ``match_key``: the table's codes and names, and the usual aliases."""
+    """Every way of writing an insurance, by ``match_key``: the table's codes and names, the usual aliases."""
     lookup = {match_key(alias): code for alias, code in INSURANCE_ALIASES.items()}
     for code, name in Insurance.objects.values_list("code", "name"):
         lookup[match_key(code)] = code

@@ -156,7 +156,11 @@ class RosterPreview:
 
 
 def roster_request(
-    *, user: User, source: str, month: str | datetime.date, area_code: str | None = None,
+    *,
+    user: User,
+    source: str,
+    month: str | datetime.date,
+    area_code: str | None = None,
     category: str | None = None,
 ) -> RosterRequest:
     """Check the options of a comparison for ``user`` and turn them into a request."""
@@ -180,22 +184,32 @@ def roster_read(*, request: RosterRequest, file_name: str, content: bytes) -> Ro
         raise ValidationError(str(exc), code="unreadable_file") from None
 
 
-def roster_compare(*, request: RosterRequest, file_name: str, content: bytes, roster: RosterFile) -> RosterPreview:
+def roster_compare(
+    *, request: RosterRequest, file_name: str, content: bytes, roster: RosterFile
+) -> RosterPreview:
     """Read the registry for the list and compare; writes nothing."""
     with _collection_paused():
-        registry = registry_holders(source=request.source, first_day=request.month, area_prefix=request.area_prefix)
+        registry = registry_holders(
+            source=request.source, first_day=request.month, area_prefix=request.area_prefix
+        )
         others = _parsed_ids(row.id_text for row in roster.rows if row.id_text not in registry)
         registry.update(registry_people(number for number in others if number not in registry))
         vocabulary = roster_vocabulary(
             village_codes=(row.village_code for row in roster.rows), area_prefix=request.area_prefix
         )
         comparison = compare(
-            rows=roster.rows, registry=registry, source=request.source, vocabulary=vocabulary,
+            rows=roster.rows,
+            registry=registry,
+            source=request.source,
+            vocabulary=vocabulary,
             default_category=request.default_category,
         )
     return RosterPreview(
-        request=request, file_name=file_name, sha256=hashlib.sha256(content).hexdigest(),
-        header_row=roster.header_row, comparison=comparison,
+        request=request,
+        file_name=file_name,
+        sha256=hashlib.sha256(content).hexdigest(),
+        header_row=roster.header_row,
+        comparison=comparison,
     )
 
 
@@ -214,7 +228,12 @@ def roster_preview(*, request: RosterRequest, file_name: str, content: bytes) ->
 
 
 def roster_apply(
-    *, user: User, request: RosterRequest, file_name: str, content: bytes, batch: RosterBatch | None = None,
+    *,
+    user: User,
+    request: RosterRequest,
+    file_name: str,
+    content: bytes,
+    batch: RosterBatch | None = None,
     progress: Progress = _ignore_progress,
 ) -> RosterBatch:
     """Compare and apply in one transaction; a new batch unless an uploaded one is given.
@@ -231,9 +250,13 @@ def roster_apply(
         preview = roster_compare(request=request, file_name=file_name, content=content, roster=roster)
         if batch is None:
             batch = RosterBatch(
-                source=request.source, month=request.month, area_code=request.area_prefix,
-                default_category=_category(request.default_category), file_name=file_name[:255],
-                file_sha256=preview.sha256, created_by=user,
+                source=request.source,
+                month=request.month,
+                area_code=request.area_prefix,
+                default_category=_category(request.default_category),
+                file_name=file_name[:255],
+                file_sha256=preview.sha256,
+                created_by=user,
             )
         batch.status = RosterBatch.Status.APPLIED
         batch.counts = preview.counts()
@@ -262,14 +285,17 @@ def _category(code: str | None) -> Category | None:
     return Category.objects.get(code=code) if code else None
 
 
-def roster_batch_upload(
-    *, user: User, request: RosterRequest, file_name: str, content: bytes
-) -> RosterBatch:
+def roster_batch_upload(*, user: User, request: RosterRequest, file_name: str, content: bytes) -> RosterBatch:
     """Keep an uploaded list as a batch waiting for its preview."""
     batch = RosterBatch(
-        source=request.source, month=request.month, area_code=request.area_prefix,
-        default_category=_category(request.default_category), file_name=file_name[:255],
-        file_sha256=hashlib.sha256(content).hexdigest(), created_by=user, stage="等待比对",
+        source=request.source,
+        month=request.month,
+        area_code=request.area_prefix,
+        default_category=_category(request.default_category),
+        file_name=file_name[:255],
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        created_by=user,
+        stage="等待比对",
     )
     batch.file.save(file_name, ContentFile(content), save=False)
     batch.full_clean()
@@ -279,7 +305,9 @@ def roster_batch_upload(
 
 def batch_request(batch: RosterBatch) -> RosterRequest:
     return RosterRequest(
-        source=batch.source, month=batch.month, area_prefix=batch.area_code,
+        source=batch.source,
+        month=batch.month,
+        area_prefix=batch.area_code,
         default_category=batch.default_category.code if batch.default_category_id else None,
     )
 
@@ -330,8 +358,12 @@ def roster_batch_apply(*, batch: RosterBatch, user: User) -> RosterBatch:
             NOT_PREVIEWED.format(batch=batch.pk, status=batch.get_status_display()), code="not_previewed"
         )
     roster_apply(
-        user=user, request=batch_request(batch), file_name=batch.file_name, content=_batch_content(batch),
-        batch=batch, progress=_batch_progress(batch),
+        user=user,
+        request=batch_request(batch),
+        file_name=batch.file_name,
+        content=_batch_content(batch),
+        batch=batch,
+        progress=_batch_progress(batch),
     )
     batch.refresh_from_db()
     return batch
@@ -367,9 +399,17 @@ def finding_lines(comparison: Comparison) -> dict[str, list[list[str]]]:
     lines: dict[str, list[list[str]]] = {outcome.value: [] for outcome in Outcome}
     with _collection_paused():
         for finding in comparison.findings:
-            lines[finding.outcome].append([rows_text(finding.rows), finding.id_number, finding.name,
-                                           finding.village_code, codes_text(finding.before),
-                                           codes_text(finding.after), finding.message])
+            lines[finding.outcome].append(
+                [
+                    rows_text(finding.rows),
+                    finding.id_number,
+                    finding.name,
+                    finding.village_code,
+                    codes_text(finding.before),
+                    codes_text(finding.after),
+                    finding.message,
+                ]
+            )
     return lines
 
 
@@ -377,8 +417,10 @@ def roster_findings_store(*, batch: RosterBatch, comparison: Comparison) -> None
     """Replace the batch's report lines with the comparison's, one list per outcome."""
     batch.findings.all().delete()
     RosterFindingList.objects.bulk_create(
-        [RosterFindingList(batch=batch, outcome=outcome, lines=lines)
-         for outcome, lines in finding_lines(comparison).items()]
+        [
+            RosterFindingList(batch=batch, outcome=outcome, lines=lines)
+            for outcome, lines in finding_lines(comparison).items()
+        ]
     )
 
 
@@ -410,27 +452,47 @@ def _write_changes(*, batch: RosterBatch, preview: RosterPreview, user: User) ->
     note = f"{batch.get_source_display()} {batch.month_text} 名单（{reason}）"
     holdings = bulk_create_with_history(
         [
-            CategoryHolding(beneficiary_id=person_ids[number], category_id=category_ids[code], source=batch.source,
-                            start=first_day, recorded_by=user, note=note)
+            CategoryHolding(
+                beneficiary_id=person_ids[number],
+                category_id=category_ids[code],
+                source=batch.source,
+                start=first_day,
+                recorded_by=user,
+                note=note,
+            )
             for number, code in starts
         ],
-        CategoryHolding, batch_size=500, **history,
+        CategoryHolding,
+        batch_size=500,
+        **history,
     )
-    for (number, code), holding in zip(starts, holdings):
-        changes.append(RosterChange(
-            batch=batch, action=RosterChange.Action.HOLDING_CREATED, id_number=number,
-            beneficiary_id=holding.beneficiary_id, holding=holding, after=_holding_state(code, holding),
-        ))
+    for (number, code), holding in zip(starts, holdings, strict=True):
+        changes.append(
+            RosterChange(
+                batch=batch,
+                action=RosterChange.Action.HOLDING_CREATED,
+                id_number=number,
+                beneficiary_id=holding.beneficiary_id,
+                holding=holding,
+                after=_holding_state(code, holding),
+            )
+        )
 
     ended = holdings_to_end(source=batch.source, first_day=first_day, codes_by_person=ends)
     for holding in ended:
         before = _holding_state(holding.category.code, holding)
         holding.end = last_day_before
-        changes.append(RosterChange(
-            batch=batch, action=RosterChange.Action.HOLDING_ENDED, id_number=holding.beneficiary.id_number,
-            beneficiary_id=holding.beneficiary_id, holding=holding, before=before,
-            after=_holding_state(holding.category.code, holding),
-        ))
+        changes.append(
+            RosterChange(
+                batch=batch,
+                action=RosterChange.Action.HOLDING_ENDED,
+                id_number=holding.beneficiary.id_number,
+                beneficiary_id=holding.beneficiary_id,
+                holding=holding,
+                before=before,
+                after=_holding_state(holding.category.code, holding),
+            )
+        )
     bulk_update_with_history(ended, CategoryHolding, ["end"], batch_size=500, **history)
     return changes
 
@@ -480,30 +542,52 @@ def _create_people(
             relation = Relation.HEAD
         else:
             relation = relation_code(finding.relation)
-        people.append(Beneficiary(
-            name=finding.name[:50], id_number=number.number, sex=number.sex, birth_date=number.birth_date,
-            village_id=finding.village_code, household_id=household_ids.get(finding.head_id_number),
-            relation=relation, phone=finding.phone[:30],
-        ))
+        people.append(
+            Beneficiary(
+                name=finding.name[:50],
+                id_number=number.number,
+                sex=number.sex,
+                birth_date=number.birth_date,
+                village_id=finding.village_code,
+                household_id=household_ids.get(finding.head_id_number),
+                relation=relation,
+                phone=finding.phone[:30],
+            )
+        )
     people = bulk_create_with_history(people, Beneficiary, batch_size=500, **history)
     person_ids.update({person.id_number: person.pk for person in people})
 
-    headless = [household for household in households if household.head_id is None and household.number in person_ids]
+    headless = [
+        household for household in households if household.head_id is None and household.number in person_ids
+    ]
     for household in headless:
         household.head_id = person_ids[household.number]
     bulk_update_with_history(headless, Household, ["head"], **history)
 
     for household in households:
-        changes.append(RosterChange(
-            batch=batch, action=RosterChange.Action.HOUSEHOLD_CREATED, id_number=household.number,
-            household=household,
-            after={"number": household.number, "village": household.village_id, "head": household.head_id},
-        ))
+        changes.append(
+            RosterChange(
+                batch=batch,
+                action=RosterChange.Action.HOUSEHOLD_CREATED,
+                id_number=household.number,
+                household=household,
+                after={
+                    "number": household.number,
+                    "village": household.village_id,
+                    "head": household.head_id,
+                },
+            )
+        )
     for person in people:
-        changes.append(RosterChange(
-            batch=batch, action=RosterChange.Action.PERSON_CREATED, id_number=person.id_number, beneficiary=person,
-            after={"name": person.name, "village": person.village_id, "household": person.household_id},
-        ))
+        changes.append(
+            RosterChange(
+                batch=batch,
+                action=RosterChange.Action.PERSON_CREATED,
+                id_number=person.id_number,
+                beneficiary=person,
+                after={"name": person.name, "village": person.village_id, "household": person.household_id},
+            )
+        )
     return changes
 
 
@@ -583,12 +667,16 @@ def roster_batch_revert(*, user: User, batch: RosterBatch) -> RosterBatch:
         (RosterChange.Action.HOUSEHOLD_CREATED, Household, "household_id", "家庭户"),
     ]
     for action, model, attribute, what in deletions:
-        created = {getattr(change, attribute): change.id_number for change in changes
-                   if change.action == action and getattr(change, attribute)}
+        created = {
+            getattr(change, attribute): change.id_number
+            for change in changes
+            if change.action == action and getattr(change, attribute)
+        }
         blocked = _delete_with_history(model, created, user=user, reason=history["default_change_reason"])
         if blocked is not None:
             raise ValidationError(
-                IN_USE_SINCE.format(what=f"{what}（{mask(created[blocked])}）", batch=batch.pk), code="in_use_since"
+                IN_USE_SINCE.format(what=f"{what}（{mask(created[blocked])}）", batch=batch.pk),
+                code="in_use_since",
             )
 
     batch.status = RosterBatch.Status.REVERTED
@@ -630,7 +718,9 @@ class EnrollmentImport:
             "created": self.created,
             "updated": self.updated,
             "removed": self.removed,
-            "uncovered_people": [{**person(covered), "reason": reason} for covered, reason in self.check.uncovered],
+            "uncovered_people": [
+                {**person(covered), "reason": reason} for covered, reason in self.check.uncovered
+            ],
             "duplicate_people": [person(covered) for covered in self.check.duplicate],
             "subsidy_mismatches": [
                 {**person(item.person), "expected": str(item.expected), "recorded": str(item.recorded)}
@@ -670,8 +760,11 @@ def enrollment_import(
         }
         merged = {number: [state for _pk, state in records] for number, records in stored.items()}
         for number, listed in found.states.items():
-            merged[number] = [state for state in merged.get(number, []) if state.insurance not in
-                              {listed_state.insurance for listed_state in listed}] + listed
+            merged[number] = [
+                state
+                for state in merged.get(number, [])
+                if state.insurance not in {listed_state.insurance for listed_state in listed}
+            ] + listed
         blocks: dict[str, dict | None] = {}
 
         def block_for(village_code: str) -> dict | None:
@@ -679,8 +772,12 @@ def enrollment_import(
                 blocks[village_code] = enrollment_block(village_code, year)
             return blocks[village_code]
 
-        check = check_covered(covered_people(year=year, area_prefix=area), merged, block_for=block_for,
-                              reason_labels=dict(Enrollment.Reason.choices))
+        check = check_covered(
+            covered_people(year=year, area_prefix=area),
+            merged,
+            block_for=block_for,
+            reason_labels=dict(Enrollment.Reason.choices),
+        )
         result = EnrollmentImport(year=year, rows=len(rows), interpretation=found, check=check, applied=apply)
         if apply:
             _record_enrollments(result=result, plans=plans, person_ids=known, user=user)
@@ -693,10 +790,18 @@ def _record_enrollments(
     history = {"default_user": user, "default_change_reason": f"导入 {result.year} 年参保名单"}
     insurance_ids = dict(Insurance.objects.values_list("code", "pk"))
     created = [
-        Enrollment(beneficiary_id=person_ids[number], year=result.year, insurance_id=insurance_ids[state.insurance],
-                   status=state.status, subsidy=state.subsidy, reason=state.reason, note=state.note,
-                   recorded_by=user)
-        for (number, _insurance), plan in plans.items() for state in plan.add
+        Enrollment(
+            beneficiary_id=person_ids[number],
+            year=result.year,
+            insurance_id=insurance_ids[state.insurance],
+            status=state.status,
+            subsidy=state.subsidy,
+            reason=state.reason,
+            note=state.note,
+            recorded_by=user,
+        )
+        for (number, _insurance), plan in plans.items()
+        for state in plan.add
     ]
     bulk_create_with_history(created, Enrollment, batch_size=500, **history)
     changes = {pk: state for plan in plans.values() for pk, state in plan.change}
@@ -709,8 +814,9 @@ def _record_enrollments(
                 record.note = state.note
             record.recorded_by = user
             changed.append(record)
-    bulk_update_with_history(changed, Enrollment, ["status", "subsidy", "reason", "note", "recorded_by"],
-                             batch_size=500, **history)
+    bulk_update_with_history(
+        changed, Enrollment, ["status", "subsidy", "reason", "note", "recorded_by"], batch_size=500, **history
+    )
     removed = [pk for plan in plans.values() for pk in plan.remove]
     for record in Enrollment.objects.filter(pk__in=removed):
         record._history_user = user

@@ -62,10 +62,16 @@ def batch_upload(request):
         data = form.cleaned_data
         upload = data["file"]
         try:
-            roster = roster_request(user=request.user, source=data["source"], month=data["month"],
-                                    area_code=data["area"], category=data["category"])
-            batch = roster_batch_upload(user=request.user, request=roster, file_name=upload.name,
-                                        content=upload.read())
+            roster = roster_request(
+                user=request.user,
+                source=data["source"],
+                month=data["month"],
+                area_code=data["area"],
+                category=data["category"],
+            )
+            batch = roster_batch_upload(
+                user=request.user, request=roster, file_name=upload.name, content=upload.read()
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -100,7 +106,7 @@ def batch_detail(request, pk):
 
 def _shown(lines) -> list[dict[str, str]]:
     labels = CategoryLabels()
-    shown = [dict(zip(RosterFindingList.FIELDS, line)) for line in lines]
+    shown = [dict(zip(RosterFindingList.FIELDS, line, strict=True)) for line in lines]
     for line in shown:
         line["before"], line["after"] = labels(line["before"]), labels(line["after"])
     return shown
@@ -147,7 +153,14 @@ def batch_report(request, pk):
     batch = _batch(request, pk)
     buffer = io.BytesIO()
     lines = batch_report_write(buffer, batch, mask_ids=not request.user.sees_sensitive)
-    access_log_record(user=request.user, action=AccessLog.Action.EXPORT, object_id=f"roster-batch-{batch.pk}",
-                      detail=f"名单比对报告：{batch}", rows=lines)
+    access_log_record(
+        user=request.user,
+        action=AccessLog.Action.EXPORT,
+        object_id=f"roster-batch-{batch.pk}",
+        detail=f"名单比对报告：{batch}",
+        rows=lines,
+    )
     buffer.seek(0)
-    return FileResponse(buffer, as_attachment=True, filename=f"名单比对报告-{batch.pk}-{batch.month_text}.xlsx")
+    return FileResponse(
+        buffer, as_attachment=True, filename=f"名单比对报告-{batch.pk}-{batch.month_text}.xlsx"
+    )

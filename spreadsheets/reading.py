@@ -109,11 +109,14 @@ class Table:
             yield number, [cell_text(values[index]) if 0 <= index < width else "" for index in positions]
 
     def records(self) -> Iterator[tuple[int, dict[str, str]]]:
-        """``(row number, {field: text})`` for every non-blank row; a field past a short row's end is empty."""
+        """``(row number, {field: text})`` of every non-blank row; a field past a short row's end is empty."""
         columns = list(self.columns.items())
         for number, values in self._data_rows():
             width = len(values)
-            yield number, {field: cell_text(values[index]) if index < width else "" for field, index in columns}
+            yield (
+                number,
+                {field: cell_text(values[index]) if index < width else "" for field, index in columns},
+            )
 
 
 def _raw_rows(content: bytes, filename: str) -> list[list[object]]:
@@ -168,6 +171,8 @@ def read_table(
     missing = [field for field in required if field not in columns]
     if missing:
         names = "、".join(f"“{aliases[field][0]}”" for field in missing)
-        raise SpreadsheetError(f"文件“{filename}”缺少必需的列：{names}（在前 {HEADER_SEARCH_ROWS} 行中未找到表头）。")
+        raise SpreadsheetError(
+            f"文件“{filename}”缺少必需的列：{names}（在前 {HEADER_SEARCH_ROWS} 行中未找到表头）。"
+        )
     headers = [cell_text(value) for value in raw[header_index]]
     return Table(filename=filename, header_row=header_index + 1, columns=columns, headers=headers, sheet=raw)

@@ -1,4 +1,4 @@
-"""The enrollment list: 应保未保, 重复参保, subsidies against the policy, recorded once however often imported."""
+"""The enrollment list: 应保未保, 重复参保, subsidies against the policy, recorded once however often read."""
 
 import datetime
 import io
@@ -22,13 +22,19 @@ from rosters.enrollment import (
 from tests.rosters.conftest import new_id_number, xlsx_bytes
 
 KEYS = {"rows", "enrolled", "not_enrolled", "not_in_registry", "uncovered", "duplicate", "subsidy_mismatch"}
-BLOCK = {"insurance": "resident_basic", "premium": "250.00",
-         "subsidies": [{"categories": ["tekun_rural", "tekun_urban"], "amount": "full"},
-                       {"categories": ["dibao_rural", "dibao_urban"], "amount": "150.00"}]}
+BLOCK = {
+    "insurance": "resident_basic",
+    "premium": "250.00",
+    "subsidies": [
+        {"categories": ["tekun_rural", "tekun_urban"], "amount": "full"},
+        {"categories": ["dibao_rural", "dibao_urban"], "amount": "150.00"},
+    ],
+}
 HEADER = ["身份证号", "姓名", "险种", "参保状态", "财政补助金额", "未参保原因"]
 
 
-# --- the pure part -------------------------------------------------------------------------------------------------
+# --- the pure part ----------------------------------------------------------------------
+
 
 def test_expected_subsidy_is_the_largest_for_any_category_held():
     assert expected_subsidy(BLOCK, frozenset({"dibao_rural", "tekun_rural"})) == Decimal("250.00")
@@ -47,11 +53,18 @@ def test_interpret_counts_rows_and_names_row_and_column_of_each_error():
         EnrollmentRow(7, "500242197707070016", "甲", "城乡居民基本医疗保险", "在保", "0", ""),
         EnrollmentRow(8, "500242197707070016", "甲", "城乡居民基本医疗保险", "已参保", "-5", ""),
     ]
-    result = interpret(rows, known_ids=known, insurances={"城乡居民基本医疗保险": "resident_basic",
-                                                          "医疗补充保险": "supplementary"})
+    result = interpret(
+        rows,
+        known_ids=known,
+        insurances={"城乡居民基本医疗保险": "resident_basic", "医疗补充保险": "supplementary"},
+    )
     assert (result.enrolled, result.not_enrolled, result.not_in_registry) == (1, 1, 1)
     assert [(error.row, error.column) for error in result.errors] == [
-        (5, "身份证号"), (6, "险种"), (7, "参保状态"), (8, "财政补助金额")]
+        (5, "身份证号"),
+        (6, "险种"),
+        (7, "参保状态"),
+        (8, "财政补助金额"),
+    ]
     assert result.states["500242197707070016"] == [
         EnrollmentState("resident_basic", "enrolled", Decimal("150.00")),
         EnrollmentState("supplementary", "not_enrolled", Decimal("0.00"), "other", "其他原因"),
@@ -70,36 +83,46 @@ def test_reconcile_records_keeps_equal_records_and_changes_adds_or_removes_the_r
 
 
 def test_check_covered_finds_uncovered_duplicates_and_subsidy_mismatches():
-    people = [CoveredPerson(str(index), name, "500242100201", frozenset({"dibao_rural"}))
-              for index, name in enumerate("甲乙丙丁")]
+    people = [
+        CoveredPerson(str(index), name, "500242100201", frozenset({"dibao_rural"}))
+        for index, name in enumerate("甲乙丙丁")
+    ]
     states = {
         "0": [EnrollmentState("resident_basic", "enrolled", Decimal("150.00"))],
         "1": [EnrollmentState("resident_basic", "not_enrolled", Decimal("0"), "elsewhere")],
         "2": [EnrollmentState("resident_basic", "enrolled", Decimal("150.00"))] * 2,
         "3": [EnrollmentState("resident_basic", "enrolled", Decimal("100.00"))],
     }
-    check = check_covered(people, states, block_for=lambda village: BLOCK, reason_labels={"elsewhere": "异地参保"})
+    check = check_covered(
+        people, states, block_for=lambda village: BLOCK, reason_labels={"elsewhere": "异地参保"}
+    )
     assert [(person.name, reason) for person, reason in check.uncovered] == [("乙", "异地参保")]
     assert [person.name for person in check.duplicate] == ["丙"]
     assert [(item.person.name, item.expected, item.recorded) for item in check.subsidy_mismatch] == [
-        ("丁", Decimal("150.00"), Decimal("100.00"))]
-    assert check_covered(people, states, block_for=lambda village: None, reason_labels={}).subsidy_mismatch == []
+        ("丁", Decimal("150.00"), Decimal("100.00"))
+    ]
+    assert (
+        check_covered(people, states, block_for=lambda village: None, reason_labels={}).subsidy_mismatch == []
+    )
 
 
-# --- the command -----------------------------------------------------------------------------------------------------
+# --- the command ------------------------------------------------------------------------
+
 
 def import_enrollment(path, *options, year=2024):
     out = io.StringIO()
-    call_command("import_enrollment", str(path), f"--year={year}", "--json", *options, stdout=out,
-                 stderr=io.StringIO())
+    call_command(
+        "import_enrollment", str(path), f"--year={year}", "--json", *options, stdout=out, stderr=io.StringIO()
+    )
     return json.loads(out.getvalue())
 
 
 @pytest.fixture
 def policy(county):
     policy = Policy.objects.create(code="youyang-2024", name="酉阳 2024", region_code="500242", year=2024)
-    PolicyVersion.objects.create(policy=policy, number=1, digest="test",
-                                 document={"code": "youyang-2024", "enrollment": BLOCK})
+    PolicyVersion.objects.create(
+        policy=policy, number=1, digest="test", document={"code": "youyang-2024", "enrollment": BLOCK}
+    )
     return policy
 
 
@@ -131,12 +154,24 @@ def test_the_list_is_counted_as_reconciliation_md_says(year_list, policy):
     result = import_enrollment(year_list)
     assert KEYS <= set(result)
     assert {key: result[key] for key in KEYS} == {
-        "rows": 8, "enrolled": 5, "not_enrolled": 1, "not_in_registry": 1,
-        "uncovered": 2, "duplicate": 1, "subsidy_mismatch": 1}
-    assert result["errors"] == [{"row": 11, "column": "身份证号", "message": "身份证号“12345”有 5 位，应为 18 位（或旧 15 位）。"}]
-    assert [(item["name"], item["reason"]) for item in result["uncovered_people"]] == [("丙", "异地参保"), ("戊", "")]
+        "rows": 8,
+        "enrolled": 5,
+        "not_enrolled": 1,
+        "not_in_registry": 1,
+        "uncovered": 2,
+        "duplicate": 1,
+        "subsidy_mismatch": 1,
+    }
+    assert result["errors"] == [
+        {"row": 11, "column": "身份证号", "message": "身份证号“12345”有 5 位，应为 18 位（或旧 15 位）。"}
+    ]
+    assert [(item["name"], item["reason"]) for item in result["uncovered_people"]] == [
+        ("丙", "异地参保"),
+        ("戊", ""),
+    ]
     assert [(item["name"], item["expected"], item["recorded"]) for item in result["subsidy_mismatches"]] == [
-        ("丁", "250.00", "150.00")]
+        ("丁", "250.00", "150.00")
+    ]
     assert not Enrollment.objects.exists()
 
 
@@ -160,24 +195,36 @@ def test_applying_records_once_however_often_the_list_is_imported(year_list, pol
 def test_a_corrected_list_updates_the_records(year_list, policy, tmp_path, registry):
     import_enrollment(year_list, "--apply")
     corrected = tmp_path / "更正.xlsx"
-    corrected.write_bytes(xlsx_bytes([HEADER,
-                                      [registry["乙"].id_number, "乙", "城乡居民基本医疗保险", "已参保", "150", ""],
-                                      [registry["丁"].id_number, "丁", "城乡居民基本医疗保险", "已参保", "250", ""]]))
+    corrected.write_bytes(
+        xlsx_bytes(
+            [
+                HEADER,
+                [registry["乙"].id_number, "乙", "城乡居民基本医疗保险", "已参保", "150", ""],
+                [registry["丁"].id_number, "丁", "城乡居民基本医疗保险", "已参保", "250", ""],
+            ]
+        )
+    )
     result = import_enrollment(corrected, "--apply")
     assert (result["created"], result["updated"], result["removed"]) == (0, 1, 1)
     assert (result["duplicate"], result["subsidy_mismatch"]) == (0, 0)
     assert Enrollment.objects.filter(beneficiary=registry["乙"]).count() == 1
 
 
-def test_people_outside_the_users_area_are_not_in_its_registry(year_list, admin_a, make_person, village_b, tmp_path):
+def test_people_outside_the_users_area_are_not_in_its_registry(
+    year_list, admin_a, make_person, village_b, tmp_path
+):
     outsider = make_person(village_b, name="外乡")
     path = tmp_path / "外乡.xlsx"
-    path.write_bytes(xlsx_bytes([HEADER, [outsider.id_number, "外乡", "城乡居民基本医疗保险", "已参保", "0", ""]]))
+    path.write_bytes(
+        xlsx_bytes([HEADER, [outsider.id_number, "外乡", "城乡居民基本医疗保险", "已参保", "0", ""]])
+    )
     assert import_enrollment(path, "--apply", "--user=admin_a")["not_in_registry"] == 1
     assert not Enrollment.objects.exists()
 
 
-@pytest.mark.parametrize(("options", "message"), [([], "请用 --year 指定参保年度"), (["--year=1899"], "不在 2000–2100 之间")])
+@pytest.mark.parametrize(
+    ("options", "message"), [([], "请用 --year 指定参保年度"), (["--year=1899"], "不在 2000–2100 之间")]
+)
 def test_refused_options_exit_2(db, tmp_path, options, message):
     path = tmp_path / "参保.xlsx"
     path.write_bytes(xlsx_bytes([HEADER]))

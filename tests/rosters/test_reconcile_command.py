@@ -14,8 +14,18 @@ from rosters.models import RosterBatch
 from tests.rosters.conftest import MAY, csv_bytes, new_id_number, xlsx_bytes
 
 FILES = Path(__file__).parent / "files"
-KEYS = {"new", "category_added", "changed", "unchanged", "exited", "mismatch", "invalid_id", "duplicate", "rejected",
-        "batch"}
+KEYS = {
+    "new",
+    "category_added",
+    "changed",
+    "unchanged",
+    "exited",
+    "mismatch",
+    "invalid_id",
+    "duplicate",
+    "rejected",
+    "batch",
+}
 
 
 def full_width(text: str) -> str:
@@ -24,8 +34,16 @@ def full_width(text: str) -> str:
 
 def reconcile(path, *options, source="civil_affairs", month="2024-05"):
     out, err = io.StringIO(), io.StringIO()
-    call_command("reconcile", str(path), f"--source={source}", f"--month={month}", "--json", *options,
-                 stdout=out, stderr=err)
+    call_command(
+        "reconcile",
+        str(path),
+        f"--source={source}",
+        f"--month={month}",
+        "--json",
+        *options,
+        stdout=out,
+        stderr=err,
+    )
     return json.loads(out.getvalue())
 
 
@@ -71,14 +89,28 @@ def test_every_outcome_is_counted_as_reconciliation_md_says(messy):
     path, _upgraded = messy
     result = reconcile(path)
     assert set(result) == KEYS
-    assert result == {"new": 1, "category_added": 1, "changed": 1, "unchanged": 1, "exited": 1, "mismatch": 1,
-                      "invalid_id": 2, "duplicate": 2, "rejected": 2, "batch": None}
+    assert result == {
+        "new": 1,
+        "category_added": 1,
+        "changed": 1,
+        "unchanged": 1,
+        "exited": 1,
+        "mismatch": 1,
+        "invalid_id": 2,
+        "duplicate": 2,
+        "rejected": 2,
+        "batch": None,
+    }
 
 
 def test_a_preview_writes_nothing(messy):
     before = (Beneficiary.objects.count(), CategoryHolding.objects.count(), RosterBatch.objects.count())
     reconcile(messy[0])
-    assert (Beneficiary.objects.count(), CategoryHolding.objects.count(), RosterBatch.objects.count()) == before
+    assert (
+        Beneficiary.objects.count(),
+        CategoryHolding.objects.count(),
+        RosterBatch.objects.count(),
+    ) == before
 
 
 def test_the_report_lists_every_outcome_with_row_numbers(messy, tmp_path):
@@ -86,8 +118,18 @@ def test_the_report_lists_every_outcome_with_row_numbers(messy, tmp_path):
     report = tmp_path / "报告.xlsx"
     reconcile(path, f"--report={report}")
     workbook = openpyxl.load_workbook(report)
-    assert workbook.sheetnames == ["汇总", "新增", "新增类别", "类别变更", "退出", "信息不符", "名单内重复", "身份证号无效",
-                                   "不可用", "不变"]
+    assert workbook.sheetnames == [
+        "汇总",
+        "新增",
+        "新增类别",
+        "类别变更",
+        "退出",
+        "信息不符",
+        "名单内重复",
+        "身份证号无效",
+        "不可用",
+        "不变",
+    ]
 
     def lines(sheet):
         return [row for row in workbook[sheet].iter_rows(min_row=2, values_only=True)]
@@ -107,7 +149,10 @@ def test_apply_then_apply_again_then_revert(messy, county_admin):
     first = reconcile(path, "--apply", "--user=county_admin")
     batch = RosterBatch.objects.get(pk=first["batch"])
     assert (batch.status, batch.created_by, batch.file_name) == (
-        RosterBatch.Status.APPLIED, county_admin, "2024年5月民政名单.xlsx")
+        RosterBatch.Status.APPLIED,
+        county_admin,
+        "2024年5月民政名单.xlsx",
+    )
     person = Beneficiary.objects.get(id_number=upgraded)
     assert CategoryHolding.objects.get(beneficiary=person).start == MAY
 
@@ -136,13 +181,22 @@ def test_revert_batch_refuses_an_unknown_or_not_latest_batch(messy):
 def test_gbk_csv_applies(tmp_path, village_a):
     number = new_id_number()
     path = tmp_path / "扶贫名单.csv"
-    path.write_bytes(csv_bytes([["2024年5月脱贫人口监测名单"], ["证件号码", "姓名", "人员类别", "行政区划代码"],
-                                [number, "田大", "脱贫户", village_a.code],
-                                [new_id_number(), "田二", "边缘易致贫户", village_a.code]], encoding="gbk"))
+    path.write_bytes(
+        csv_bytes(
+            [
+                ["2024年5月脱贫人口监测名单"],
+                ["证件号码", "姓名", "人员类别", "行政区划代码"],
+                [number, "田大", "脱贫户", village_a.code],
+                [new_id_number(), "田二", "边缘易致贫户", village_a.code],
+            ],
+            encoding="gbk",
+        )
+    )
     result = reconcile(path, "--apply", source="poverty_office")
     assert result["new"] == 2
-    assert list(CategoryHolding.objects.filter(beneficiary__id_number=number).values_list("category__code", flat=True)) \
-        == ["poor"]
+    assert list(
+        CategoryHolding.objects.filter(beneficiary__id_number=number).values_list("category__code", flat=True)
+    ) == ["poor"]
 
 
 def test_xls_applies(village_a):
@@ -153,10 +207,14 @@ def test_xls_applies(village_a):
 
 def test_a_list_without_categories_takes_the_category_option(tmp_path, village_a):
     path = tmp_path / "特困.xlsx"
-    path.write_bytes(xlsx_bytes([["身份证号", "姓名", "行政区划代码"], [new_id_number(), "甲", village_a.code]]))
+    path.write_bytes(
+        xlsx_bytes([["身份证号", "姓名", "行政区划代码"], [new_id_number(), "甲", village_a.code]])
+    )
     assert "缺少必需的列：“类别”" in refused(path, "--source=civil_affairs", "--month=2024-05")
     assert reconcile(path, "--category=特困供养")["new"] == 1
-    assert "不由该名单来源认定" in refused(path, "--source=civil_affairs", "--month=2024-05", "--category=poor")
+    assert "不由该名单来源认定" in refused(
+        path, "--source=civil_affairs", "--month=2024-05", "--category=poor"
+    )
 
 
 @pytest.mark.parametrize(
@@ -168,7 +226,10 @@ def test_a_list_without_categories_takes_the_category_option(tmp_path, village_a
         (["--source=health", "--month=2024-05"], "名单来源“health”无效"),
         (["--source=civil_affairs", "--month=2024-05", "--area=5002421"], "区域代码“5002421”"),
         (["--source=civil_affairs", "--month=2024-05", "--user=nobody"], "用户“nobody”不存在"),
-        (["--source=civil_affairs", "--month=2024-05", "--user=admin_a", "--area=500242101"], "不在您的管辖区域内"),
+        (
+            ["--source=civil_affairs", "--month=2024-05", "--user=admin_a", "--area=500242101"],
+            "不在您的管辖区域内",
+        ),
         (["--source=civil_affairs", "--month=2024-05", "--user=clerk_a"], "只有管理员"),
     ],
 )
@@ -187,6 +248,8 @@ def test_a_missing_or_unreadable_file_is_refused_naming_it(db, tmp_path):
 
 def test_without_json_a_chinese_summary_goes_to_standard_error(messy):
     out, err = io.StringIO(), io.StringIO()
-    call_command("reconcile", str(messy[0]), "--source=civil_affairs", "--month=2024-05", stdout=out, stderr=err)
+    call_command(
+        "reconcile", str(messy[0]), "--source=civil_affairs", "--month=2024-05", stdout=out, stderr=err
+    )
     assert out.getvalue() == ""
     assert "新增 1" in err.getvalue() and "仅预览，未写入" in err.getvalue()

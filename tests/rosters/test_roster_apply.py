@@ -16,23 +16,29 @@ APRIL_30 = datetime.date(2024, 4, 30)
 
 
 def apply(user, content, *, source="civil_affairs", month="2024-05", area=None, category=None):
-    request = services.roster_request(user=user, source=source, month=month, area_code=area, category=category)
+    request = services.roster_request(
+        user=user, source=source, month=month, area_code=area, category=category
+    )
     return services.roster_apply(user=user, request=request, file_name="名单.xlsx", content=content)
 
 
 def held(person, on=MAY):
-    return sorted(CategoryHolding.objects.on(on).filter(beneficiary=person).values_list("category__code", flat=True))
+    return sorted(
+        CategoryHolding.objects.on(on).filter(beneficiary=person).values_list("category__code", flat=True)
+    )
 
 
 @pytest.fixture
 def may_list(registry, village_a):
     newcomer = new_id_number()
-    content = xlsx_bytes(roster_rows(
-        ["甲", registry["甲"].id_number, "农村低保", village_a.code],
-        ["乙", registry["乙"].id_number, "特困供养", village_a.code],
-        ["丙", registry["丙"].id_number, "农村低保", village_a.code],
-        ["戊", newcomer, "农村低保", village_a.code],
-    ))
+    content = xlsx_bytes(
+        roster_rows(
+            ["甲", registry["甲"].id_number, "农村低保", village_a.code],
+            ["乙", registry["乙"].id_number, "特困供养", village_a.code],
+            ["丙", registry["丙"].id_number, "农村低保", village_a.code],
+            ["戊", newcomer, "农村低保", village_a.code],
+        )
+    )
     return content, newcomer
 
 
@@ -42,18 +48,35 @@ def test_applying_writes_every_outcome_from_the_first_of_the_month(county_admin,
     # when
     batch = apply(county_admin, content)
     # then
-    assert batch.counts == {"new": 1, "category_added": 1, "changed": 1, "unchanged": 1, "exited": 1, "mismatch": 0,
-                            "duplicate": 0, "invalid_id": 0, "rejected": 0}
+    assert batch.counts == {
+        "new": 1,
+        "category_added": 1,
+        "changed": 1,
+        "unchanged": 1,
+        "exited": 1,
+        "mismatch": 0,
+        "duplicate": 0,
+        "invalid_id": 0,
+        "rejected": 0,
+    }
     assert held(registry["甲"]) == ["dibao_rural"]
     assert held(registry["乙"]) == ["tekun_rural"] and held(registry["乙"], APRIL_30) == ["dibao_rural"]
     assert held(registry["丙"]) == ["dibao_rural"]
     assert held(registry["丁"]) == ["poor"] and held(registry["丁"], APRIL_30) == ["poor", "tekun_rural"]
     person = Beneficiary.objects.get(id_number=newcomer)
-    assert (person.name, person.village_id, held(person)) == ("戊", registry["甲"].village_id, ["dibao_rural"])
+    assert (person.name, person.village_id, held(person)) == (
+        "戊",
+        registry["甲"].village_id,
+        ["dibao_rural"],
+    )
     started = CategoryHolding.objects.filter(start=MAY)
     assert {holding.recorded_by for holding in started} == {county_admin}
     assert (batch.status, batch.applied_by, batch.file_name, len(batch.file_sha256)) == (
-        RosterBatch.Status.APPLIED, county_admin, "名单.xlsx", 64)
+        RosterBatch.Status.APPLIED,
+        county_admin,
+        "名单.xlsx",
+        64,
+    )
     actions = sorted(batch.changes.values_list("action", flat=True))
     assert actions == ["holding_created"] * 3 + ["holding_ended"] * 2 + ["person_created"]
 
@@ -73,8 +96,9 @@ def test_applying_the_same_file_twice_changes_nothing_the_second_time(county_adm
     before = registry_state()
     second = apply(county_admin, may_list[0])
     after = registry_state()
-    assert {key: value for key, value in after.items() if key not in ("batches", "findings")} == \
-        {key: value for key, value in before.items() if key not in ("batches", "findings")}
+    assert {key: value for key, value in after.items() if key not in ("batches", "findings")} == {
+        key: value for key, value in before.items() if key not in ("batches", "findings")
+    }
     assert second.counts["unchanged"] == 4 and second.counts["exited"] == 0 and not second.changes.exists()
 
 
@@ -107,8 +131,11 @@ def test_only_the_latest_applied_batch_of_a_source_and_area_can_be_reverted(coun
     with pytest.raises(ValidationError) as info:
         services.roster_batch_revert(user=county_admin, batch=first)
     assert info.value.code == "not_latest" and f"#{second.pk}" in info.value.messages[0]
-    poverty = apply(county_admin, xlsx_bytes(roster_rows(["丁", registry["丁"].id_number, "建档立卡",
-                                                         registry["丁"].village_id])), source="poverty_office")
+    poverty = apply(
+        county_admin,
+        xlsx_bytes(roster_rows(["丁", registry["丁"].id_number, "建档立卡", registry["丁"].village_id])),
+        source="poverty_office",
+    )
     services.roster_batch_revert(user=county_admin, batch=second)
     services.roster_batch_revert(user=county_admin, batch=first)
     assert RosterBatch.objects.get(pk=poverty.pk).status == RosterBatch.Status.APPLIED
@@ -129,8 +156,10 @@ def test_revert_is_refused_when_a_holding_was_changed_since(county_admin, regist
 
 
 def test_a_civil_affairs_list_never_ends_poor(county_admin, registry):
-    batch = apply(county_admin, xlsx_bytes(roster_rows(
-        ["甲", registry["甲"].id_number, "农村低保", registry["甲"].village_id])))
+    batch = apply(
+        county_admin,
+        xlsx_bytes(roster_rows(["甲", registry["甲"].id_number, "农村低保", registry["甲"].village_id])),
+    )
     assert held(registry["丁"]) == ["poor"]
     assert batch.counts["exited"] == 2  # 乙's 农村低保 and 丁's 特困, never 丁's 建档立卡
 
@@ -142,27 +171,39 @@ def test_new_people_join_the_household_of_the_head_given(county_admin, village_a
     head.household = household
     head.save()
     new_head, child, joiner = new_id_number(), new_id_number(), new_id_number()
-    content = xlsx_bytes([["姓名", "身份证号", "类别", "村代码", "户主身份证号", "与户主关系", "联系电话"],
-                          ["新户主", new_head, "农村低保", village_a.code, new_head, "户主", "13800000001"],
-                          ["孩子", child, "农村低保", village_a.code, new_head, "之女", ""],
-                          ["加入者", joiner, "农村低保", village_a.code, head.id_number, "配偶", ""]])
+    content = xlsx_bytes(
+        [
+            ["姓名", "身份证号", "类别", "村代码", "户主身份证号", "与户主关系", "联系电话"],
+            ["新户主", new_head, "农村低保", village_a.code, new_head, "户主", "13800000001"],
+            ["孩子", child, "农村低保", village_a.code, new_head, "之女", ""],
+            ["加入者", joiner, "农村低保", village_a.code, head.id_number, "配偶", ""],
+        ]
+    )
     # when
     apply(county_admin, content)
     # then
     created = Household.objects.get(number=new_head)
     assert created.head.id_number == new_head and created.village == village_a
-    members = {person.name: (person.household, person.relation) for person in Beneficiary.objects.filter(
-        id_number__in=[new_head, child, joiner])}
-    assert members == {"新户主": (created, Relation.HEAD), "孩子": (created, Relation.CHILD),
-                       "加入者": (household, Relation.SPOUSE)}
+    members = {
+        person.name: (person.household, person.relation)
+        for person in Beneficiary.objects.filter(id_number__in=[new_head, child, joiner])
+    }
+    assert members == {
+        "新户主": (created, Relation.HEAD),
+        "孩子": (created, Relation.CHILD),
+        "加入者": (household, Relation.SPOUSE),
+    }
     assert Beneficiary.objects.get(id_number=new_head).phone == "13800000001"
 
 
 def test_with_an_area_only_holdings_inside_it_can_exit(county_admin, registry, make_person, village_b, hold):
     outsider = make_person(village_b, name="外乡")
     hold(outsider, "dibao_rural")
-    batch = apply(county_admin, xlsx_bytes(roster_rows(
-        ["甲", registry["甲"].id_number, "农村低保", registry["甲"].village_id])), area="500242100")
+    batch = apply(
+        county_admin,
+        xlsx_bytes(roster_rows(["甲", registry["甲"].id_number, "农村低保", registry["甲"].village_id])),
+        area="500242100",
+    )
     assert batch.counts["exited"] == 2 and held(outsider) == ["dibao_rural"]
     assert batch.area_code == "500242100"
 
@@ -172,7 +213,9 @@ def test_a_township_admin_compares_within_the_township(admin_a, registry, make_p
     hold(outsider, "dibao_rural")
     content = xlsx_bytes(roster_rows(["外乡", outsider.id_number, "农村低保", village_b.code]))
     batch = apply(admin_a, content)
-    assert batch.area_code == "500242100" and batch.counts["rejected"] == 1 and held(outsider) == ["dibao_rural"]
+    assert (
+        batch.area_code == "500242100" and batch.counts["rejected"] == 1 and held(outsider) == ["dibao_rural"]
+    )
     with pytest.raises(ValidationError) as info:
         services.roster_request(user=admin_a, source="civil_affairs", month="2024-05", area_code="500242101")
     assert info.value.code == "outside_area"
@@ -187,8 +230,12 @@ def test_only_administrators_reconcile(clerk_a):
 def test_revert_is_refused_when_a_created_person_was_used_since(county_admin, registry, may_list):
     batch = apply(county_admin, may_list[0])
     person = Beneficiary.objects.get(id_number=may_list[1])
-    Enrollment.objects.create(beneficiary=person, year=2024, insurance=Insurance.objects.get(code="resident_basic"),
-                              status=Enrollment.Status.ENROLLED)
+    Enrollment.objects.create(
+        beneficiary=person,
+        year=2024,
+        insurance=Insurance.objects.get(code="resident_basic"),
+        status=Enrollment.Status.ENROLLED,
+    )
     with pytest.raises(ValidationError) as info:
         services.roster_batch_revert(user=county_admin, batch=batch)
     assert info.value.code == "in_use_since" and mask(may_list[1]) in info.value.messages[0]

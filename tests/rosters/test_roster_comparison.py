@@ -9,9 +9,18 @@ VILLAGE = "500242100201"
 OTHER_VILLAGE = "500242101201"
 OUTSIDE_VILLAGE = "500241100201"
 VOCABULARY = Vocabulary(
-    aliases={"农村低保": "dibao_rural", "特困供养": "tekun_rural", "建档立卡": "poor", "城镇低保": "dibao_urban"},
-    category_sources={"dibao_rural": "civil_affairs", "tekun_rural": "civil_affairs", "dibao_urban": "civil_affairs",
-                      "poor": "poverty_office"},
+    aliases={
+        "农村低保": "dibao_rural",
+        "特困供养": "tekun_rural",
+        "建档立卡": "poor",
+        "城镇低保": "dibao_urban",
+    },
+    category_sources={
+        "dibao_rural": "civil_affairs",
+        "tekun_rural": "civil_affairs",
+        "dibao_urban": "civil_affairs",
+        "poor": "poverty_office",
+    },
     villages=frozenset({VILLAGE, OTHER_VILLAGE, OUTSIDE_VILLAGE}),
     area_prefix="500242",
 )
@@ -23,11 +32,15 @@ def number(sequence: int) -> str:
 
 
 def row(line, id_text, name="张三", category="农村低保", village=VILLAGE, **extra) -> ListedRow:
-    return ListedRow(row=line, id_text=id_text, name=name, category_text=category, village_code=village, **extra)
+    return ListedRow(
+        row=line, id_text=id_text, name=name, category_text=category, village_code=village, **extra
+    )
 
 
 def run(rows, registry=None, **options):
-    return compare(rows=rows, registry=registry or {}, source="civil_affairs", vocabulary=VOCABULARY, **options)
+    return compare(
+        rows=rows, registry=registry or {}, source="civil_affairs", vocabulary=VOCABULARY, **options
+    )
 
 
 def test_each_person_outcome():
@@ -49,19 +62,39 @@ def test_each_person_outcome():
     # then
     outcomes = {finding.id_number: finding.outcome for finding in result.findings}
     assert outcomes == {
-        number(1): Outcome.UNCHANGED, number(2): Outcome.CHANGED, number(3): Outcome.CATEGORY_ADDED,
-        number(5): Outcome.NEW, number(4): Outcome.EXITED,
+        number(1): Outcome.UNCHANGED,
+        number(2): Outcome.CHANGED,
+        number(3): Outcome.CATEGORY_ADDED,
+        number(5): Outcome.NEW,
+        number(4): Outcome.EXITED,
     }
     changed = result.of(Outcome.CHANGED)[0]
-    assert (changed.before, changed.after, changed.rows) == (frozenset({"dibao_rural"}), frozenset({"tekun_rural"}), (4,))
-    assert result.counts() == {"new": 1, "category_added": 1, "changed": 1, "exited": 1, "mismatch": 0, "duplicate": 0,
-                               "invalid_id": 0, "rejected": 0, "unchanged": 1}
+    assert (changed.before, changed.after, changed.rows) == (
+        frozenset({"dibao_rural"}),
+        frozenset({"tekun_rural"}),
+        (4,),
+    )
+    assert result.counts() == {
+        "new": 1,
+        "category_added": 1,
+        "changed": 1,
+        "exited": 1,
+        "mismatch": 0,
+        "duplicate": 0,
+        "invalid_id": 0,
+        "rejected": 0,
+        "unchanged": 1,
+    }
 
 
 def test_mismatch_counts_in_no_other_outcome_and_names_the_difference():
-    registry = {number(1): RegistryPerson("田小红", VILLAGE, frozenset({"dibao_rural"})),
-                number(2): RegistryPerson("李四", VILLAGE, frozenset({"dibao_rural"}))}
-    result = run([row(3, number(1), "田晓红", "特困供养"), row(4, number(2), "李四", village=OTHER_VILLAGE)], registry)
+    registry = {
+        number(1): RegistryPerson("田小红", VILLAGE, frozenset({"dibao_rural"})),
+        number(2): RegistryPerson("李四", VILLAGE, frozenset({"dibao_rural"})),
+    }
+    result = run(
+        [row(3, number(1), "田晓红", "特困供养"), row(4, number(2), "李四", village=OTHER_VILLAGE)], registry
+    )
     assert result.counts()["mismatch"] == 2 and sum(result.counts().values()) == 2
     first, second = result.of(Outcome.MISMATCH)
     assert "名单为“田晓红”，系统为“田小红”" in first.message
@@ -142,17 +175,21 @@ def test_a_person_whose_only_row_is_rejected_does_not_exit():
 
 
 def test_a_civil_affairs_list_never_touches_poor():
-    # Only civil-affairs holdings are in the registry the services pass; a poverty category on the list is rejected.
+    # The services pass only civil-affairs holdings; a poverty category on the list is rejected.
     registry = {number(1): RegistryPerson("甲", VILLAGE, frozenset({"dibao_rural"}))}
     result = run([row(3, number(1), "甲", "农村低保、建档立卡")], registry)
     assert result.counts()["rejected"] == 1 and result.counts()["exited"] == 0
 
 
 def test_several_categories_in_one_cell_and_the_default_category():
-    result = run([row(3, number(1), "甲", "农村低保、特困供养"), row(4, number(2), "乙", "")],
-                 default_category="dibao_rural")
+    result = run(
+        [row(3, number(1), "甲", "农村低保、特困供养"), row(4, number(2), "乙", "")],
+        default_category="dibao_rural",
+    )
     first, second = result.of(Outcome.NEW)
-    assert first.after == frozenset({"dibao_rural", "tekun_rural"}) and second.after == frozenset({"dibao_rural"})
+    assert first.after == frozenset({"dibao_rural", "tekun_rural"}) and second.after == frozenset(
+        {"dibao_rural"}
+    )
 
 
 def test_new_people_carry_their_household_details():
@@ -163,6 +200,9 @@ def test_new_people_carry_their_household_details():
 
 def test_findings_follow_the_file_and_the_people_who_left_come_last():
     registry = {number(9): RegistryPerson("壬", VILLAGE, frozenset({"dibao_rural"}))}
-    result = run([row(5, number(2), "乙"), row(3, "bad"), row(4, number(1), "甲")], registry,
-                 today=datetime.date(2024, 5, 1))
+    result = run(
+        [row(5, number(2), "乙"), row(3, "bad"), row(4, number(1), "甲")],
+        registry,
+        today=datetime.date(2024, 5, 1),
+    )
     assert [finding.rows for finding in result.findings] == [(3,), (4,), (5,), ()]

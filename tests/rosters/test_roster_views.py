@@ -1,4 +1,4 @@
-"""The browser flow for administrators: upload → preview → confirm → report, in the background for big files."""
+"""The browser flow for administrators: upload → preview → confirm → report; big files in the background."""
 
 import io
 
@@ -17,8 +17,14 @@ pytestmark = pytest.mark.usefixtures("media", "immediate_tasks")
 
 
 def upload(client, content, name="名单.xlsx", **fields):
-    data = {"source": "civil_affairs", "month": "2024-05", "area": "", "category": "", **fields,
-            "file": io.BytesIO(content)}
+    data = {
+        "source": "civil_affairs",
+        "month": "2024-05",
+        "area": "",
+        "category": "",
+        **fields,
+        "file": io.BytesIO(content),
+    }
     data["file"].name = name
     return client.post(reverse("rosters:batch_upload"), data)
 
@@ -26,8 +32,10 @@ def upload(client, content, name="名单.xlsx", **fields):
 @pytest.fixture
 def listed(registry, village_a):
     """A list where 甲 stays, 乙 changes to 特困, 丁 leaves, and 60 newcomers arrive."""
-    people = [["甲", registry["甲"].id_number, "农村低保", village_a.code],
-              ["乙", registry["乙"].id_number, "特困供养", village_a.code]]
+    people = [
+        ["甲", registry["甲"].id_number, "农村低保", village_a.code],
+        ["乙", registry["乙"].id_number, "特困供养", village_a.code],
+    ]
     people += [[f"新人{index}", new_id_number(), "农村低保", village_a.code] for index in range(60)]
     return xlsx_bytes(roster_rows(*people))
 
@@ -53,9 +61,13 @@ def test_upload_preview_confirm_report_revert(client, county_admin, registry, li
     page = client.get(reverse("rosters:batch_detail", args=[batch.pk]))
     text = page.content.decode()
     assert "确认应用" in text and "新增（60）" in text and "第 1 / 2 页" in text
-    second = client.get(reverse("rosters:batch_detail", args=[batch.pk]), {"outcome": "new", "page": 2}).content.decode()
+    second = client.get(
+        reverse("rosters:batch_detail", args=[batch.pk]), {"outcome": "new", "page": 2}
+    ).content.decode()
     assert "新人59" in second and "新人0<" not in second
-    changed = client.get(reverse("rosters:batch_detail", args=[batch.pk]), {"outcome": "changed"}).content.decode()
+    changed = client.get(
+        reverse("rosters:batch_detail", args=[batch.pk]), {"outcome": "changed"}
+    ).content.decode()
     assert "农村低保对象" in changed and "农村特困人员" in changed
 
     # confirm
@@ -81,8 +93,9 @@ def test_upload_preview_confirm_report_revert(client, county_admin, registry, li
     assert not CategoryHolding.objects.filter(start=MAY).exists()
 
 
-def test_a_big_file_runs_as_a_background_job_with_a_progress_bar(client, county_admin, registry, listed,
-                                                                  monkeypatch):
+def test_a_big_file_runs_as_a_background_job_with_a_progress_bar(
+    client, county_admin, registry, listed, monkeypatch
+):
     # given: every file counts as big, so it goes to the (immediate, in tests) task backend
     monkeypatch.setattr(views, "INLINE_LIMIT_BYTES", 0)
     enqueued = []
@@ -102,8 +115,9 @@ def test_a_big_file_runs_as_a_background_job_with_a_progress_bar(client, county_
     assert enqueued == [("preview_roster_batch", [batch.pk])] and batch.status == RosterBatch.Status.PREVIEWED
     progress = client.get(reverse("rosters:batch_progress", args=[batch.pk]))
     assert progress["HX-Refresh"] == "true" and "<progress" in progress.content.decode()
-    RosterBatch.objects.filter(pk=batch.pk).update(status=RosterBatch.Status.PREVIEWING, progress=50,
-                                                   stage="与系统中的人员比对")
+    RosterBatch.objects.filter(pk=batch.pk).update(
+        status=RosterBatch.Status.PREVIEWING, progress=50, stage="与系统中的人员比对"
+    )
     running = client.get(reverse("rosters:batch_detail", args=[batch.pk])).content.decode()
     assert 'hx-trigger="every 1s"' in running and "与系统中的人员比对" in running
     assert "HX-Refresh" not in client.get(reverse("rosters:batch_progress", args=[batch.pk]))

@@ -14,24 +14,36 @@ class Command(UserCommand):
 
     def add_command_arguments(self, parser):
         parser.add_argument("file", help="名单文件（xlsx、xls 或 csv）")
-        parser.add_argument("--source", help="名单来源：civil_affairs 民政部门，poverty_office 扶贫/乡村振兴部门（必填）")
+        parser.add_argument(
+            "--source", help="名单来源：civil_affairs 民政部门，poverty_office 扶贫/乡村振兴部门（必填）"
+        )
         parser.add_argument("--month", help="名单月份 YYYY-MM（必填）")
         parser.add_argument("--area", help="只比对该区域（区划代码前缀）；只有区域内的人会被判为退出")
-        parser.add_argument("--category", help="名单没有类别列、整表同属一个类别时，指定该类别（代码、名称或别名）")
+        parser.add_argument(
+            "--category", help="名单没有类别列、整表同属一个类别时，指定该类别（代码、名称或别名）"
+        )
         parser.add_argument("--apply", action="store_true", help="确认应用（一个事务内全部写入或全部不写入）")
         parser.add_argument("--report", help="把比对报告写入该 xlsx 文件")
 
     def run(self, user, *, file, source, month, area, category, apply, report, **options):
         if not source:
-            raise refused("请用 --source 指定名单来源：civil_affairs（民政部门）或 poverty_office（扶贫/乡村振兴部门）。")
+            raise refused(
+                "请用 --source 指定名单来源："
+                "civil_affairs（民政部门）或 poverty_office（扶贫/乡村振兴部门）。"
+            )
         if not month:
             raise refused("请用 --month 指定名单月份，格式 YYYY-MM。")
         request = roster_request(user=user, source=source, month=month, area_code=area, category=category)
         content = self.read_file(file)
         file_name = Path(file).name
         if apply:
-            batch = roster_apply(user=user, request=request, file_name=file_name, content=content,
-                                 progress=lambda percent, stage: self.stderr.write(f"» {stage}"))
+            batch = roster_apply(
+                user=user,
+                request=request,
+                file_name=file_name,
+                content=content,
+                progress=lambda percent, stage: self.stderr.write(f"» {stage}"),
+            )
             counts, batch_id = batch.counts, batch.pk
         else:
             preview = roster_preview(request=request, file_name=file_name, content=content)
