@@ -97,7 +97,8 @@ def _frame(title: str, series: list[Series], highest: Decimal) -> tuple[Chart, f
     plot_height = chart.bottom - chart.top
     for index in range(TICKS + 1):
         value = top_value * index / TICKS
-        chart.ticks.append(Label(chart.left - 6, chart.bottom - plot_height * index / TICKS, short_amount(value)))
+        y = chart.bottom - plot_height * index / TICKS
+        chart.ticks.append(Label(chart.left - 6, y, short_amount(value)))
     x = float(chart.left)
     for item in series:
         chart.legend.append(LegendItem(x, item.color, item.name))
@@ -123,8 +124,10 @@ def stacked_bars(title: str, labels: list[str], series: list[Series]) -> Chart:
             height = float(item.values[index]) * scale
             if height > 0:
                 y -= height
-                chart.rects.append(Rect(round(x, 1), round(y, 1), round(bar_width, 1), round(height, 1), item.color,
-                                        f"{label} {item.name}：¥{item.values[index]:,.2f}"))
+                title = f"{label} {item.name}：¥{item.values[index]:,.2f}"
+                chart.rects.append(
+                    Rect(round(x, 1), round(y, 1), round(bar_width, 1), round(height, 1), item.color, title)
+                )
         chart.categories.append(Label(round(x + bar_width / 2, 1), chart.bottom + 18, label))
     return chart
 

@@ -132,7 +132,7 @@ def ledger_header(title: str) -> list[HeaderCell]:
     for visit_type, group_name in VISIT_GROUPS.items():
         count, total, *funds = visit_group_columns(visit_type)
         cells.append(HeaderCell(2, count.index, group_name, last_col=funds[-1].index))
-        cells += [HeaderCell(3, count.index, count.name, last_row=4), HeaderCell(3, total.index, total.name, last_row=4)]
+        cells += [HeaderCell(3, column.index, column.name, last_row=4) for column in (count, total)]
         cells.append(HeaderCell(3, funds[0].index, GROUP_FUNDS, last_col=funds[-1].index))
         cells += [HeaderCell(4, fund.index, fund.name) for fund in funds]
     cells += [HeaderCell(5, column.index, column.number) for column in COLUMNS]

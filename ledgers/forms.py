@@ -6,8 +6,10 @@ from django import forms
 
 from accounts.models import User
 from beneficiaries.models import Category
-from ledgers.periods import Period, PeriodError, days_period, parse_month, parse_quarter, quarter_code, year_period
-from ledgers.selectors import LedgerFilter, region_code_of, responsibility_areas
+from ledgers.periods import (
+    Period, PeriodError, days_period, parse_month, parse_quarter, quarter_code, year_period,
+)
+from ledgers.selectors import RESPONSIBILITY_FIELDS, LedgerFilter, region_code_of, responsibility_areas
 from regions.codes import Level
 from regions.models import Region
 
@@ -25,6 +27,11 @@ def area_choices(user: User, regions=None) -> list[tuple[str, str]]:
     for code, name, level in regions.values_list("code", "name", "level"):
         choices.append((code, f"{'　' * max(0, LEVEL_DEPTH[level] - top)}{name}（{code}）"))
     return choices
+
+
+def own_area(user: User) -> str:
+    """The code of the user's area ('' for the whole country)."""
+    return region_code_of(user.area_id) if user.area_id else ""
 
 
 def current_quarter(today: datetime.date) -> str:
@@ -50,8 +57,8 @@ class LedgerFilterForm(forms.Form):
 
     def __init__(self, data=None, *, user: User, today: datetime.date):
         super().__init__(data, initial={
-            "area": region_code_of(user.area_id or "") if user.area_id else "", "period": "year",
-            "year": today.year, "month": f"{today:%Y-%m}", "quarter": current_quarter(today),
+            "area": own_area(user), "period": "year", "year": today.year, "month": f"{today:%Y-%m}",
+            "quarter": current_quarter(today),
         })
         self.fields["area"].choices = area_choices(user)
         self.fields["categories"].choices = list(Category.objects.values_list("code", "name"))
@@ -95,9 +102,7 @@ class StatsForm(forms.Form):
                               help_text="写作 YYYYQn，例如 2024Q3。")
 
     def __init__(self, data=None, *, user: User, today: datetime.date):
-        super().__init__(data, initial={
-            "area": region_code_of(user.area_id or "") if user.area_id else "", "quarter": current_quarter(today),
-        })
+        super().__init__(data, initial={"area": own_area(user), "quarter": current_quarter(today)})
         self.fields["area"].choices = area_choices(user)
 
     def clean_quarter(self) -> Period:
@@ -119,7 +124,7 @@ class ResponsibilityAreaForm(forms.Form):
     area = forms.ChoiceField(label="区域")
 
     def __init__(self, data=None, *, user: User):
-        super().__init__(data, initial={"area": region_code_of(user.area_id or "") if user.area_id else ""})
+        super().__init__(data, initial={"area": own_area(user)})
         self.fields["area"].choices = [c for c in area_choices(user, responsibility_areas(user)) if c[0]]
 
 
@@ -135,7 +140,7 @@ def responsibility_line_forms(data=None, *, lines) -> list[tuple[object, Respons
     forms_by_line = []
     for line in lines:
         record = line.record
-        initial = {name: getattr(record, name) for name in ("name", "unit", "post", "phone")} if record else {}
+        initial = {name: getattr(record, name) for name in RESPONSIBILITY_FIELDS} if record else {}
         forms_by_line.append((line, ResponsibilityLineForm(data, prefix=line.duty, initial=initial)))
     return forms_by_line
 

@@ -1,4 +1,4 @@
-"""Reporting periods: a month, a quarter, a year or any span of days, each with the label printed on reports."""
+"""Reporting periods: a month, a quarter, a year or any span of days, each with its label for reports."""
 
 from __future__ import annotations
 

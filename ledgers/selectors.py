@@ -2,8 +2,8 @@
 
 Every figure comes from a few aggregate queries (grouped per person for the ledger's rows, per
 township or category for the statistics), never from one query per person. The ledger of a whole
-area is streamed: the listed people and the per-person aggregates are each read in one ordered
-query and merged on (village code, person id), so memory stays flat however many rows there are.
+area is streamed: the listed people and the per-person aggregates are each read in one query ordered
+by person id and merged as they come, so memory stays flat however many rows there are.
 """
 
 from __future__ import annotations
@@ -71,7 +71,8 @@ class LedgerFilter:
     enrolled: bool | None = None  # None: everyone; True/False: enrolled in 城乡居民基本医保 in a year of the period
 
     def describe(self) -> str:
-        parts = [f"区域 {self.area_code or '全国'}", f"期间 {self.period.first.isoformat()} 至 {self.period.last.isoformat()}"]
+        period = self.period
+        parts = [f"区域 {self.area_code or '全国'}", f"期间 {period.first.isoformat()} 至 {period.last.isoformat()}"]
         if self.as_of:
             parts.append(f"类别状态日期 {self.as_of.isoformat()}")
         if self.categories:
@@ -98,6 +99,10 @@ def _enrolled_in_period(ledger_filter: LedgerFilter) -> QuerySet[Enrollment]:
     return Enrollment.objects.filter(year__in=ledger_filter.period.years, status=Enrollment.Status.ENROLLED)
 
 
+def _basic_enrollments(ledger_filter: LedgerFilter) -> QuerySet[Enrollment]:
+    return _enrolled_in_period(ledger_filter).filter(insurance__code=RESIDENT_BASIC)
+
+
 def _settlements_in_period(ledger_filter: LedgerFilter) -> QuerySet[Settlement]:
     period = ledger_filter.period
     return Settlement.objects.current().filter(claim__discharged_on__range=(period.first, period.last))
@@ -108,16 +113,17 @@ def ledger_people(user: User, ledger_filter: LedgerFilter) -> QuerySet[Beneficia
     with a settled bill in the period; with a category filter, only holders of those categories."""
     holders = _holdings_in_force(ledger_filter)
     if ledger_filter.categories:
-        listed = Q(pk__in=holders.filter(category__code__in=ledger_filter.categories).values("beneficiary_id"))
+        of_categories = holders.filter(category__code__in=ledger_filter.categories)
+        listed = Q(pk__in=of_categories.values("beneficiary_id"))
     else:
         period = ledger_filter.period
-        billed = Claim.objects.filter(status=Claim.Status.SETTLED, discharged_on__range=(period.first, period.last))
+        billed = Claim.objects.filter(
+            status=Claim.Status.SETTLED, discharged_on__range=(period.first, period.last)
+        )
         listed = Q(pk__in=holders.values("beneficiary_id")) | Q(pk__in=billed.values("beneficiary_id"))
     people = Beneficiary.objects.visible_to(user).within(ledger_filter.area_code).filter(listed)
     if ledger_filter.enrolled is not None:
-        enrolled = Exists(
-            _enrolled_in_period(ledger_filter).filter(beneficiary=OuterRef("pk"), insurance__code=RESIDENT_BASIC)
-        )
+        enrolled = Exists(_basic_enrollments(ledger_filter).filter(beneficiary=OuterRef("pk")))
         people = people.filter(enrolled if ledger_filter.enrolled else ~enrolled)
     return people
 
@@ -149,7 +155,8 @@ SETTLEMENT_AGGREGATES = _settlement_aggregates()
 
 def _per_person(queryset: QuerySet, person_id: str, aggregates: dict) -> QuerySet:
     """One row per person, (person id, *aggregates), in person-id order like the listed people."""
-    return queryset.values(person_id).annotate(**aggregates).order_by(person_id).values_list(person_id, *aggregates)
+    grouped = queryset.values(person_id).annotate(**aggregates)
+    return grouped.order_by(person_id).values_list(person_id, *aggregates)
 
 
 def _in_area(queryset: QuerySet, person: str, area_code: str) -> QuerySet:
@@ -170,7 +177,9 @@ def _enrollment_rows(ledger_filter: LedgerFilter) -> QuerySet:
 
 
 def _settlement_rows(ledger_filter: LedgerFilter) -> QuerySet:
-    settlements = _in_area(_settlements_in_period(ledger_filter), "claim__beneficiary", ledger_filter.area_code)
+    settlements = _in_area(
+        _settlements_in_period(ledger_filter), "claim__beneficiary", ledger_filter.area_code
+    )
     return _per_person(settlements, "claim__beneficiary_id", SETTLEMENT_AGGREGATES)
 
 
@@ -196,7 +205,9 @@ class PoolingAreas:
 
 
 def money(value) -> Decimal:
-    """An amount read from an aggregate, in yuan and fen (SQLite sums in floating point: this makes them exact)."""
+    """An amount read from an aggregate, in yuan and fen.
+
+    SQLite sums in floating point; rounding to the fen makes its sums exact again."""
     return ZERO if value is None else value.quantize(CENT)
 
 
@@ -230,8 +241,12 @@ def _village_names(area_code: str) -> dict[str, str]:
     return dict(Region.objects.within(area_code).values_list("code", "name"))
 
 
-def _next_matching(rows: Iterator[tuple], head: tuple | None, person_id: int) -> tuple[tuple | None, tuple | None]:
-    """Advance a per-person stream (in person-id order) to ``person_id``: (that person's row or None, new head)."""
+def _next_matching(
+    rows: Iterator[tuple], head: tuple | None, person_id: int
+) -> tuple[tuple | None, tuple | None]:
+    """Advance a per-person stream (in person-id order) to ``person_id``.
+
+    Returns that person's row (or None) and the stream's new head."""
     while head is not None and head[0] < person_id:
         head = next(rows, None)
     if head is not None and head[0] == person_id:
@@ -252,10 +267,8 @@ def ledger_rows(user: User, ledger_filter: LedgerFilter) -> Iterator[LedgerRow]:
         ledger_people(user, ledger_filter).order_by("pk")
         .values_list("pk", "village_id", "name", "id_number").iterator(chunk_size=STREAM_CHUNK)
     )
-    streams = [
-        iter(rows.iterator(chunk_size=STREAM_CHUNK))
-        for rows in (_flag_rows(ledger_filter), _enrollment_rows(ledger_filter), _settlement_rows(ledger_filter))
-    ]
+    aggregates = (_flag_rows(ledger_filter), _enrollment_rows(ledger_filter), _settlement_rows(ledger_filter))
+    streams = [iter(rows.iterator(chunk_size=STREAM_CHUNK)) for rows in aggregates]
     heads = [next(stream, None) for stream in streams]
     for person in people:
         person_id = person[0]
@@ -274,7 +287,7 @@ def _column_sort_value(ledger_filter: LedgerFilter, number: int):
     column = COLUMNS[number - 1]
     if number == 17:
         subsidy = (
-            _enrolled_in_period(ledger_filter).filter(beneficiary=OuterRef("pk"), insurance__code=RESIDENT_BASIC)
+            _basic_enrollments(ledger_filter).filter(beneficiary=OuterRef("pk"))
             .values("beneficiary").annotate(value=Sum("subsidy")).values("value")
         )
         return Coalesce(Subquery(subsidy), Value(ZERO))
@@ -318,7 +331,9 @@ class LedgerPage:
     totals: list
 
 
-def ledger_page(user: User, ledger_filter: LedgerFilter, *, sort: str = "village", number: int | str = 1) -> LedgerPage:
+def ledger_page(
+    user: User, ledger_filter: LedgerFilter, *, sort: str = "village", number: int | str = 1
+) -> LedgerPage:
     """One page of the ledger, sorted, with the totals of every listed person (not only the page's)."""
     people = ledger_people(user, ledger_filter)
     paginator = Paginator(
@@ -332,11 +347,12 @@ def ledger_page(user: User, ledger_filter: LedgerFilter, *, sort: str = "village
     sums = _rows_by_person(_settlement_rows(ledger_filter), ids, "claim__beneficiary")
     pooling = PoolingAreas(ledger_filter.period.last.year)
     village_names = dict(Region.objects.filter(code__in={p[1] for p in persons}).values_list("code", "name"))
-    rows = [
-        LedgerRow(pid, _cells(person, flags.get(pid), enrollments.get(pid), sums.get(pid), pooling, village_names))
-        for person in persons
-        for pid in [person[0]]
-    ]
+    rows = []
+    for person in persons:
+        person_id = person[0]
+        cells = _cells(person, flags.get(person_id), enrollments.get(person_id), sums.get(person_id), pooling,
+                       village_names)
+        rows.append(LedgerRow(person_id, cells))
     return LedgerPage(page=page, rows=rows, totals=ledger_totals(user, ledger_filter, people=paginator.count))
 
 
@@ -382,7 +398,8 @@ def ledger_totals(user: User, ledger_filter: LedgerFilter, *, people: int | None
     listed_ids = listed.values("pk")
     values: dict[int, int | Decimal] = {}
     held = (
-        _holdings_in_force(ledger_filter).filter(beneficiary__in=listed_ids, category__ledger_column__in=CATEGORY_COLUMNS)
+        _holdings_in_force(ledger_filter)
+        .filter(beneficiary__in=listed_ids, category__ledger_column__in=CATEGORY_COLUMNS)
         .values("category__ledger_column").annotate(people=Count("beneficiary", distinct=True))
         .values_list("category__ledger_column", "people")
     )
@@ -412,7 +429,7 @@ def my_exports(user: User) -> QuerySet[LedgerExport]:
 
 @dataclass
 class VisitFigures:
-    """Bills of one visit type (or all): how many, what they cost, what each fund paid, what the person paid."""
+    """Bills of one visit type (or all): how many, their cost, what each fund paid, what the person paid."""
 
     bills: int = 0
     total: Decimal = ZERO
@@ -503,7 +520,9 @@ IN_COUNTY_GOAL = Decimal("0.90")  # 酉阳 2017 (seed 004): 县域内就诊率 9
 
 def _stats_settlement_aggregates() -> dict:
     aggregates = {
-        "inpatient_in_county": Count("pk", filter=Q(claim__visit_type="inpatient", claim__hospital__in_county=True)),
+        "inpatient_in_county": Count(
+            "pk", filter=Q(claim__visit_type="inpatient", claim__hospital__in_county=True)
+        ),
         "pay_later": Count("pk", filter=Q(claim__pay_later=True)),
     }
     for visit_type in VISIT_TYPES:
@@ -522,7 +541,8 @@ def _fill_settlements(row: StatsRow, values: dict) -> None:
     row.inpatient_in_county = values.get("inpatient_in_county") or 0
     row.pay_later = values.get("pay_later") or 0
     for visit_type in VISIT_TYPES:
-        row.visits[visit_type] = _figures({name: values.get(f"{visit_type}_{name}") for name in FIGURE_FIELDS})
+        of_type = {name: values.get(f"{visit_type}_{name}") for name in FIGURE_FIELDS}
+        row.visits[visit_type] = _figures(of_type)
 
 
 def _figures(values: dict) -> VisitFigures:
@@ -598,7 +618,8 @@ def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats
     def by_person(group_of_person):
         return _Grouping(
             people=covered, people_group=group_of_person(""),
-            enrollments=enrolled.filter(beneficiary__in=covered), enrollments_group=group_of_person("beneficiary__"),
+            enrollments=enrolled.filter(beneficiary__in=covered),
+            enrollments_group=group_of_person("beneficiary__"),
             settlements=settlements.filter(claim__beneficiary__in=covered),
             settlements_group=group_of_person("claim__beneficiary__"),
         )
@@ -653,7 +674,9 @@ class ResponsibilityLine:
 
 
 def responsibility_areas(user: User) -> QuerySet[Region]:
-    """Areas that keep a responsibility table and the user may see: the user's own and those below, down to townships."""
+    """Areas that keep a responsibility table and that the user may see.
+
+    The user's own area and those inside it, down to townships."""
     regions = Region.objects.within(user.area_id or "").filter(
         level__in=[Level.PROVINCE, Level.CITY, Level.COUNTY, Level.TOWNSHIP]
     )

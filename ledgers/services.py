@@ -58,7 +58,9 @@ def ledger_title(ledger_filter: LedgerFilter) -> str:
 
 @contextlib.contextmanager
 def _replaced_when_done(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it only when writing succeeds: a failed run writes nothing."""
+    """A temporary path beside ``path`` that replaces it only when writing succeeds.
+
+    So a failed run writes nothing."""
     partial = path.with_name(path.name + ".part")
     try:
         yield partial
@@ -68,7 +70,11 @@ def _replaced_when_done(path: Path) -> Iterator[Path]:
 
 
 def ledger_export_write(
-    *, user: User, ledger_filter: LedgerFilter, path: str | Path, progress: Callable[[int], None] | None = None
+    *,
+    user: User,
+    ledger_filter: LedgerFilter,
+    path: str | Path,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write the whole ledger for the filter to ``path`` (xlsx), streamed; returns the number of rows.
 
@@ -78,7 +84,9 @@ def ledger_export_write(
     rows = 0
     totals = LedgerTotals()
     with _replaced_when_done(Path(path)) as partial:
-        workbook = LedgerWorkbook(str(partial), title=ledger_title(ledger_filter), mask_ids=not user.sees_sensitive)
+        workbook = LedgerWorkbook(
+            str(partial), title=ledger_title(ledger_filter), mask_ids=not user.sees_sensitive
+        )
         for row in ledger_rows(user, ledger_filter):
             totals.add(row.cells)
             workbook.write(row.cells)

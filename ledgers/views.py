@@ -45,7 +45,8 @@ def _header_rows(sort: str) -> list[list[dict]]:
 def _export_fields(request, form: LedgerFilterForm) -> list[tuple[str, str]]:
     """The filter shown, as hidden fields of the export button's form (the defaults when none was chosen)."""
     if form.is_bound:
-        return [(key, value) for key, values in request.GET.lists() if key not in ("page", "sort") for value in values]
+        shown = [(key, values) for key, values in request.GET.lists() if key not in ("page", "sort")]
+        return [(key, value) for key, values in shown for value in values]
     return [(name, str(form.initial[name])) for name in ("area", "period", "year")]
 
 
@@ -65,7 +66,8 @@ def ledger(request):
         sort = "village"
     page = None
     if ledger_filter is not None:
-        page = selectors.ledger_page(request.user, ledger_filter, sort=sort, number=request.GET.get("page", 1))
+        number = request.GET.get("page", 1)
+        page = selectors.ledger_page(request.user, ledger_filter, sort=sort, number=number)
     context = {
         "form": form,
         "ledger_filter": ledger_filter,
@@ -142,15 +144,18 @@ def _stats_charts(stats: selectors.QuarterStats) -> list[charts.Chart]:
 
 @permission_required(VIEW_LEDGER, raise_exception=True)
 def stats(request):
-    form = StatsForm(request.GET if "quarter" in request.GET else None, user=request.user, today=timezone.localdate())
+    data = request.GET if "quarter" in request.GET else None
+    form = StatsForm(data, user=request.user, today=timezone.localdate())
     chosen = form.chosen()
     context = {"form": form, "stats": None, "goal": selectors.IN_COUNTY_GOAL}
     if chosen is not None:
         area_code, period = chosen
         quarter = selectors.quarter_stats(request.user, area_code=area_code, period=period)
         context |= {
-            "stats": quarter, "charts": _stats_charts(quarter), "query": urlencode({"area": area_code, "quarter": quarter_code(period)}),
-            "visit_rows": [(name, quarter.total.visits[visit_type]) for visit_type, name in VISIT_TYPES.items()],
+            "stats": quarter,
+            "charts": _stats_charts(quarter),
+            "query": urlencode({"area": area_code, "quarter": quarter_code(period)}),
+            "visit_rows": [(name, quarter.total.visits[code]) for code, name in VISIT_TYPES.items()],
         }
     return render(request, "ledgers/stats.html", context)
 
@@ -186,15 +191,15 @@ def responsibilities(request):
     if area is not None:
         editable = services.responsibilities_editable(request.user, area)
         lines = selectors.responsibility_table(area)
-        line_forms = responsibility_line_forms(request.POST if request.method == "POST" else None, lines=lines)
+        posted = request.POST if request.method == "POST" else None
+        line_forms = responsibility_line_forms(posted, lines=lines)
         if request.method == "POST":
             if not editable:
                 raise Http404("您不能填报此区域的责任分工表。")
             if all(form.is_valid() for _, form in line_forms):
+                entered = {line.duty: form.cleaned_data for line, form in line_forms}
                 try:
-                    changed = services.responsibilities_save(
-                        user=request.user, area=area, lines={line.duty: form.cleaned_data for line, form in line_forms}
-                    )
+                    changed = services.responsibilities_save(user=request.user, area=area, lines=entered)
                 except ValidationError as exc:
                     messages.error(request, "；".join(exc.messages))
                 else:

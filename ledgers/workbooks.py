@@ -21,7 +21,7 @@ import xlsxwriter
 
 from beneficiaries.idnumbers import mask
 from ledgers.columns import COLUMNS, VISIT_GROUPS, HeaderCell, Kind, ledger_header
-from ledgers.selectors import FIGURE_FIELDS, QuarterStats, ResponsibilityLine, StatsRow
+from ledgers.selectors import FIGURE_FIELDS, RESPONSIBILITY_FIELDS, QuarterStats, ResponsibilityLine, StatsRow
 from policies.document import FUNDS, VISIT_TYPES
 
 SHEET_ROWS = 1_048_576  # Excel's limit; a longer ledger continues on the next sheet
@@ -29,6 +29,8 @@ HEADER_ROWS = 6
 MONEY_FORMAT = "#,##0.00"
 SAFE_TEXT = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 LEDGER_SHEET = "台账"
+BORDER = {"border": 1, "valign": "vcenter"}
+HEAD_FORMAT = {**BORDER, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#EEF2F7"}
 
 
 def _header_grid(cells: list[HeaderCell]) -> dict[tuple[int, int], HeaderCell | None]:
@@ -60,18 +62,18 @@ class LedgerWorkbook:
         self.sheet = None
         self.row = SHEET_ROWS
         book = self.book
-        border = {"border": 1, "valign": "vcenter"}
         self.formats = {
             "title": book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}),
-            "head": book.add_format({**border, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#EEF2F7"}),
-            "text": book.add_format(border),
-            "flag": book.add_format({**border, "align": "center"}),
-            "id_number": book.add_format({**border, "num_format": "@"}),
-            "count": book.add_format({**border, "num_format": "0"}),
-            "money": book.add_format({**border, "num_format": MONEY_FORMAT}),
+            "head": book.add_format(HEAD_FORMAT),
+            "text": book.add_format(BORDER),
+            "flag": book.add_format({**BORDER, "align": "center"}),
+            "id_number": book.add_format({**BORDER, "num_format": "@"}),
+            "count": book.add_format({**BORDER, "num_format": "0"}),
+            "money": book.add_format({**BORDER, "num_format": MONEY_FORMAT}),
         }
-        self.formats |= {f"total_{name}": book.add_format({**border, "bold": True, "num_format": number_format})
-                         for name, number_format in (("text", "@"), ("count", "0"), ("money", MONEY_FORMAT))}
+        for name, number_format in (("text", "@"), ("count", "0"), ("money", MONEY_FORMAT)):
+            total_format = {**BORDER, "bold": True, "num_format": number_format}
+            self.formats[f"total_{name}"] = book.add_format(total_format)
         kinds = {column.index: column.kind for column in COLUMNS}
         self.text_columns = [(i, self.formats["flag" if k == Kind.FLAG else "text"]) for i, k in kinds.items()
                              if k in (Kind.TEXT, Kind.FLAG)]
@@ -84,7 +86,8 @@ class LedgerWorkbook:
         name = LEDGER_SHEET if self.sheets == 1 else f"{LEDGER_SHEET}（续{self.sheets}）"
         sheet = self.book.add_worksheet(name)
         for column in COLUMNS:
-            sheet.set_column(column.index, column.index, LEDGER_WIDTHS.get(column.number, 10 if column.number > 18 else 8))
+            width = LEDGER_WIDTHS.get(column.number, 10 if column.number > 18 else 8)
+            sheet.set_column(column.index, column.index, width)
         for row, height in HEADER_HEIGHTS.items():
             sheet.set_row(row, height)
         sheet.freeze_panes(HEADER_ROWS, 5)
@@ -114,7 +117,9 @@ class LedgerWorkbook:
         for index, cell_format in self.text_columns:
             write_string(row, index, cells[index], cell_format)
         id_number = cells[self.id_column]
-        write_string(row, self.id_column, mask(id_number) if self.mask_ids else id_number, self.formats["id_number"])
+        if self.mask_ids:
+            id_number = mask(id_number)
+        write_string(row, self.id_column, id_number, self.formats["id_number"])
         count_format, money_format = self.formats["count"], self.formats["money"]
         for index in self.count_columns:
             write_number(row, index, cells[index], count_format)
@@ -158,7 +163,8 @@ class _SheetWriter:
         elif isinstance(value, str):
             self.sheet.write_string(row, col, value, cell_format)
         else:
-            self.sheet.write_number(row, col, float(value) if isinstance(value, Decimal) else value, cell_format)
+            number = float(value) if isinstance(value, Decimal) else value
+            self.sheet.write_number(row, col, number, cell_format)
 
     def merged(self, row: int, first_col: int, last_col: int, text: str, kind: str = "head") -> None:
         if first_col == last_col:
@@ -171,15 +177,14 @@ class _SheetWriter:
 
 
 def _small_book_formats(book) -> dict:
-    border = {"border": 1, "valign": "vcenter"}
     return {
         "title": book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}),
         "note": book.add_format({"valign": "vcenter"}),
-        "head": book.add_format({**border, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#EEF2F7"}),
-        "text": book.add_format({**border, "text_wrap": True}),
-        "count": book.add_format({**border, "num_format": "0"}),
-        "money": book.add_format({**border, "num_format": MONEY_FORMAT}),
-        "percent": book.add_format({**border, "num_format": "0.00%"}),
+        "head": book.add_format(HEAD_FORMAT),
+        "text": book.add_format({**BORDER, "text_wrap": True}),
+        "count": book.add_format({**BORDER, "num_format": "0"}),
+        "money": book.add_format({**BORDER, "num_format": MONEY_FORMAT}),
+        "percent": book.add_format({**BORDER, "num_format": "0.00%"}),
     }
 
 
@@ -190,15 +195,19 @@ def _stats_values(row: StatsRow) -> list[tuple[object, str]]:
     ]
     for visit_type in VISIT_TYPES:
         figures = row.visits[visit_type]
-        values += [(figures.bills, "count")] + [(getattr(figures, name), "money") for name in FIGURE_FIELDS[1:]]
+        values.append((figures.bills, "count"))
+        values += [(getattr(figures, name), "money") for name in FIGURE_FIELDS[1:]]
     figures = row.all_visits
     values += [(figures.bills, "count"), (figures.total, "money"), (figures.paid, "money"),
-               (figures.personal, "money"), (row.personal_share, "percent"), (row.reimbursement_ratio, "percent")]
+               (figures.personal, "money"), (row.personal_share, "percent"),
+               (row.reimbursement_ratio, "percent")]
     values += [(row.inpatient_in_county, "count"), (row.in_county_rate, "percent"), (row.pay_later, "count")]
     return values
 
 
-def _stats_sheet(book, formats, name: str, title: str, first_header: str, rows: list[StatsRow], total: StatsRow):
+def _stats_sheet(
+    book, formats, name: str, title: str, first_header: str, rows: list[StatsRow], total: StatsRow
+) -> None:
     sheet = book.add_worksheet(name)
     writer = _SheetWriter(book, sheet, formats)
     groups = [("基本情况", [first_header, *STATS_PERSON_COLUMNS])]
@@ -275,7 +284,7 @@ def responsibility_workbook_write(
         writer.put(3, col, name, "head")
     for row, line in enumerate(lines, start=4):
         record = line.record
-        values = [line.label, *(getattr(record, name) if record else "" for name in ("name", "unit", "post", "phone"))]
+        values = [line.label, *(getattr(record, name) if record else "" for name in RESPONSIBILITY_FIELDS)]
         for col, value in enumerate(values):
             writer.put(row, col, value)
     for offset, note in enumerate(RESPONSIBILITY_NOTES):

@@ -84,6 +84,8 @@ def test_a_failed_export_says_why_and_leaves_no_file(client, county_2017, county
     assert client.get(reverse("ledger_export_download", args=[export.pk])).status_code == 404
 
 
+# The worker closes connections that are inside a transaction, as a test's would be: let the test commit.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_with_the_database_queue_the_job_waits_for_the_worker(client, county_2017, county_admin, media, settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     response = start(client, county_admin)

@@ -49,7 +49,8 @@ class Command(UserCommand):
         except PeriodError as exc:
             raise refused(f"--from/--to：{exc}") from None
         path = option_out(out)
-        ledger_filter = LedgerFilter(area_code=area, period=period, as_of=option_day("--as-of", as_of, required=False))
+        as_of_day = option_day("--as-of", as_of, required=False)
+        ledger_filter = LedgerFilter(area_code=area, period=period, as_of=as_of_day)
         rows = ledger_export_write(user=user, ledger_filter=ledger_filter, path=path,
                                    progress=lambda written: self.stderr.write(f"» 已写 {written} 行"))
         return {"rows": rows, "file": str(path)}
