@@ -253,3 +253,14 @@ def test_without_json_a_chinese_summary_goes_to_standard_error(messy):
     )
     assert out.getvalue() == ""
     assert "新增 1" in err.getvalue() and "仅预览，未写入" in err.getvalue()
+
+
+def test_a_report_path_that_cannot_be_written_is_refused_before_anything_is_applied(messy, tmp_path):
+    message = refused(
+        messy[0],
+        "--source=civil_affairs",
+        "--month=2024-05",
+        "--apply",
+        f"--report={tmp_path / '没有的目录' / '报告.xlsx'}",
+    )
+    assert "无法写入报告文件" in message and not RosterBatch.objects.exists()

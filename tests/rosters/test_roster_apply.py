@@ -104,9 +104,9 @@ def test_applying_the_same_file_twice_changes_nothing_the_second_time(county_adm
 
 def test_a_failure_in_the_middle_leaves_the_database_exactly_as_before(county_admin, registry, may_list):
     before = registry_state()
-    with mock.patch.object(services, "bulk_update_with_history", side_effect=RuntimeError("磁盘已满")):
-        with pytest.raises(RuntimeError):
-            apply(county_admin, may_list[0])
+    failing = mock.patch.object(services, "bulk_update_with_history", side_effect=RuntimeError("磁盘已满"))
+    with failing, pytest.raises(RuntimeError):
+        apply(county_admin, may_list[0])
     assert registry_state() == before
 
 

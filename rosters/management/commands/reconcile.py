@@ -36,6 +36,8 @@ class Command(UserCommand):
         request = roster_request(user=user, source=source, month=month, area_code=area, category=category)
         content = self.read_file(file)
         file_name = Path(file).name
+        if report:
+            self.check_writable(report)
         if apply:
             batch = roster_apply(
                 user=user,
@@ -45,18 +47,22 @@ class Command(UserCommand):
                 progress=lambda percent, stage: self.stderr.write(f"» {stage}"),
             )
             counts, batch_id = batch.counts, batch.pk
+            if report:
+                batch_report_write(report, batch, mask_ids=not user.sees_sensitive)
         else:
             preview = roster_preview(request=request, file_name=file_name, content=content)
             counts, batch_id = preview.counts(), None
-        if report:
-            try:
-                if apply:
-                    batch_report_write(report, batch, mask_ids=not user.sees_sensitive)
-                else:
-                    preview_report_write(report, preview, mask_ids=not user.sees_sensitive)
-            except OSError as exc:
-                raise refused(f"无法写入报告文件“{report}”：{exc.strerror}") from None
+            if report:
+                preview_report_write(report, preview, mask_ids=not user.sees_sensitive)
         return {**counts, "batch": batch_id}
+
+    def check_writable(self, path: str) -> None:
+        """Refuse a report path that cannot be written before anything is applied."""
+        try:
+            with open(path, "wb"):
+                pass
+        except OSError as exc:
+            raise refused(f"无法写入报告文件“{path}”：{exc.strerror}") from None
 
     def summary(self, result):
         counts = "，".join(f"{outcome.label} {result[outcome.value]}" for outcome in Outcome)
