@@ -13,6 +13,18 @@ from beneficiaries.models import Beneficiary, Category
 from regions.models import Region
 
 PASSWORD = "Test-pass-2026"
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a database file, not memory: Django's live server would otherwise share one
+    connection between its request threads, which production never does (concurrent requests then
+    collide inside each other's transactions)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 _sequence = itertools.count(1)
 
 
