@@ -13,6 +13,7 @@ import gc
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -39,7 +40,7 @@ from policies.selectors import enrollment_block
 from regions.codes import AreaCodeError, area_prefix
 from rosters.comparison import Comparison, Finding, Outcome, compare, match_key, rows_text
 from rosters.enrollment import CoverageCheck, Interpretation, check_covered, interpret, reconcile_records
-from rosters.files import RosterFile, read_enrollment_list, read_roster, relation_code
+from rosters.files import read_enrollment_list, read_roster, relation_code
 from rosters.models import ROSTER_SOURCES, RosterBatch, RosterChange, RosterFindingList
 from rosters.selectors import (
     category_codes_by_key,
@@ -148,7 +149,6 @@ class RosterPreview:
     request: RosterRequest
     file_name: str
     sha256: str
-    header_row: int
     comparison: Comparison
 
     def counts(self) -> dict[str, int]:
@@ -175,23 +175,25 @@ def roster_request(
     )
 
 
-def roster_read(*, request: RosterRequest, file_name: str, content: bytes) -> RosterFile:
-    """The file's rows; SpreadsheetError (turned into a ValidationError) names what is missing."""
-    try:
-        with _collection_paused():
-            return read_roster(content, file_name, category_column_required=request.default_category is None)
-    except SpreadsheetError as exc:
-        raise ValidationError(str(exc), code="unreadable_file") from None
+def roster_preview(*, request: RosterRequest, file_name: str, content: bytes) -> RosterPreview:
+    """Read the file and the registry and compare; writes nothing.
 
-
-def roster_compare(
-    *, request: RosterRequest, file_name: str, content: bytes, roster: RosterFile
-) -> RosterPreview:
-    """Read the registry for the list and compare; writes nothing."""
-    with _collection_paused():
+    The file is read in a second thread while this one reads the registry: python-calamine lets go
+    of the interpreter while it parses, and the database works in its own process, so the two
+    overlap on a machine with two cores. Only the file is read there; the database is read here, in
+    whatever transaction the caller holds.
+    """
+    with _collection_paused(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="roster-file") as reader:
+        reading = reader.submit(
+            read_roster, content, file_name, category_column_required=request.default_category is None
+        )
         registry = registry_holders(
             source=request.source, first_day=request.month, area_prefix=request.area_prefix
         )
+        try:
+            roster = reading.result()
+        except SpreadsheetError as exc:
+            raise ValidationError(str(exc), code="unreadable_file") from None
         others = _parsed_ids(row.id_text for row in roster.rows if row.id_text not in registry)
         registry.update(registry_people(number for number in others if number not in registry))
         vocabulary = roster_vocabulary(
@@ -208,7 +210,6 @@ def roster_compare(
         request=request,
         file_name=file_name,
         sha256=hashlib.sha256(content).hexdigest(),
-        header_row=roster.header_row,
         comparison=comparison,
     )
 
@@ -220,11 +221,6 @@ def _parsed_ids(texts: Iterable[str]) -> Iterator[str]:
             yield parse(text).number
         except ValueError:
             continue
-
-
-def roster_preview(*, request: RosterRequest, file_name: str, content: bytes) -> RosterPreview:
-    roster = roster_read(request=request, file_name=file_name, content=content)
-    return roster_compare(request=request, file_name=file_name, content=content, roster=roster)
 
 
 def roster_apply(
@@ -242,12 +238,10 @@ def roster_apply(
     that moment, whatever a preview showed earlier.
     """
     ensure_roster_admin(user)
-    progress(10, "读取名单文件")
-    roster = roster_read(request=request, file_name=file_name, content=content)
-    progress(40, "比对并写入数据库（全部成功或全部不写入）")
+    progress(10, "读取名单，比对并写入数据库（全部成功或全部不写入）")
     with transaction.atomic():
         _lock_source(request.source)
-        preview = roster_compare(request=request, file_name=file_name, content=content, roster=roster)
+        preview = roster_preview(request=request, file_name=file_name, content=content)
         if batch is None:
             batch = RosterBatch(
                 source=request.source,
@@ -328,12 +322,10 @@ def roster_batch_preview(*, batch: RosterBatch) -> RosterBatch:
     """Compare an uploaded list and keep the findings for the browser; changes nothing in the registry."""
     report = _batch_progress(batch)
     RosterBatch.objects.filter(pk=batch.pk).update(status=RosterBatch.Status.PREVIEWING)
-    report(10, "读取名单文件")
-    content = _batch_content(batch)
-    request = batch_request(batch)
-    roster = roster_read(request=request, file_name=batch.file_name, content=content)
-    report(50, "与系统中的人员比对")
-    preview = roster_compare(request=request, file_name=batch.file_name, content=content, roster=roster)
+    report(10, "读取名单并与登记信息比对")
+    preview = roster_preview(
+        request=batch_request(batch), file_name=batch.file_name, content=_batch_content(batch)
+    )
     report(80, "保存比对结果")
     with transaction.atomic():
         roster_findings_store(batch=batch, comparison=preview.comparison)
