@@ -20,7 +20,7 @@ from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary
 from claims.models import Claim, Hospital
 from claims.services import BillFacts, claim_settle, policy_version_for, recorded_layers
-from spreadsheets.reading import Table, read_table
+from spreadsheets.reading import RowError, Table, read_table
 
 ALIASES = {
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码", "psn_cert_no", "certno"),
@@ -55,16 +55,6 @@ LEVELS = {
     "省级": "province", "省": "province", "省级及以上": "province", "province": "province",
 }
 FUND_COLUMNS = ("basic", "critical", "assistance", "other")
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass

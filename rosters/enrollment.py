@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from beneficiaries.idnumbers import IdNumberError, parse
 from rosters.comparison import match_key
+from spreadsheets.reading import RowError
 
 ENROLLED = "enrolled"
 NOT_ENROLLED = "not_enrolled"
@@ -72,16 +73,6 @@ class EnrollmentState:
     subsidy: Decimal
     reason: str = ""
     note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass

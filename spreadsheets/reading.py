@@ -24,6 +24,18 @@ HEADER_SEARCH_ROWS = 20
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number; longer ones were rounded
 
 
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """A cell that could not be used: the file's own row number, the column's header, what was expected."""
+
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
 class SpreadsheetError(ValueError):
     """The file as a whole cannot be read (format, encoding, missing columns)."""
 
