@@ -17,7 +17,7 @@ from accounts.models import User
 from beneficiaries.demo import COUNTY, SEED
 from beneficiaries.models import Beneficiary
 from claims.models import Claim, Hospital
-from claims.services import BillFacts, claim_settle
+from claims.services import BillFacts, claim_settle, policy_version_for, recorded_layers
 from policies.services import SHIPPED, policy_load
 
 HOSPITALS = [
@@ -82,10 +82,17 @@ def load_claims(actor: User, year: int, today: datetime.date) -> int:
                 in_catalog = (total * Decimal(rng.uniform(0.8, 1))).quantize(Decimal("0.01"))
                 admitted = None
             code, name = rng.choice(DIAGNOSES)
+            recorded = {}
+            if kind != "inpatient":
+                # The seeds give no outpatient basic-insurance terms, so the platform's payment is recorded
+                # from the hospital's slip, as a county does (docs/policies.md).
+                share = Decimal("0.50") if kind == "outpatient" else Decimal("0.60")
+                paid = (in_catalog * share).quantize(Decimal("0.01"))
+                recorded = recorded_layers(policy_version_for(person, year), kind, level, {"basic": paid})
             bill = BillFacts(
                 hospital=rng.choice(by_level[level]), visit_type=kind, admitted_on=admitted, discharged_on=day,
                 total=total, in_catalog=in_catalog, diagnoses=({"code": code, "name": name},),
-                pay_later=kind == "inpatient" and rng.random() < 0.7,
+                pay_later=kind == "inpatient" and rng.random() < 0.7, recorded=recorded,
             )
             claim_settle(user=actor, person=person, bill=bill, allow_duplicate=True)
             count += 1
