@@ -4,14 +4,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from accounts.models import User
 from beneficiaries.models import Beneficiary
 from claims.models import Adjustment, Claim, Settlement, SettlementPayment
 from policies import engine
 
-FUND_FIELDS = ("basic", "critical", "assistance", "other")
+SUMMED = ("total", "basic", "critical", "assistance", "other", "personal")
 
 
 def claims_visible(user: User) -> QuerySet[Claim]:
@@ -53,14 +53,13 @@ def person_year_totals(person: Beneficiary) -> list[YearTotals]:
     rows = (
         Settlement.objects.current().filter(claim__beneficiary=person)
         .values("claim__discharged_on__year")
-        .annotate(bills=Sum(1), total_sum=Sum("total"), basic_sum=Sum("basic"), critical_sum=Sum("critical"),
-                  assistance_sum=Sum("assistance"), other_sum=Sum("other"), personal_sum=Sum("personal"))
+        .annotate(bills=Count("pk"), **{f"{name}_sum": Sum(name) for name in SUMMED})
         .order_by("-claim__discharged_on__year")
     )
+    # SQLite adds decimals as floating point: every sum is brought back to the cent.
     return [
-        YearTotals(year=r["claim__discharged_on__year"], bills=r["bills"], total=r["total_sum"],
-                   basic=r["basic_sum"], critical=r["critical_sum"], assistance=r["assistance_sum"],
-                   other=r["other_sum"], personal=r["personal_sum"])
+        YearTotals(year=r["claim__discharged_on__year"], bills=r["bills"],
+                   **{name: engine.quantize_money(r[f"{name}_sum"]) for name in SUMMED})
         for r in rows
     ]
 
