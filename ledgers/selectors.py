@@ -111,16 +111,17 @@ def _settlements_in_period(ledger_filter: LedgerFilter) -> QuerySet[Settlement]:
 def ledger_people(user: User, ledger_filter: LedgerFilter) -> QuerySet[Beneficiary]:
     """The people the ledger lists: holders of a category in the period (or on the as-of day) and people
     with a settled bill in the period; with a category filter, only holders of those categories."""
-    holders = _holdings_in_force(ledger_filter)
+    # Correlated EXISTS: each is an index probe per person (an OR of two IN lists defeats PostgreSQL's planner).
+    holders = _holdings_in_force(ledger_filter).filter(beneficiary=OuterRef("pk"))
     if ledger_filter.categories:
-        of_categories = holders.filter(category__code__in=ledger_filter.categories)
-        listed = Q(pk__in=of_categories.values("beneficiary_id"))
+        listed = Exists(holders.filter(category__code__in=ledger_filter.categories))
     else:
         period = ledger_filter.period
         billed = Claim.objects.filter(
-            status=Claim.Status.SETTLED, discharged_on__range=(period.first, period.last)
+            beneficiary=OuterRef("pk"), status=Claim.Status.SETTLED,
+            discharged_on__range=(period.first, period.last),
         )
-        listed = Q(pk__in=holders.values("beneficiary_id")) | Q(pk__in=billed.values("beneficiary_id"))
+        listed = Exists(holders) | Exists(billed)
     people = Beneficiary.objects.visible_to(user).within(ledger_filter.area_code).filter(listed)
     if ledger_filter.enrolled is not None:
         enrolled = Exists(_basic_enrollments(ledger_filter).filter(beneficiary=OuterRef("pk")))
@@ -518,24 +519,6 @@ class QuarterStats:
 IN_COUNTY_GOAL = Decimal("0.90")  # 酉阳 2017 (seed 004): 县域内就诊率 90%
 
 
-def _stats_settlement_aggregates() -> dict:
-    aggregates = {
-        "inpatient_in_county": Count(
-            "pk", filter=Q(claim__visit_type="inpatient", claim__hospital__in_county=True)
-        ),
-        "pay_later": Count("pk", filter=Q(claim__pay_later=True)),
-    }
-    for visit_type in VISIT_TYPES:
-        of_type = Q(claim__visit_type=visit_type)
-        aggregates[f"{visit_type}_bills"] = Count("pk", filter=of_type)
-        for name in FIGURE_FIELDS[1:]:
-            aggregates[f"{visit_type}_{name}"] = Sum(name, filter=of_type)
-    return aggregates
-
-
-STATS_SETTLEMENT_AGGREGATES = _stats_settlement_aggregates()
-
-
 def _fill_settlements(row: StatsRow, values: dict) -> None:
     """Copy one group's settlement aggregates onto its row (no group: nothing was paid)."""
     row.inpatient_in_county = values.get("inpatient_in_county") or 0
@@ -558,31 +541,53 @@ def _grouped(queryset: QuerySet, group, aggregates: dict) -> dict:
     }
 
 
-@dataclass(frozen=True)
-class _Grouping:
-    """How one kind of statistics row groups people, their enrollments and their settlements."""
+def _people_aggregates(person: str, year: int) -> dict:
+    """People (or person-category pairs) and their enrollment (已参保) in 城乡居民基本医保 for ``year``.
 
-    people: QuerySet  # rows that are people (or person-category pairs)
-    people_group: object
-    enrollments: QuerySet
-    enrollments_group: object
-    settlements: QuerySet
-    settlements_group: object
+    ``person`` is the path from the grouped rows to the person: "" or "beneficiary__".
+    """
+    enrolled = Q(**{f"{person}enrollments__year": year, f"{person}enrollments__status": Enrollment.Status.ENROLLED,
+                    f"{person}enrollments__insurance__code": RESIDENT_BASIC})
+    return {
+        "people": Count("pk", distinct=True),
+        "enrolled": Count(f"{person}enrollments", filter=enrolled),
+        "subsidy": Sum(f"{person}enrollments__subsidy", filter=enrolled),
+    }
 
 
-def _stats_rows(grouping: _Grouping, labels: list[tuple[str, str]]) -> list[StatsRow]:
-    people = _grouped(grouping.people, grouping.people_group, {"people": Count("pk", distinct=True)})
-    enrolled = _grouped(grouping.enrollments, grouping.enrollments_group,
-                        {"enrolled": Count("beneficiary", distinct=True), "subsidy": Sum("subsidy")})
-    paid = _grouped(grouping.settlements, grouping.settlements_group, STATS_SETTLEMENT_AGGREGATES)
-    rows = []
+def _bill_aggregates(person: str, period: Period) -> dict:
+    """The current settlements of the people's settled bills dated in the period, by visit type and fund."""
+    claim, settlement = f"{person}claims__", f"{person}claims__settlements"
+    current = Q(**{f"{claim}status": Claim.Status.SETTLED, f"{claim}discharged_on__range": (period.first, period.last),
+                   f"{settlement}__superseded_at__isnull": True})
+    inpatient_in_county = Q(**{f"{claim}visit_type": "inpatient", f"{claim}hospital__in_county": True})
+    aggregates = {
+        "inpatient_in_county": Count(settlement, filter=current & inpatient_in_county),
+        "pay_later": Count(settlement, filter=current & Q(**{f"{claim}pay_later": True})),
+    }
+    for visit_type in VISIT_TYPES:
+        of_type = current & Q(**{f"{claim}visit_type": visit_type})
+        aggregates[f"{visit_type}_bills"] = Count(settlement, filter=of_type)
+        for name in FIGURE_FIELDS[1:]:
+            aggregates[f"{visit_type}_{name}"] = Sum(f"{settlement}__{name}", filter=of_type)
+    return aggregates
+
+
+def _stats_rows(rows: QuerySet, person: str, group, labels: list[tuple[str, str]], period: Period) -> list[StatsRow]:
+    """One StatsRow per (code, label), from two grouped queries over ``rows`` (people or person-category pairs).
+
+    People and enrollment, then bills: in one query the joins would multiply each other's rows.
+    """
+    people = _grouped(rows, group, _people_aggregates(person, period.last.year))
+    paid = _grouped(rows, group, _bill_aggregates(person, period))
+    stats_rows = []
     for code, label in labels:
-        row = StatsRow(label=label, code=code, people=people.get(code, {}).get("people", 0),
-                       enrolled=enrolled.get(code, {}).get("enrolled", 0),
-                       subsidy=money(enrolled.get(code, {}).get("subsidy")))
+        of_group = people.get(code, {})
+        row = StatsRow(label=label, code=code, people=of_group.get("people", 0),
+                       enrolled=of_group.get("enrolled", 0), subsidy=money(of_group.get("subsidy")))
         _fill_settlements(row, paid.get(code, {}))
-        rows.append(row)
-    return rows
+        stats_rows.append(row)
+    return stats_rows
 
 
 def _overlap(prefix: str, user_prefix: str) -> str | None:
@@ -610,27 +615,6 @@ def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats
         beneficiary=OuterRef("beneficiary"), category=OuterRef("category"), pk__lt=OuterRef("pk")
     )
     person_categories = holdings.filter(~Exists(earlier_same))
-    enrolled = Enrollment.objects.filter(
-        year=period.last.year, status=Enrollment.Status.ENROLLED, insurance__code=RESIDENT_BASIC
-    )
-    settlements = Settlement.objects.current().filter(claim__discharged_on__range=(period.first, period.last))
-
-    def by_person(group_of_person):
-        return _Grouping(
-            people=covered, people_group=group_of_person(""),
-            enrollments=enrolled.filter(beneficiary__in=covered),
-            enrollments_group=group_of_person("beneficiary__"),
-            settlements=settlements.filter(claim__beneficiary__in=covered),
-            settlements_group=group_of_person("claim__beneficiary__"),
-        )
-
-    by_category = _Grouping(
-        people=person_categories, people_group=F("category__code"),
-        enrollments=enrolled.filter(beneficiary__holdings__in=person_categories),
-        enrollments_group=F("beneficiary__holdings__category__code"),
-        settlements=settlements.filter(claim__beneficiary__holdings__in=person_categories),
-        settlements_group=F("claim__beneficiary__holdings__category__code"),
-    )
     townships = [] if seen is None else list(
         Region.objects.filter(level=Level.TOWNSHIP, code__startswith=seen[:9]).values_list("code", "name")
     )
@@ -638,9 +622,10 @@ def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats
         area_code=prefix,
         area_name=area_title(area_region(prefix)),
         period=period,
-        townships=_stats_rows(by_person(lambda person: Left(f"{person}village_id", 9)), townships),
-        categories=_stats_rows(by_category, list(Category.objects.values_list("code", "name"))),
-        total=_stats_rows(by_person(lambda person: Value("all")), [("all", "合计")])[0],
+        townships=_stats_rows(covered, "", Left("village_id", 9), townships, period),
+        categories=_stats_rows(person_categories, "beneficiary__", F("category__code"),
+                               list(Category.objects.values_list("code", "name")), period),
+        total=_stats_rows(covered, "", Value("all"), [("all", "合计")], period)[0],
         months=_monthly_trend(user, prefix, period),
     )
 
