@@ -32,7 +32,8 @@ def _header_rows(sort: str) -> list[list[dict]]:
     for cell in ledger_header(""):
         if cell.row == 0:
             continue
-        key = SORT_OF_COLUMN.get(cell.col + 1) if cell.row in (2, 3, 4) and not cell.last_col else None
+        names_a_column = cell.row in (2, 3, 4) and cell.colspan == 1
+        key = SORT_OF_COLUMN.get(cell.col + 1) if names_a_column else None
         active = key is not None and sort.lstrip("-") == key
         rows[cell.row - 1].append({
             "cell": cell, "sort": key, "active": active,
