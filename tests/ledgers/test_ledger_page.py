@@ -106,3 +106,14 @@ def test_the_page_takes_the_same_number_of_queries_for_many_people(
     with django_assert_max_num_queries(25):
         response = client.get(url, params)
     assert len(names(response)) == 43
+
+
+def test_the_export_stream_takes_the_same_few_queries_for_many_people(
+    county_2017, county_admin, year_filter, make_person, village_a, category, django_assert_max_num_queries
+):
+    for number in range(40):
+        hold(make_person(village_a, name=f"新增{number}"), category("poor"), D(YEAR, 1, 1))
+    # village names, the people, three per-person aggregates, the pooling area's policy and region
+    with django_assert_max_num_queries(7):
+        rows = list(selectors.ledger_rows(county_admin, year_filter))
+    assert len(rows) == 43
