@@ -26,15 +26,6 @@ class Period:
     def years(self) -> range:
         return range(self.first.year, self.last.year + 1)
 
-    def months(self) -> list[tuple[int, int]]:
-        """(year, month) of every month the period touches, in order."""
-        months = []
-        year, month = self.first.year, self.first.month
-        while (year, month) <= (self.last.year, self.last.month):
-            months.append((year, month))
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        return months
-
 
 def days_period(first: datetime.date, last: datetime.date) -> Period:
     if first > last:
