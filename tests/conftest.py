@@ -115,3 +115,16 @@ def person_b(make_person, village_b):
 @pytest.fixture
 def category(db):
     return lambda code: Category.objects.get(code=code)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded and exported files go to a fresh folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def immediate_tasks(settings):
+    """Background jobs run at once, inside the test."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -15,17 +15,6 @@ from tests.ledgers.conftest import YEAR
 FILTER = {"area": "500242", "period": "year", "year": str(YEAR)}
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
 def start(client, user, data=FILTER):
     client.force_login(user)
     return client.post(reverse("ledger_export_start"), data)
