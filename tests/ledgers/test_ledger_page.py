@@ -117,3 +117,9 @@ def test_the_export_stream_takes_the_same_few_queries_for_many_people(
     with django_assert_max_num_queries(7):
         rows = list(selectors.ledger_rows(county_admin, year_filter))
     assert len(rows) == 43
+
+
+@pytest.mark.parametrize("sort, first", [("-c17", "田小红"), ("-c19", "田小红"), ("c19", "白明华"), ("-village", "白明华")])
+def test_every_kind_of_sort_key(client, county_2017, county_admin, county, sort, first):
+    # c17 subsidies: 180 / 100 / none; c19 outpatient visits: 1 / 0 / 1 (the formula person's comes second by id)
+    assert names(get(client, county_admin, area=county.code, sort=sort, **YEAR_QUERY))[0] == first
