@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportModelAdmin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.admin import AreaScopedAdmin
 from claims.models import Adjustment, Claim, Hospital, Settlement, SettlementPayment
+from claims.services import claims_mark_paid_out
 from regions.models import Region
 
 
@@ -58,11 +60,19 @@ class ReadOnlyAdmin(AreaScopedAdmin):
         return False
 
 
+@admin.action(description="记为已拨付（今日）")
+def mark_paid_out(modeladmin, request, queryset):
+    count = claims_mark_paid_out(user=request.user, claims=queryset.select_related("beneficiary"),
+                                 day=timezone.localdate())
+    modeladmin.message_user(request, f"已记为拨付 {count} 张账单；此后其支付变动将记为补付或追回。")
+
+
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     area_lookup = "beneficiary__village__code"
+    actions = [mark_paid_out]
     list_display = ("id", "beneficiary", "hospital", "visit_type", "discharged_on", "total", "status", "origin")
-    list_filter = ("status", "visit_type", "origin", "pay_later", "hospital__level")
+    list_filter = ("status", "visit_type", "origin", "pay_later", "hospital__level", "paid_out_on")
     search_fields = ("=id", "beneficiary__name", "=beneficiary__id_number", "hospital__name")
     date_hierarchy = "discharged_on"
     list_select_related = ("beneficiary", "hospital")

@@ -171,3 +171,18 @@ def test_a_recorded_amount_naming_no_layer_is_refused(youyang_poor, settle, cler
         settle(clerk_a, youyang_poor, day=D(2017, 8, 3), total="100", in_catalog="100", recorded={"nope": "10"})
     assert "recorded" in info.value.message_dict
     assert not Claim.objects.exists()
+
+
+def test_mark_paid_out_then_a_void_of_an_earlier_bill_records_adjustments(youyang_poor, settle, clerk_a):
+    first = settle(clerk_a, youyang_poor, day=D(2017, 8, 3), total="60000", in_catalog="48000").claim
+    later = settle(clerk_a, youyang_poor, day=D(2017, 11, 20), total="30000", in_catalog="26000", level="city").claim
+    out = StringIO()
+    call_command("mark_paid_out", "--through", "2017-12-31", "--on", "2018-01-05", "--json", stdout=out)
+    assert json.loads(out.getvalue()) == {"paid_out": 2}
+    later.refresh_from_db()
+    assert later.paid_out_on == D(2018, 1, 5)
+    claim_void(user=clerk_a, claim=first, reason="重复")
+    # The voided bill's payments are recovered in full; the later bill's 大病 shrinks back to 1,743.00.
+    assert Adjustment.objects.filter(claim=first, kind="recovery").count() == 5
+    critical = Adjustment.objects.get(claim=later, layer="critical")
+    assert (critical.before, critical.after, critical.kind) == (Decimal("5290.00"), Decimal("1743.00"), "recovery")
