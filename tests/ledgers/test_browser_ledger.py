@@ -14,14 +14,8 @@ expect = pytest.importorskip("playwright.sync_api", reason="Playwright 未安装
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def background(settings, tmp_path):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
 def test_filter_the_ledger_export_it_and_download_the_file(
-    browser_page, live_server, county_2017, clerk_a, background, tmp_path  # noqa: F811
+    browser_page, live_server, county_2017, clerk_a, media, immediate_tasks, tmp_path  # noqa: F811
 ):
     page = browser_page
     log_in(page, live_server, clerk_a.username, PASSWORD)
