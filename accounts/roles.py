@@ -40,6 +40,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "claims.add_*",
         "claims.change_*",
         "ledgers.view_*",
+        "ledgers.add_responsibility",
+        "ledgers.change_responsibility",
     ],
     Role.VIEWER: ["beneficiaries.view_*", "regions.view_*", "policies.view_*", "claims.view_*", "ledgers.view_*"],
 }

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import AccessLog, Role, User
+from accounts.models import AccessLog, User
 from accounts.services import access_log_record
 from ledgers.models import Duty, LedgerExport, Responsibility
 from ledgers.periods import Period
@@ -163,7 +163,7 @@ def stats_export_write(*, user: User, area_code: str, period: Period, target: st
 
 def responsibilities_editable(user: User, area: Region) -> bool:
     """Administrators and clerks fill in the table of their own area and the areas below it."""
-    return (user.is_superuser or user.role in (Role.ADMIN, Role.CLERK)) and user.can_see_code(area.code)
+    return user.has_perm("ledgers.change_responsibility") and user.can_see_code(area.code)
 
 
 @transaction.atomic
