@@ -1,27 +1,27 @@
-"""Admin screens: user management for administrators, within their own area."""
+"""Admin screens: user management for administrators, within their own area.
 
+Every admin of the project derives from one of the bases in ``accounts.adminscope`` (area-scoped,
+shared reference data, or restricted); the third-party admins (django-axes, django-tasks-db) are
+registered again here on those bases, and ``admin_scoping_check`` refuses to start otherwise.
+"""
+
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin
+from axes.admin import AccessLogAdmin as AxesAccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog
+from axes.models import AccessLog as AxesAccessLog
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
+from django.core import checks
 from django.core.exceptions import ValidationError
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
+from import_export.admin import ExportMixin, ImportMixin
+from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.adminscope import AreaScopedAdmin, RestrictedAdmin, ScopedAdminBase, ScopedChoicesMixin
 from accounts.models import AccessLog, User
 from accounts.services import user_save
-from regions.codes import area_prefix
-
-
-class AreaScopedAdmin(admin.ModelAdmin):
-    """Limits every list, search, export and object page to rows inside the user's area.
-
-    ``area_lookup`` is the path from the model to a region code (``village__code``,
-    ``beneficiary__village__code``, ``area__code``).
-    """
-
-    area_lookup = "village__code"
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request)
-        prefix = area_prefix(request.user.area_id or "")
-        return queryset.filter(**{f"{self.area_lookup}__startswith": prefix}) if prefix else queryset
 
 
 @admin.register(User)
@@ -42,6 +42,11 @@ class UserAdmin(AreaScopedAdmin, DjangoUserAdmin):
     )
     readonly_fields = ("last_login", "date_joined")
     filter_horizontal = ("user_permissions",)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "area":
+            kwargs.setdefault("error_messages", {"invalid_choice": "只能把用户分配到您自己的管辖区域之内。"})
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -75,3 +80,80 @@ class AccessLogAdmin(AreaScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# Groups are not used (roles live in code, accounts/roles.py); an editable group would let one
+# township's administrator grant permissions to users of every township.
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+class UsernameScopedAdmin(AreaScopedAdmin):
+    """django-axes records name a user only by user name: scoped through that user's area.
+
+    Attempts under a user name that belongs to no user are seen only by users without an area limit.
+    """
+
+    area_lookup = "area__code"
+
+    def _usernames(self, request):
+        return AreaScopedAdmin.scope_queryset(self, request, User.objects.all()).values("username")
+
+    def scope_queryset(self, request, queryset):
+        if not request.user.area_prefix:
+            return queryset
+        return queryset.filter(username__in=self._usernames(request))
+
+    def in_area(self, request, obj) -> bool:
+        return not request.user.area_prefix or self._usernames(request).filter(username=obj.username).exists()
+
+    def get_actions(self, request):
+        # axes' "clean up expired attempts" ignores the selection (and so the area), and fails outside a
+        # login request; unlocking is deleting the selected attempts.
+        actions = super().get_actions(request)
+        actions.pop("cleanup_expired_attempts", None)
+        return actions
+
+
+def _register_again(model, base, third_party_admin):
+    if not admin.site.is_registered(model):
+        return  # not in the admin at all (e.g. AXES_ENABLE_ADMIN = False)
+    admin.site.unregister(model)
+    scoped = type(third_party_admin.__name__, (base, third_party_admin), {"__module__": __name__})
+    admin.site.register(model, scoped)
+
+
+_register_again(AccessAttempt, UsernameScopedAdmin, AccessAttemptAdmin)
+_register_again(AxesAccessLog, UsernameScopedAdmin, AxesAccessLogAdmin)
+_register_again(AccessFailureLog, UsernameScopedAdmin, AccessFailureLogAdmin)
+_register_again(DBTaskResult, RestrictedAdmin, DBTaskResultAdmin)
+
+
+@checks.register(checks.Tags.admin)
+def admin_scoping_check(app_configs=None, **kwargs):
+    """Every registered admin (and its inlines) derives from the scoped bases, and puts them first."""
+    errors = []
+    for model, model_admin in admin.site._registry.items():
+        cls = type(model_admin)
+        mro = cls.__mro__
+        if not isinstance(model_admin, ScopedAdminBase):
+            errors.append(checks.Error(
+                f"{cls.__qualname__} ({model._meta.label}) must derive from AreaScopedAdmin, SharedDataAdmin "
+                "or RestrictedAdmin (accounts.adminscope).", id="accounts.E001"))
+            continue
+        mixins = [c for c in (ImportMixin, ExportMixin, SimpleHistoryAdmin) if c in mro]
+        if mixins and not (mro.index(ScopedAdminBase) < min(map(mro.index, mixins))
+                           and max(map(mro.index, mixins)) < mro.index(admin.ModelAdmin)):
+            errors.append(checks.Error(
+                f"{cls.__qualname__} ({model._meta.label}) must list its scoped base first, then the "
+                "import/export and history mixins, then (if needed) admin.ModelAdmin.", id="accounts.E002"))
+        if model_admin.raw_id_fields:
+            errors.append(checks.Error(
+                f"{cls.__qualname__} ({model._meta.label}) uses raw_id_fields, whose labels are not scoped; "
+                "use autocomplete_fields.", id="accounts.E003"))
+        for inline in model_admin.inlines:
+            if not issubclass(inline, ScopedChoicesMixin):
+                errors.append(checks.Error(
+                    f"{inline.__qualname__} (inline of {model._meta.label}) must derive from "
+                    "ScopedInlineMixin.", id="accounts.E004"))
+    return errors

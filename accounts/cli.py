@@ -8,14 +8,16 @@ on standard error, writing nothing.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.services import command_user
 from regions.codes import AreaCodeError
-from spreadsheets.reading import SpreadsheetError
+from spreadsheets.errors import SpreadsheetError
+from spreadsheets.formats import TOO_LARGE
+from spreadsheets.limits import Limits, size_text
 
 
 def refused(message: str) -> CommandError:
@@ -44,10 +46,24 @@ class UserCommand(BaseCommand):
         pass
 
     def read_file(self, path: str) -> bytes:
+        """The file's bytes, refused past ``UPLOAD_MAX_BYTES`` before it is read (as an upload would be)."""
+        limit = Limits.from_settings().file_bytes
         try:
-            return Path(path).read_bytes()
+            with open(path, "rb") as handle:
+                size = os.fstat(handle.fileno()).st_size
+                if size > limit:
+                    raise refused(TOO_LARGE.format(name=path, size=size_text(size), limit=size_text(limit)))
+                return handle.read()
         except OSError as exc:
             raise refused(f"无法读取文件“{path}”：{exc.strerror}") from None
+
+    def rows_refused(self, result: dict, *, file: str, json_wanted: bool) -> CommandError:
+        """An all-or-nothing import that met bad rows: its report is still the one JSON object (with
+        ``--json``), and the refusal names every row (up to 50), with exit status 2."""
+        if json_wanted:
+            self.stdout.write(json.dumps(result, ensure_ascii=False, default=str))
+        lines = [f"第 {e['row']} 行“{e['column']}”列：{e['message']}" for e in result["errors"]]
+        return refused(f"文件“{file}”有 {len(lines)} 处错误，未写入任何数据：\n" + "\n".join(lines[:50]))
 
     def handle(self, *args, **options):
         try:

@@ -5,8 +5,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import AccessLog, Role, User
+from regions.codes import AreaCodeError, area_prefix
 
 SYSTEM_USERNAME = "system"
+NOT_PERMITTED = "您的角色（{role}）不能{action}。"
+OUTSIDE_AREA = "区域 {area} 不在您的管辖区域内。"
 
 
 def system_user() -> User:
@@ -37,6 +40,32 @@ def command_user(username: str | None) -> User:
 def ensure_in_area(user: User, code: str, what: str = "该记录") -> None:
     if not user.can_see_code(code):
         raise ValidationError(f"{what}不在您的管辖区域内。", code="outside_area")
+
+
+def ensure_permitted(user: User, permission: str, action: str) -> None:
+    """Refuse what the user's role does not allow, naming the action.
+
+    Every service that changes something calls this itself, so that the browser, the admin, the
+    commands and any later API are held by the same rule (accounts/roles.py).
+    """
+    if not user.has_perm(permission):
+        raise ValidationError(
+            NOT_PERMITTED.format(role=user.get_role_display(), action=action), code="not_permitted"
+        )
+
+
+def area_within(user: User, code: str | None) -> str:
+    """The code prefix an area option names (the user's own area when none is given), refused when
+    malformed or outside the user's area."""
+    if not code:
+        return user.area_prefix
+    try:
+        prefix = area_prefix(code)
+    except AreaCodeError as exc:
+        raise ValidationError(str(exc), code="bad_area") from None
+    if not prefix.startswith(user.area_prefix):
+        raise ValidationError(OUTSIDE_AREA.format(area=code), code="outside_area")
+    return prefix
 
 
 @transaction.atomic

@@ -4,9 +4,10 @@ from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import AreaScopedAdmin
+from accounts.adminscope import AreaScopedAdmin, ScopedInlineMixin, SharedDataAdmin
 from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
+from beneficiaries.services import ID_TAKEN_ELSEWHERE
 from regions.models import Region
 
 
@@ -55,6 +56,10 @@ class BeneficiaryResource(resources.ModelResource):
             row["身份证号"] = idnumbers.parse(row.get("身份证号")).number
         except idnumbers.IdNumberError as exc:
             raise ValidationError({"id_number": exc.message}) from None
+        number = row["身份证号"]
+        registered = Beneficiary.objects.filter(id_number=number)
+        if registered.exists() and not self.get_queryset().filter(id_number=number).exists():
+            raise ValidationError({"id_number": ID_TAKEN_ELSEWHERE})  # whose it is stays untold
         village = str(row.get("所在村代码") or "").strip()
         if not self.user or not self.user.can_see_code(village):
             raise ValidationError({"village": f"所在村 {village} 不在您的管辖区域内。"})
@@ -93,21 +98,22 @@ def area_checked_form(form_class, request, field, code_of):
     return AreaChecked
 
 
-class HoldingInline(admin.TabularInline):
+class HoldingInline(ScopedInlineMixin, admin.TabularInline):
     model = CategoryHolding
     extra = 0
     fields = ("category", "source", "start", "end", "recorded_by", "note")
     readonly_fields = ("recorded_by",)
 
 
-class EnrollmentInline(admin.TabularInline):
+class EnrollmentInline(ScopedInlineMixin, admin.TabularInline):
     model = Enrollment
     extra = 0
     fields = ("year", "insurance", "status", "subsidy", "reason", "note")
 
 
 @admin.register(Beneficiary)
-class BeneficiaryAdmin(UserScopedImportExport, AreaScopedAdmin, SimpleHistoryAdmin):
+class BeneficiaryAdmin(AreaScopedAdmin, UserScopedImportExport, SimpleHistoryAdmin):
+    person_path = "pk"
     resource_classes = [BeneficiaryResource]
     list_display = ("name", "masked_id", "sex", "birth_date", "village", "status")
     list_filter = ("status", "sex", "holdings__category")
@@ -150,6 +156,7 @@ class BeneficiaryAdmin(UserScopedImportExport, AreaScopedAdmin, SimpleHistoryAdm
 
 @admin.register(Household)
 class HouseholdAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
+    person_path = "head_id"  # a household without a head is logged as household:<id>
     list_display = ("number", "head", "village", "poverty_cause")
     list_filter = ("poverty_cause",)
     search_fields = ("number", "head__name")
@@ -162,7 +169,7 @@ class HouseholdAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class CategoryAdmin(SharedDataAdmin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [CategoryResource]
     list_display = ("code", "name", "source", "ledger_column", "order")
     list_filter = ("source",)
@@ -170,13 +177,14 @@ class CategoryAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Insurance)
-class InsuranceAdmin(SimpleHistoryAdmin):
+class InsuranceAdmin(SharedDataAdmin, SimpleHistoryAdmin):
     list_display = ("code", "name")
 
 
 @admin.register(CategoryHolding)
 class CategoryHoldingAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
     area_lookup = "beneficiary__village__code"
+    person_path = "beneficiary_id"
     list_display = ("beneficiary", "category", "source", "start", "end", "recorded_by")
     list_filter = ("category", "source")
     search_fields = ("beneficiary__name", "=beneficiary__id_number")
@@ -198,6 +206,7 @@ class CategoryHoldingAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
 @admin.register(Enrollment)
 class EnrollmentAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
     area_lookup = "beneficiary__village__code"
+    person_path = "beneficiary_id"
     list_display = ("beneficiary", "year", "insurance", "status", "subsidy", "reason")
     list_filter = ("year", "insurance", "status", "reason")
     search_fields = ("beneficiary__name", "=beneficiary__id_number")

@@ -40,7 +40,12 @@ def check_character(first17: str) -> str:
 
 
 def normalize(raw: object) -> str:
-    """Text of an ID as people and spreadsheets write it: full-width forms, spaces and a lower-case x."""
+    """Text of an ID as people and spreadsheets write it: full-width forms, spaces and a lower-case x.
+
+    NFKC folds full-width (and other compatibility) digits to ASCII; digits of other scripts (Arabic-
+    Indic ٥, Devanagari ५ …) stay as they are, and ``parse`` refuses them: Python would read them as
+    numbers, and the same person could be registered a second time under them.
+    """
     text = unicodedata.normalize("NFKC", str(raw if raw is not None else ""))
     return re.sub(r"\s+", "", text).upper()
 
@@ -50,16 +55,18 @@ def parse(raw: object, *, today: datetime.date | None = None) -> IdNumber:
     number = normalize(raw)
     if not number:
         raise IdNumberError("empty", "身份证号不能为空。")
+    if not number.isascii():
+        raise IdNumberError("script", f"身份证号“{number}”含有 0–9 和 X 以外的字符（如其他文字的数字），请用半角数字重新填写。")
     if re.fullmatch(r"\d(\.\d+)?E\+\d+", number):
         raise IdNumberError("rounded", f"身份证号“{number}”已被 Excel 按数字舍入（科学计数法），无法还原，请按文本重新导出。")
     if len(number) == 15:
-        if not number.isdigit():
+        if not re.fullmatch(r"[0-9]{15}", number):
             raise IdNumberError("format", f"15 位身份证号“{number}”只能由数字组成。")
         first17 = number[:6] + "19" + number[6:]
         number = first17 + check_character(first17)
     elif len(number) != 18:
         raise IdNumberError("length", f"身份证号“{number}”有 {len(number)} 位，应为 18 位（或旧 15 位）。")
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise IdNumberError("format", f"身份证号“{number}”格式不对：前 17 位应为数字，最后一位为数字或 X。")
     try:
         birth_date = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

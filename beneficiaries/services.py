@@ -15,12 +15,13 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import User
-from accounts.services import ensure_in_area
+from accounts.services import ensure_in_area, ensure_permitted
 from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
 from regions.models import Region
 
 ID_TAKEN = "身份证号 {number} 已登记为{name}，不能重复登记。"
+ID_TAKEN_ELSEWHERE = "该身份证号无法在您的区域登记，请联系县级管理员。"
 
 
 def _village(code: str, user: User) -> Region:
@@ -47,10 +48,14 @@ def _parse_id(raw: str) -> idnumbers.IdNumber:
         raise ValidationError({"id_number": exc.message}, code=exc.code) from None
 
 
-def _ensure_id_free(number: str, exclude_pk: int | None = None) -> None:
+def _ensure_id_free(number: str, user: User, exclude_pk: int | None = None) -> None:
+    """Refuse an ID number already registered; naming the person only to a user who may see them."""
     other = Beneficiary.objects.filter(id_number=number).exclude(pk=exclude_pk).first()
-    if other is not None:
+    if other is None:
+        return
+    if user.can_see_code(other.village_id):
         raise ValidationError({"id_number": ID_TAKEN.format(number=number, name=other.name)}, code="id_taken")
+    raise ValidationError({"id_number": ID_TAKEN_ELSEWHERE}, code="id_taken")
 
 
 @transaction.atomic
@@ -64,7 +69,10 @@ def household_save(
     poverty_cause: str = "",
     phone: str = "",
 ) -> Household:
-    if household is not None:
+    if household is None:
+        ensure_permitted(user, "beneficiaries.add_household", "登记家庭户")
+    else:
+        ensure_permitted(user, "beneficiaries.change_household", "修改家庭户")
         ensure_in_area(user, household.village_id, f"户 {household.number}")
     household = household or Household()
     household.number = number.strip()
@@ -87,8 +95,9 @@ def beneficiary_create(
     relation: str = "",
     phone: str = "",
 ) -> Beneficiary:
+    ensure_permitted(user, "beneficiaries.add_beneficiary", "登记保障对象")
     parsed = _parse_id(id_number)
-    _ensure_id_free(parsed.number)
+    _ensure_id_free(parsed.number, user)
     person = Beneficiary(
         name=name.strip(),
         id_number=parsed.number,
@@ -119,6 +128,7 @@ def beneficiary_update(
     phone: str = "",
 ) -> Beneficiary:
     """Change a person's details; the ID number is changed only by ``beneficiary_correct_id``."""
+    ensure_permitted(user, "beneficiaries.change_beneficiary", "修改人员信息")
     ensure_in_area(user, person.village_id, person.name)
     if household is not None:
         ensure_in_area(user, household.village_id, f"户 {household.number}")
@@ -144,15 +154,14 @@ def _sync_head(person: Beneficiary, user: User) -> None:
 @transaction.atomic
 def beneficiary_correct_id(*, user: User, person: Beneficiary, id_number: str, reason: str) -> Beneficiary:
     """Replace a wrongly recorded ID number (administrators only); the old one stays in the history."""
-    if not user.has_perm("beneficiaries.correct_id_number"):
-        raise ValidationError("只有管理员可以更正身份证号。", code="not_admin")
+    ensure_permitted(user, "beneficiaries.correct_id_number", "更正身份证号")
     ensure_in_area(user, person.village_id, person.name)
     if not reason.strip():
         raise ValidationError({"reason": "请填写更正原因。"}, code="reason_required")
     parsed = _parse_id(id_number)
     if parsed.number == person.id_number:
         raise ValidationError({"id_number": "新身份证号与原号码相同。"}, code="unchanged")
-    _ensure_id_free(parsed.number, exclude_pk=person.pk)
+    _ensure_id_free(parsed.number, user, exclude_pk=person.pk)
     person.id_number = parsed.number
     person.sex = parsed.sex
     person.birth_date = parsed.birth_date
@@ -163,6 +172,7 @@ def beneficiary_correct_id(*, user: User, person: Beneficiary, id_number: str, r
 @transaction.atomic
 def beneficiary_set_status(*, user: User, person: Beneficiary, status: str, day: datetime.date) -> Beneficiary:
     """Record death or moving away; the person's holdings end that day and later bills are refused."""
+    ensure_permitted(user, "beneficiaries.change_beneficiary", "修改人员状态")
     ensure_in_area(user, person.village_id, person.name)
     if status not in Beneficiary.Status.values:
         raise ValidationError({"status": "未知的人员状态。"}, code="unknown_status")
@@ -190,6 +200,7 @@ def holding_add(
     source: str | None = None,
     note: str = "",
 ) -> CategoryHolding:
+    ensure_permitted(user, "beneficiaries.add_categoryholding", "添加类别认定")
     ensure_in_area(user, person.village_id, person.name)
     if end is not None and end < start:
         raise ValidationError({"end": "终止日期不能早于起始日期。"}, code="end_before_start")
@@ -213,6 +224,7 @@ def holding_add(
 
 @transaction.atomic
 def holding_end(*, user: User, holding: CategoryHolding, end: datetime.date, note: str = "") -> CategoryHolding:
+    ensure_permitted(user, "beneficiaries.change_categoryholding", "终止类别认定")
     ensure_in_area(user, holding.beneficiary.village_id, holding.beneficiary.name)
     if end < holding.start - datetime.timedelta(days=1):
         raise ValidationError({"end": "终止日期不能早于起始日期。"}, code="end_before_start")
@@ -235,6 +247,7 @@ def enrollment_record(
     note: str = "",
 ) -> Enrollment:
     """Record (or change) the person's enrollment in one insurance for one year."""
+    ensure_permitted(user, "beneficiaries.add_enrollment", "登记参保")
     ensure_in_area(user, person.village_id, person.name)
     enrollment = person.enrollments.filter(year=year, insurance=insurance).first() or Enrollment(
         beneficiary=person, year=year, insurance=insurance

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.utils import timezone
 from import_export import fields, resources, widgets
-from import_export.admin import ImportExportModelAdmin
+from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.admin import AreaScopedAdmin
+from accounts.adminscope import AreaScopedAdmin, ScopedInlineMixin, SharedDataAdmin
 from claims.models import Adjustment, Claim, Hospital, Settlement, SettlementPayment
-from claims.services import claims_mark_paid_out
+from claims.services import claims_mark_paid_out, hospitals_accept
 from regions.models import Region
 
 
@@ -27,16 +27,27 @@ class HospitalResource(resources.ModelResource):
         skip_unchanged = True
 
 
+@admin.action(description="确认所选医疗机构（经办员导入时新建的）", permissions=["accept"])
+def accept_hospitals(modeladmin, request, queryset):
+    count = hospitals_accept(user=request.user, hospitals=queryset)
+    modeladmin.message_user(request, f"已确认 {count} 家医疗机构；录入账单和导入清单时均可使用。")
+
+
 @admin.register(Hospital)
-class HospitalAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class HospitalAdmin(SharedDataAdmin, ImportExportMixin, SimpleHistoryAdmin):
     resource_classes = [HospitalResource]
-    list_display = ("name", "code", "level", "grade", "in_county", "township")
-    list_filter = ("level", "grade", "in_county")
+    actions = [accept_hospitals]
+    list_display = ("name", "code", "level", "grade", "in_county", "township", "status", "proposed_by")
+    list_filter = ("status", "level", "grade", "in_county")
     search_fields = ("name", "code")
     autocomplete_fields = ("township",)
+    readonly_fields = ("status", "proposed_by")
+
+    def has_accept_permission(self, request):
+        return self.has_change_permission(request) and request.user.has_perm("claims.accept_hospital")
 
 
-class PaymentInline(admin.TabularInline):
+class PaymentInline(ScopedInlineMixin, admin.TabularInline):
     model = SettlementPayment
     fields = ("position", "name", "fund", "amount", "base_added", "applied", "recorded", "explanation")
     readonly_fields = fields
@@ -70,6 +81,7 @@ def mark_paid_out(modeladmin, request, queryset):
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     area_lookup = "beneficiary__village__code"
+    person_path = "beneficiary_id"
     actions = [mark_paid_out]
     list_display = ("id", "beneficiary", "hospital", "visit_type", "discharged_on", "total", "status", "origin")
     list_filter = ("status", "visit_type", "origin", "pay_later", "hospital__level", "paid_out_on")
@@ -81,6 +93,7 @@ class ClaimAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
 @admin.register(Settlement)
 class SettlementAdmin(ReadOnlyAdmin):
     area_lookup = "claim__beneficiary__village__code"
+    person_path = "claim.beneficiary_id"
     list_display = ("id", "claim", "policy_version", "reason", "total", "personal", "settled_at", "superseded_at")
     list_filter = ("reason", "policy_version__policy")
     search_fields = ("=claim__id", "claim__beneficiary__name")
@@ -91,6 +104,7 @@ class SettlementAdmin(ReadOnlyAdmin):
 @admin.register(Adjustment)
 class AdjustmentAdmin(ReadOnlyAdmin):
     area_lookup = "claim__beneficiary__village__code"
+    person_path = "claim.beneficiary_id"
     list_display = ("created_at", "kind", "claim", "name", "fund", "before", "after", "created_by")
     list_filter = ("kind", "fund")
     search_fields = ("=claim__id", "claim__beneficiary__name")

@@ -10,7 +10,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class ClaimForm(forms.Form):
-    hospital = forms.ModelChoiceField(label="医疗机构", queryset=Hospital.objects.all(), empty_label="请选择")
+    hospital = forms.ModelChoiceField(label="医疗机构", queryset=Hospital.accepted.all(), empty_label="请选择")
     visit_type = forms.ChoiceField(label="就诊类型", choices=list(VISIT_TYPES.items()), initial="inpatient")
     admitted_on = forms.DateField(label="入院日期（住院）", required=False, widget=DATE)
     discharged_on = forms.DateField(label="出院日期 / 就诊日期", widget=DATE)
@@ -60,3 +60,19 @@ class VoidForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="结算清单文件（xlsx / xls / csv）")
+
+
+class AdjustmentPeriodForm(forms.Form):
+    """The dates the 补付/追回 list is filtered by, from the query string."""
+
+    first = forms.DateField(label="从", required=False)
+    last = forms.DateField(label="至", required=False)
+
+    def __init__(self, query):
+        super().__init__({"first": query.get("from", ""), "last": query.get("to", "")})
+
+    def refusal(self) -> str:
+        """The filter's problems in one line, for a 400 page."""
+        return "；".join(
+            f"“{self.fields[name].label}”日期“{self.data[name]}”无效，应为 YYYY-MM-DD" for name in self.errors
+        ) + "。"

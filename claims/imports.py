@@ -14,13 +14,16 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from accounts.models import User
+from accounts.services import ensure_permitted
 from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary
 from claims.models import Claim, Hospital
 from claims.services import BillFacts, claim_settle, policy_version_for, recorded_layers
-from spreadsheets.reading import RowError, Table, read_table
+from spreadsheets.errors import RowError
+from spreadsheets.reading import Table, read_table
 
 ALIASES = {
     "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码", "psn_cert_no", "certno"),
@@ -55,6 +58,7 @@ LEVELS = {
     "省级": "province", "省": "province", "省级及以上": "province", "province": "province",
 }
 FUND_COLUMNS = ("basic", "critical", "assistance", "other")
+PROPOSED_ELSEWHERE = "医疗机构“{name}”是其他经办员导入时新建的，管理员确认后才能使用。"
 
 
 @dataclass
@@ -174,20 +178,35 @@ def _read_rows(table: Table, user: User, report: ImportReport) -> list[ParsedRow
     return parsed
 
 
-def _hospitals(rows: list[ParsedRow], report: ImportReport) -> dict[str, Hospital]:
-    known = {h.name: h for h in Hospital.objects.filter(name__in={r.hospital_name for r in rows})}
+def _hospitals(rows: list[ParsedRow], report: ImportReport, user: User) -> dict[str, Hospital]:
+    """The hospitals the rows name: accepted ones, the user's own proposals, and new ones, which are
+    accepted at once when an administrator imports and otherwise proposed until one accepts them."""
+    names = {row.hospital_name for row in rows}
+    usable = Hospital.objects.filter(Q(status=Hospital.Status.ACCEPTED) | Q(proposed_by=user))
+    known = {hospital.name: hospital for hospital in usable.filter(name__in=names)}
+    proposed_by_others = set(Hospital.objects.filter(name__in=names - known.keys()).values_list("name", flat=True))
+    accepts = user.has_perm("claims.accept_hospital")
     for row in rows:
         if row.hospital_name in known:
+            continue
+        if row.hospital_name in proposed_by_others:
+            report.errors.append(RowError(row.number, "医疗机构", PROPOSED_ELSEWHERE.format(name=row.hospital_name)))
             continue
         if row.level is None:
             report.errors.append(RowError(row.number, "医疗机构等级", f"新的医疗机构“{row.hospital_name}”需要填写等级。"))
             continue
-        known[row.hospital_name] = Hospital.objects.create(name=row.hospital_name, level=row.level)
+        known[row.hospital_name] = Hospital.objects.create(
+            name=row.hospital_name,
+            level=row.level,
+            status=Hospital.Status.ACCEPTED if accepts else Hospital.Status.PROPOSED,
+            proposed_by=None if accepts else user,
+        )
         report.hospitals_created.append(row.hospital_name)
     return known
 
 
 def claims_import(*, user: User, content: bytes, filename: str, apply: bool) -> ImportReport:
+    ensure_permitted(user, "claims.add_claim", "导入结算清单")
     table = read_table(content, filename, ALIASES, REQUIRED)
     report = ImportReport()
     with transaction.atomic():
@@ -200,7 +219,7 @@ def claims_import(*, user: User, content: bytes, filename: str, apply: bool) -> 
 
 def _import(table: Table, user: User, report: ImportReport) -> None:
     rows = _read_rows(table, user, report)
-    hospitals = _hospitals(rows, report)
+    hospitals = _hospitals(rows, report, user)
     seen = set()
     for row in sorted(rows, key=lambda r: (r.bill["discharged_on"], r.number)):
         hospital = hospitals.get(row.hospital_name)

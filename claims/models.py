@@ -16,11 +16,23 @@ from policies.document import FUNDS, HOSPITAL_LEVELS, VISIT_TYPES
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+class AcceptedHospitals(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(status=Hospital.Status.ACCEPTED)
+
+
 class Hospital(models.Model):
+    """A place bills come from; its level decides which layers apply, so a new one named in a clerk's
+    import stays 待确认 (used only by that clerk's imports) until an administrator accepts it."""
+
     class Grade(models.TextChoices):
         FIRST = "1", "一级"
         SECOND = "2", "二级"
         THIRD = "3", "三级"
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", "已确认"
+        PROPOSED = "proposed", "待确认"
 
     name = models.CharField("名称", max_length=100, unique=True)
     code = models.CharField("机构编码", max_length=40, blank=True, db_index=True)
@@ -30,12 +42,21 @@ class Hospital(models.Model):
     township = models.ForeignKey(
         "regions.Region", verbose_name="所在乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACCEPTED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提出人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
     history = HistoricalRecords(verbose_name="医疗机构变更记录")
+
+    objects = models.Manager()
+    accepted = AcceptedHospitals()
 
     class Meta:
         verbose_name = "医疗机构"
         verbose_name_plural = "医疗机构"
         ordering = ["name"]
+        permissions = [("accept_hospital", "确认经办员导入时新建的医疗机构")]
 
     def __str__(self):
         return self.name
@@ -87,6 +108,10 @@ class Claim(models.Model):
         verbose_name = "医疗费用账单"
         verbose_name_plural = "医疗费用账单"
         ordering = ["-discharged_on", "-id"]
+        permissions = [
+            ("resettle_claims", "政策修订后重新结算年度账单"),
+            ("mark_paid_out", "记录账单已拨付"),
+        ]
         indexes = [models.Index(fields=["beneficiary", "discharged_on", "id"])]
 
     def __str__(self):

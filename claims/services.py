@@ -20,12 +20,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from accounts.models import User
-from accounts.services import ensure_in_area
+from accounts.services import area_within, ensure_in_area, ensure_permitted
 from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment
 from claims.models import Adjustment, Claim, Hospital, PersonYear, Settlement, SettlementPayment
 from policies import engine
@@ -304,6 +304,7 @@ def claim_settle(
     A repeated ``submission`` (a double-clicked button) returns the bill already entered. A bill
     with the same person, hospital and dates as a settled one is refused unless ``allow_duplicate``.
     """
+    ensure_permitted(user, "claims.add_claim", "结算账单")
     ensure_in_area(user, person.village_id, person.name)
     if submission is not None:
         existing = Claim.objects.filter(submission=submission).first()
@@ -340,6 +341,7 @@ def claim_settle(
 @transaction.atomic
 def claim_void(*, user: User, claim: Claim, reason: str) -> SettleOutcome:
     """Void a bill (kept, with its reason) and re-settle the person's later bills of that year."""
+    ensure_permitted(user, "claims.change_claim", "作废账单")
     ensure_in_area(user, claim.beneficiary.village_id, claim.beneficiary.name)
     if not reason.strip():
         raise ValidationError({"reason": "请填写作废原因。"}, code="reason_required")
@@ -372,8 +374,10 @@ def resettle_year(*, user: User, year: int, area: str = "") -> tuple[int, list[P
 
     Each person-year is its own transaction, so a long run holds no lock for long.
     """
+    ensure_permitted(user, "claims.resettle_claims", "重新结算年度账单")
+    prefix = area_within(user, area)
     people = (
-        Claim.objects.within(area or "").visible_to(user).filter(discharged_on__year=year, status=Claim.Status.SETTLED)
+        Claim.objects.within(prefix).filter(discharged_on__year=year, status=Claim.Status.SETTLED)
         .values_list("beneficiary_id", flat=True).distinct()
     )
     claims = 0
@@ -394,6 +398,7 @@ def resettle_year(*, user: User, year: int, area: str = "") -> tuple[int, list[P
 @transaction.atomic
 def claims_mark_paid_out(*, user: User, claims: Iterable[Claim], day: datetime.date) -> int:
     """Record that the funds paid these bills out (拨付); later moves of their payments are adjustments."""
+    ensure_permitted(user, "claims.mark_paid_out", "记录拨付")
     due = [c for c in claims if user.can_see_code(c.beneficiary.village_id)
            and c.paid_out_on is None and c.status == Claim.Status.SETTLED]
     for claim in due:
@@ -401,3 +406,14 @@ def claims_mark_paid_out(*, user: User, claims: Iterable[Claim], day: datetime.d
     # With history rows naming the user, as every change a person makes.
     bulk_update_with_history(due, Claim, ["paid_out_on"], default_user=user, batch_size=500)
     return len(due)
+
+
+@transaction.atomic
+def hospitals_accept(*, user: User, hospitals: Iterable[Hospital]) -> int:
+    """Accept hospitals a clerk's import proposed: from then on every window and import may use them."""
+    ensure_permitted(user, "claims.accept_hospital", "确认新的医疗机构")
+    proposed = [hospital for hospital in hospitals if hospital.status == Hospital.Status.PROPOSED]
+    for hospital in proposed:
+        hospital.status = Hospital.Status.ACCEPTED
+    bulk_update_with_history(proposed, Hospital, ["status"], default_user=user)
+    return len(proposed)

@@ -4,7 +4,7 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,13 +15,13 @@ from accounts.services import access_log_record
 from beneficiaries.selectors import beneficiaries_visible
 from beneficiaries.views import apply_service
 from claims import exports, selectors, services
-from claims.forms import ClaimForm, ImportForm, VoidForm
+from claims.forms import AdjustmentPeriodForm, ClaimForm, ImportForm, VoidForm
 from claims.imports import claims_import
-from claims.uploads import ImportUpload
 from claims.models import Claim
+from claims.uploads import ImportUpload
 from policies import engine
 from policies.selectors import parsed_policy
-from spreadsheets.reading import SpreadsheetError
+from spreadsheets.errors import SpreadsheetError
 
 
 def _bill(form: ClaimForm, version) -> services.BillFacts:
@@ -130,8 +130,11 @@ def claim_void(request, pk):
 
 
 def adjustment_list(request):
+    period = AdjustmentPeriodForm(request.GET)
+    if not period.is_valid():
+        raise BadRequest(period.refusal())
+    first, last = period.cleaned_data["first"], period.cleaned_data["last"]
     adjustments = selectors.adjustments_visible(request.user)
-    first, last = request.GET.get("from"), request.GET.get("to")
     if first:
         adjustments = adjustments.filter(created_at__date__gte=first)
     if last:
@@ -143,7 +146,8 @@ def adjustment_list(request):
         return FileResponse(exports.adjustments_workbook(rows, request.user), as_attachment=True,
                             filename=f"补付追回清单-{datetime.date.today():%Y%m%d}.xlsx")
     page = Paginator(adjustments, 50).get_page(request.GET.get("page"))
-    return render(request, "claims/adjustment_list.html", {"page": page, "first": first or "", "last": last or ""})
+    context = {"page": page, "first": first.isoformat() if first else "", "last": last.isoformat() if last else ""}
+    return render(request, "claims/adjustment_list.html", context)
 
 
 @permission_required("claims.add_claim", raise_exception=True)
@@ -161,8 +165,10 @@ def claim_import(request):
             messages.success(request, f"已导入并结算 {report.settled} 张账单，跳过已导入 {report.skipped} 张。")
             return redirect("claim_import")
     elif request.method == "POST" and form.is_valid():
-        upload = ImportUpload.keep(request, form.cleaned_data["file"])
+        upload = ImportUpload.read(form.cleaned_data["file"])
         report = apply_import(request, upload, apply=False)
+        if report is not None and not report.errors:
+            upload.keep(request)  # for the confirmation
     return render(request, "claims/import.html", {"form": form, "report": report})
 
 

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    "csp",
     "django_tasks",
     "django_tasks_db",
     "accounts",
@@ -56,12 +58,17 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the rest, so that every response gets their headers, also the ones other middleware answers with.
+    "csp.middleware.CSPMiddleware",
+    "config.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Before any view or CSRF check reads the body: an upload over the limit is answered at once.
+    "spreadsheets.uploads.UploadLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -130,6 +137,35 @@ AXES_COOLOFF_TIME = 0.5  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The address is REMOTE_ADDR, or behind configured proxies the one they saw: never one the client wrote.
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+
+# Reverse proxies in front of the server (0: none). Only then are X-Forwarded-Proto (HTTPS) and
+# X-Forwarded-For (the client's address, for django-axes) believed; each proxy must set X-Forwarded-Proto
+# itself and append to X-Forwarded-For. Without proxies anybody could send those headers.
+try:
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT") or "0")
+except ValueError:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT 必须是整数（服务器前面的反向代理层数，没有则为 0）。") from None
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_COUNT 不能为负数。")
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else only from this site's own
+# files; no inline script, style or handler anywhere (static/js/app.js binds behaviour, docs/decisions.md).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
@@ -144,6 +180,23 @@ MEDIA_URL = "media/"
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "spreadsheets.uploads.LimitedUploadHandler",  # counts what arrives, against UPLOAD_MAX_BYTES
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+
+# Files we are given (uploads, imports, files named to commands) are refused past these limits, with
+# a message naming the limit (spreadsheets/limits.py). A county with a larger list raises them here.
+UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_BYTES", str(64 * 1024 * 1024)))
+SPREADSHEET_MAX_INFLATED_BYTES = int(os.environ.get("SPREADSHEET_MAX_INFLATED_BYTES", str(512 * 1024 * 1024)))
+SPREADSHEET_MAX_ROWS = int(os.environ.get("SPREADSHEET_MAX_ROWS", "1048576"))
+SPREADSHEET_MAX_COLUMNS = int(os.environ.get("SPREADSHEET_MAX_COLUMNS", "256"))
+SPREADSHEET_MAX_CELLS = int(os.environ.get("SPREADSHEET_MAX_CELLS", "12000000"))
+JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "64"))
+# A roster that would end more than this share of its source's open holdings in the area is applied
+# only when the number of people leaving is typed back (rosters/services.py, Exits).
+ROSTER_EXIT_CONFIRM_SHARE = float(os.environ.get("ROSTER_EXIT_CONFIRM_SHARE", "0.10"))
 
 # Money: every stored amount has this many digits, two after the point (yuan and fen).
 MONEY_MAX_DIGITS = 14
@@ -155,13 +208,17 @@ TASKS = {
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
-IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+# The library's escaping strips a leading "=" from real data, leaves + - @ live and turns numbers into
+# text; the admin base (accounts/adminscope.py) prefixes formula-like text cells with an apostrophe instead.
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = False
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+# Reverting to a historical version in the admin would save an old copy past the services that check
+# the rules (and, before the admin was scoped, across areas): history is read-only (docs/decisions.md).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

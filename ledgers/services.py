@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.jobs import job_failure_reason, retry_database
 from accounts.models import AccessLog, User
 from accounts.services import access_log_record
 from ledgers.models import Duty, LedgerExport, Responsibility
@@ -131,24 +132,38 @@ def ledger_export_run(*, export_id: int) -> LedgerExport:
     export = LedgerExport.objects.select_related("requested_by").get(pk=export_id)
     if export.status != LedgerExport.Status.QUEUED:
         return export
-    user, ledger_filter = export.requested_by, export_filter(export)
-    export.status = LedgerExport.Status.RUNNING
-    export.rows_total = ledger_people(user, ledger_filter).count()
-    export.file = f"{EXPORT_DIR}/ledger-{export.pk}-{secrets.token_hex(8)}.xlsx"
-    export.save(update_fields=["status", "rows_total", "file"])
-    path = export_path(export)
-    path.parent.mkdir(parents=True, exist_ok=True)
     jobs = LedgerExport.objects.filter(pk=export.pk)
     try:
+        user, ledger_filter = export.requested_by, export_filter(export)
+        export.status = LedgerExport.Status.RUNNING
+        export.rows_total = ledger_people(user, ledger_filter).count()
+        export.file = f"{EXPORT_DIR}/ledger-{export.pk}-{secrets.token_hex(8)}.xlsx"
+        export.save(update_fields=["status", "rows_total", "file"])
+        path = export_path(export)
+        path.parent.mkdir(parents=True, exist_ok=True)
         rows = ledger_export_write(user=user, ledger_filter=ledger_filter, path=path,
                                    progress=lambda written: jobs.update(rows_written=written))
+        jobs.update(status=LedgerExport.Status.DONE, rows_written=rows, finished_at=timezone.now())
     except Exception as exc:
-        jobs.update(status=LedgerExport.Status.FAILED, error=str(exc) or type(exc).__name__,
-                    finished_at=timezone.now(), file="")
+        reason = job_failure_reason(exc)
+        retry_database(lambda: ledger_export_fail(export_id=export.pk, message=reason),
+                       what=f"记录台账导出 #{export.pk} 失败")
         raise
-    jobs.update(status=LedgerExport.Status.DONE, rows_written=rows, finished_at=timezone.now())
     export.refresh_from_db()
     return export
+
+
+def ledger_export_fail(*, export_id: int, message: str) -> bool:
+    """Record why a background export failed and remove any file it wrote. Only a queued or running export
+    changes (a late report never undoes a finished one); returns whether it did."""
+    unfinished = LedgerExport.objects.filter(
+        pk=export_id, status__in=(LedgerExport.Status.QUEUED, LedgerExport.Status.RUNNING)
+    )
+    for export in unfinished.exclude(file=""):
+        with contextlib.suppress(OSError):  # a file left behind must not keep the failure from being recorded
+            export_path(export).unlink(missing_ok=True)
+    return bool(unfinished.update(status=LedgerExport.Status.FAILED, error=message,
+                                  finished_at=timezone.now(), file=""))
 
 
 def stats_export_write(*, user: User, area_code: str, period: Period, target: str | Path | BinaryIO):

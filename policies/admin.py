@@ -8,13 +8,15 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 
-from policies.document import PolicyError, parse_policy
+from accounts.adminscope import ScopedInlineMixin, SharedDataAdmin
 from policies.models import Policy, PolicyVersion
 from policies.selectors import current_version
-from policies.services import policy_load
+from policies.services import policy_checked, policy_load
+from spreadsheets.errors import SpreadsheetError
+from spreadsheets.json_documents import load_json
 
 
-class VersionInline(admin.TabularInline):
+class VersionInline(ScopedInlineMixin, admin.TabularInline):
     model = PolicyVersion
     fields = ("number", "note", "created_by", "created_at", "digest")
     readonly_fields = fields
@@ -27,7 +29,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(SharedDataAdmin):
     list_display = ("code", "name", "region_code", "year", "new_version_link")
     list_filter = ("year",)
     search_fields = ("code", "name", "region_code")
@@ -50,21 +52,23 @@ class PolicyVersionForm(forms.ModelForm):
         model = PolicyVersion
         fields = ("document", "note")
 
+    user = None  # the signed-in user, set by the admin's get_form
+
     def clean_document(self):
         try:
-            document = json.loads(self.cleaned_data["document"])
+            document = load_json(self.cleaned_data["document"], "政策文档")
         except json.JSONDecodeError as exc:
             raise ValidationError(f"不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}") from None
-        try:
-            parse_policy(document)
-        except PolicyError as exc:
-            # One error line per offending layer and field.
-            raise ValidationError([str(issue) for issue in exc.errors]) from None
+        except SpreadsheetError as exc:
+            raise ValidationError(str(exc)) from None
+        # The service's own rules (spec, role, region inside the area, a code's region unchanged), one
+        # error line per offending layer and field, before anything is saved.
+        policy_checked(user=self.user, document=document)
         return document
 
 
 @admin.register(PolicyVersion)
-class PolicyVersionAdmin(admin.ModelAdmin):
+class PolicyVersionAdmin(SharedDataAdmin):
     form = PolicyVersionForm
     list_display = ("policy", "number", "note", "created_by", "created_at")
     list_filter = ("policy__year",)
@@ -80,8 +84,13 @@ class PolicyVersionAdmin(admin.ModelAdmin):
     def document_text(self, obj):
         return format_html("<pre>{}</pre>", json.dumps(obj.document, ensure_ascii=False, indent=1))
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
     def get_changeform_initial_data(self, request):
-        policy = Policy.objects.filter(pk=request.GET.get("policy")).first()
+        number = request.GET.get("policy", "")
+        policy = Policy.objects.filter(pk=number).first() if number.isdigit() else None
         version = current_version(policy) if policy else None
         return {"document": json.dumps(version.document, ensure_ascii=False, indent=1)} if version else {}
 
@@ -89,6 +98,7 @@ class PolicyVersionAdmin(admin.ModelAdmin):
         version, _ = policy_load(user=request.user, document=form.cleaned_data["document"],
                                  note=form.cleaned_data["note"])
         obj.pk = version.pk  # the admin redirects to the stored version
+        obj.policy, obj.number = version.policy, version.number  # and logs it by name
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

@@ -8,9 +8,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from accounts.services import ensure_permitted
+from policies.document import Policy as ParsedPolicy
 from policies.document import PolicyError, parse_policy, policy_to_dict
 from policies.models import Policy, PolicyVersion
 from policies.selectors import current_version
+from regions.codes import area_prefix
+
+OUTSIDE_AREA = "政策适用区域 {region} 不在您的管辖区域内：只能为本区域及其下级区域载入政策。"
+REGION_CHANGED = (
+    "政策代码 {code} 已用于区域 {stored} 的政策，不能改为区域 {region}：另一区域的政策请使用新的政策代码。"
+)
 
 
 def policy_digest(document: dict) -> str:
@@ -21,24 +29,43 @@ def policy_validation_error(error: PolicyError) -> ValidationError:
     return ValidationError([str(issue) for issue in error.errors], code="invalid_policy")
 
 
-@transaction.atomic
-def policy_load(*, user: User, document: dict, note: str = "") -> tuple[PolicyVersion, bool]:
-    """Store a policy document; a changed document becomes a new version, an unchanged one nothing.
-
-    Returns the version in force and whether it was created. A document that breaks the spec is
-    refused with every problem named by layer and field, and nothing is stored.
-    """
+def policy_checked(*, user: User, document: dict) -> ParsedPolicy:
+    """The parsed document, or ValidationError saying why ``user`` may not store it: a document that
+    breaks the spec (every problem named by layer and field), a role that may not write policies, a
+    region outside the user's area, a code already used for another region."""
+    ensure_permitted(user, "policies.add_policyversion", "载入或修订报销政策")
     try:
         parsed = parse_policy(document)
     except PolicyError as exc:
         raise policy_validation_error(exc) from None
-    if not parsed.region_code.startswith(user.area_prefix) and not user.area_prefix.startswith(parsed.region_code):
-        raise ValidationError(f"政策适用区域 {parsed.region_code} 不在您的管辖区域内。", code="outside_area")
+    if not area_prefix(parsed.region_code).startswith(user.area_prefix):
+        raise ValidationError(OUTSIDE_AREA.format(region=parsed.region_code), code="outside_area")
+    _ensure_same_region(Policy.objects.filter(code=parsed.code).first(), parsed)
+    return parsed
+
+
+def _ensure_same_region(policy: Policy | None, parsed: ParsedPolicy) -> None:
+    if policy is not None and policy.region_code != parsed.region_code:
+        raise ValidationError(
+            REGION_CHANGED.format(code=policy.code, stored=policy.region_code, region=parsed.region_code),
+            code="region_changed",
+        )
+
+
+@transaction.atomic
+def policy_load(*, user: User, document: dict, note: str = "") -> tuple[PolicyVersion, bool]:
+    """Store a policy document; a changed document becomes a new version, an unchanged one nothing.
+
+    Returns the version in force and whether it was created; refused as ``policy_checked`` says,
+    with nothing stored.
+    """
+    parsed = policy_checked(user=user, document=document)
     canonical = policy_to_dict(parsed)
     digest = policy_digest(canonical)
     policy, _ = Policy.objects.select_for_update().get_or_create(
         code=parsed.code, defaults={"name": parsed.name, "region_code": parsed.region_code, "year": parsed.year}
     )
+    _ensure_same_region(policy, parsed)  # again, now that the row is locked
     latest = current_version(policy)
     if latest is not None and latest.digest == digest:
         return latest, False

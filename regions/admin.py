@@ -2,6 +2,7 @@ from django.contrib import admin
 from import_export import fields, resources
 from import_export.admin import ImportExportModelAdmin
 
+from accounts.adminscope import AreaScopedAdmin
 from regions.codes import canonical, level_of, parent_candidates
 from regions.models import Region
 
@@ -21,7 +22,9 @@ class RegionResource(resources.ModelResource):
     def before_import_row(self, row, **kwargs):
         row["区划代码"] = canonical(row.get("区划代码"))
 
-    def before_save_instance(self, instance, row, **kwargs):
+    def import_instance(self, instance, row, **kwargs):
+        # Level and parent follow from the code; set before the row is validated, which needs them.
+        super().import_instance(instance, row, **kwargs)
         instance.level = level_of(instance.code)
         parents = parent_candidates(instance.code)
         instance.parent_id = next((c for c in parents if Region.objects.filter(code=c).exists()), None)
@@ -30,7 +33,10 @@ class RegionResource(resources.ModelResource):
 
 
 @admin.register(Region)
-class RegionAdmin(ImportExportModelAdmin):
+class RegionAdmin(AreaScopedAdmin, ImportExportModelAdmin):
+    """Regions inside the user's area: a township administrator adds and renames only its own villages."""
+
+    area_lookup = "code"
     resource_classes = [RegionResource]
     list_display = ("code", "name", "level", "parent")
     list_filter = ("level",)

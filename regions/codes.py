@@ -33,7 +33,7 @@ class AreaCodeError(ValueError):
 def canonical(code: object) -> str:
     """The stored form of a region's code: 6 digits for counties and above, 9 for townships, 12 for villages."""
     text = str(code if code is not None else "").strip()
-    if not re.fullmatch(r"\d{6}|\d{9}|\d{12}", text):
+    if not re.fullmatch(r"[0-9]{6}|[0-9]{9}|[0-9]{12}", text):
         raise AreaCodeError(f"区划代码“{text}”应为 6 位（县级及以上）、9 位（乡镇）或 12 位（村）数字。")
     if len(text) == 12 and text.endswith("000"):
         return text[:9]
@@ -45,7 +45,7 @@ def area_prefix(code: object) -> str:
     text = str(code if code is not None else "").strip()
     if text == "":
         return ""
-    if not re.fullmatch(r"\d{2}|\d{4}|\d{6}|\d{9}|\d{12}", text):
+    if not re.fullmatch(r"[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}", text):
         raise AreaCodeError(f"区域代码“{text}”应为 2、4、6、9 或 12 位数字。")
     if len(text) == 12 and text.endswith("000"):
         return text[:9]

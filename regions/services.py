@@ -8,6 +8,8 @@ from django.db import transaction
 from regions.codes import AreaCodeError, canonical, level_of, parent_candidates
 from regions.models import Region
 
+NOT_PERMITTED = "您的角色（{role}）不能导入行政区划。"
+
 
 @dataclass(frozen=True)
 class RegionImportResult:
@@ -16,13 +18,16 @@ class RegionImportResult:
 
 
 @transaction.atomic
-def regions_import(*, rows: list[tuple[int, str, str]]) -> RegionImportResult:
-    """Create or rename regions from (row number, code, name); all or nothing.
+def regions_import(*, user, rows: list[tuple[int, str, str]]) -> RegionImportResult:
+    """Create or rename regions from (row number, code, name), all inside the user's area; all or nothing.
 
     Rows may come in any order: parents are resolved after sorting by code length, so a file may
     list villages before their township. A code whose parent is neither stored nor in the file is
     refused, naming the row.
     """
+    # ``user`` is an accounts.User; regions sit below accounts and do not import it.
+    if not user.has_perm("regions.add_region"):
+        raise ValidationError(NOT_PERMITTED.format(role=user.get_role_display()), code="not_permitted")
     errors: list[str] = []
     wanted: dict[str, tuple[int, str]] = {}
     for number, raw_code, raw_name in rows:
@@ -31,6 +36,9 @@ def regions_import(*, rows: list[tuple[int, str, str]]) -> RegionImportResult:
             code = canonical(raw_code)
         except AreaCodeError as exc:
             errors.append(f"第 {number} 行“区划代码”列：{exc}")
+            continue
+        if not user.can_see_code(code):
+            errors.append(f"第 {number} 行“区划代码”列：区划 {code} 不在您的管辖区域内。")
             continue
         if not name:
             errors.append(f"第 {number} 行“名称”列：名称不能为空。")

@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 from import_export import fields, resources, widgets
-from import_export.admin import ImportExportMixin
+from import_export.admin import ImportExportModelAdmin
 
+from accounts.adminscope import AreaScopedAdmin, SharedDataAdmin
 from beneficiaries.models import Category
 from rosters.models import CategoryAlias, RosterBatch
-from rosters.selectors import batches_visible_to
 
 
 class CategoryAliasResource(resources.ModelResource):
@@ -24,7 +24,7 @@ class CategoryAliasResource(resources.ModelResource):
 
 
 @admin.register(CategoryAlias)
-class CategoryAliasAdmin(ImportExportMixin, admin.ModelAdmin):
+class CategoryAliasAdmin(SharedDataAdmin, ImportExportModelAdmin):
     resource_classes = [CategoryAliasResource]
     list_display = ["alias", "category"]
     list_filter = ["category"]
@@ -33,8 +33,13 @@ class CategoryAliasAdmin(ImportExportMixin, admin.ModelAdmin):
 
 
 @admin.register(RosterBatch)
-class RosterBatchAdmin(admin.ModelAdmin):
-    """Batches are written only by the comparison; the admin lists them and links to their page."""
+class RosterBatchAdmin(AreaScopedAdmin):
+    """Batches are written only by the comparison; the admin lists them and links to their page.
+
+    Scoped like ``rosters.selectors.batches_visible_to``: batches whose area lies inside the user's.
+    """
+
+    area_lookup = "area_code"
 
     list_display = [
         "id",
@@ -54,9 +59,6 @@ class RosterBatchAdmin(admin.ModelAdmin):
     @admin.display(description="比对页面")
     def page(self, batch):
         return format_html('<a href="{}">查看</a>', reverse("rosters:batch_detail", args=[batch.pk]))
-
-    def get_queryset(self, request):
-        return batches_visible_to(request.user)
 
     def has_add_permission(self, request):
         return False

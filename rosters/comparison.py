@@ -26,7 +26,8 @@ from beneficiaries.idnumbers import IdNumberError, parse
 from spreadsheets.reading import clean_text
 
 CATEGORY_SEPARATORS = re.compile(r"[、,，;；]+")
-VILLAGE_CODE = re.compile(r"\d{9}(?!000)\d{3}")
+VILLAGE_CODE = re.compile(r"[0-9]{9}(?!000)[0-9]{3}")
+REGISTERED_ELSEWHERE = "该身份证号已在本次比对区域之外登记，请联系县级管理员核实"
 SOURCE_NAMES = {"poverty_office": "扶贫/乡村振兴部门", "civil_affairs": "民政部门", "other": "其他部门"}
 
 
@@ -245,7 +246,7 @@ def compare(
 
     for number, entries in usable.items():
         entries = entries if type(entries) is list else [entries]
-        _add_person_findings(findings, number, entries, registry.get(number))
+        _add_person_findings(findings, number, entries, registry.get(number), vocabulary.area_prefix)
 
     findings.sort(key=lambda finding: finding.rows[0])
     for number, person in registry.items():
@@ -257,7 +258,7 @@ def compare(
 
 
 def _add_person_findings(
-    findings: list[Finding], number: str, entries, person: RegistryPerson | None
+    findings: list[Finding], number: str, entries, person: RegistryPerson | None, area_prefix: str
 ) -> None:
     """Append one person's findings: their outcome, after a duplicate finding when their rows repeat."""
     first, listed, _head = entries[0]
@@ -285,10 +286,14 @@ def _add_person_findings(
     village = first.village_code
     if person is not None:
         differences = []
-        if person.name != first.name and match_key(person.name) != match_key(first.name):
-            differences.append(f"姓名：名单为“{first.name}”，系统为“{person.name}”")
-        if person.village_code != village:
-            differences.append(f"所在村：名单为 {village}，系统为 {person.village_code}")
+        if not person.village_code.startswith(area_prefix):
+            # Who the registry holds outside the area is not the user's to read.
+            differences.append(REGISTERED_ELSEWHERE)
+        else:
+            if person.name != first.name and match_key(person.name) != match_key(first.name):
+                differences.append(f"姓名：名单为“{first.name}”，系统为“{person.name}”")
+            if person.village_code != village:
+                differences.append(f"所在村：名单为 {village}，系统为 {person.village_code}")
         if differences:
             # A mismatch counts in no other outcome, not even as a repeat (reconciliation.md).
             findings.append(

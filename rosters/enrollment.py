@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from beneficiaries.idnumbers import IdNumberError, parse
 from rosters.comparison import match_key
-from spreadsheets.reading import RowError
+from spreadsheets.errors import RowError
 
 ENROLLED = "enrolled"
 NOT_ENROLLED = "not_enrolled"

@@ -23,3 +23,10 @@ class RosterUploadForm(forms.Form):
         help_text="名单没有类别列、整表同属一个类别时填写（如“特困供养”），否则不填。",
     )
     file = forms.FileField(label="名单文件", help_text="xlsx、xls 或 csv（UTF-8 或 GBK）。")
+
+
+class ExitConfirmationForm(forms.Form):
+    """A list that ends many people's cover is applied only with the number of people leaving typed back."""
+
+    confirm_exits = forms.BooleanField(label="我已核对名单完整、区域无误，确认这些人员退出", required=True)
+    allow_exits = forms.IntegerField(label="退出人数", min_value=0)

@@ -13,13 +13,9 @@ from rosters.comparison import Outcome
 from rosters.models import ROSTER_SOURCES, RosterBatch, RosterFindingList
 from rosters.selectors import CategoryLabels
 from rosters.services import RosterPreview, finding_lines
+from spreadsheets.writing import safe_text
 
 WIDTHS = [10, 22, 12, 16, 28, 28, 60]
-
-
-def _text(value: str) -> str:
-    """Text from the list stays text: a leading ``=`` would make Excel run it as a formula."""
-    return "'" + value if value.startswith("=") else value
 
 
 def roster_report_write(
@@ -37,7 +33,7 @@ def roster_report_write(
     summary.column_dimensions["A"].width = 16
     summary.column_dimensions["B"].width = 60
     for label, value in facts:
-        summary.append([label, _text(value)])
+        summary.append([label, safe_text(value)])
     summary.append([])
     summary.append(["结果", "人数（身份证号无效、不可用为行数）"])
     for outcome in Outcome:
@@ -54,9 +50,9 @@ def roster_report_write(
             sheet.append(
                 [
                     int(rows) if rows.isdigit() else rows,
-                    _text(number),
-                    _text(name),
-                    _text(village_code),
+                    safe_text(number),
+                    safe_text(name),
+                    safe_text(village_code),
                     labels(before),
                     labels(after),
                     message,

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -25,7 +26,8 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from accounts.models import Role, User
+from accounts.models import User
+from accounts.services import area_within, ensure_permitted
 from beneficiaries.idnumbers import mask, parse
 from beneficiaries.models import (
     Beneficiary,
@@ -37,8 +39,7 @@ from beneficiaries.models import (
     Relation,
 )
 from policies.selectors import enrollment_block
-from regions.codes import AreaCodeError, area_prefix
-from rosters.comparison import Comparison, Finding, Outcome, compare, match_key, rows_text
+from rosters.comparison import Comparison, Finding, Outcome, RegistryPerson, compare, match_key, rows_text
 from rosters.enrollment import CoverageCheck, Interpretation, check_covered, interpret, reconcile_records
 from rosters.files import read_enrollment_list, read_roster, relation_code
 from rosters.models import ROSTER_SOURCES, RosterBatch, RosterChange, RosterFindingList
@@ -56,9 +57,10 @@ from rosters.selectors import (
     registry_people,
     roster_vocabulary,
 )
-from spreadsheets.reading import SpreadsheetError
+from spreadsheets.errors import SpreadsheetError
+from spreadsheets.formats import check_file
+from spreadsheets.limits import Limits
 
-NOT_ADMIN = "只有管理员可以比对、应用和撤销名单。"
 BAD_SOURCE = "名单来源“{source}”无效：应为 civil_affairs（民政部门）或 poverty_office（扶贫/乡村振兴部门）。"
 BAD_MONTH = "月份“{month}”格式不对，应为 YYYY-MM，例如 2024-05。"
 OUTSIDE_AREA = "比对区域 {area} 不在您的管辖区域内。"
@@ -70,6 +72,15 @@ NOT_LATEST = "批次 #{batch} 之后，同一来源、区域重叠的批次 #{la
 CHANGED_SINCE = "{person}的类别认定在批次 #{batch} 之后已被修改，无法自动撤销，请先核对。"
 IN_USE_SINCE = "{what}在批次 #{batch} 之后已有其他记录，不能删除，无法撤销该批次。"
 BAD_YEAR = "年度 {year} 不在 {first}–{last} 之间。"
+EXITS_WARNING = (
+    "本名单将使 {people} 人退出、结束 {holdings} 项类别认定，占该来源在本区域在册认定（{open} 项）的 {share}，"
+    "超过 {limit}。"
+)
+EXITS_HOW = "请核对名单是否完整、区域是否选对；确认无误时输入退出人数 {people} 后再应用（命令行加 --allow-exits {people}）。"
+EXITS_MISMATCH = "确认的退出人数 {given} 与本次比对的结果不符。"
+NO_USABLE_ROWS = "名单中没有一行可用（身份证号无效 {invalid} 行，不可用 {rejected} 行），未写入任何数据：请对照比对报告更正后重新导入。"
+UNUSABLE = frozenset({Outcome.INVALID_ID, Outcome.REJECTED, Outcome.EXITED})
+NOTHING_IN_AREA = "名单中没有您管辖区域内登记的人员（共 {rows} 行）：请确认文件和区域。"
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 Progress = Callable[[int, str], None]
@@ -80,8 +91,7 @@ def _ignore_progress(percent: int, stage: str) -> None:
 
 
 def ensure_roster_admin(user: User) -> None:
-    if user.role != Role.ADMIN and not user.is_superuser:
-        raise ValidationError(NOT_ADMIN, code="not_admin")
+    ensure_permitted(user, "rosters.add_rosterbatch", "比对、应用或撤销名单")
 
 
 def month_first_day(text: str) -> datetime.date:
@@ -90,19 +100,6 @@ def month_first_day(text: str) -> datetime.date:
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise ValidationError(BAD_MONTH.format(month=text), code="bad_month")
     return datetime.date(int(match.group(1)), int(match.group(2)), 1)
-
-
-def roster_area(*, user: User, area_code: str | None) -> str:
-    """The area prefix a user's comparison covers: the one asked for, inside the user's own area."""
-    if not area_code:
-        return user.area_prefix
-    try:
-        prefix = area_prefix(area_code)
-    except AreaCodeError as exc:
-        raise ValidationError(str(exc), code="bad_area") from None
-    if not prefix.startswith(user.area_prefix):
-        raise ValidationError(OUTSIDE_AREA.format(area=area_code), code="outside_area")
-    return prefix
 
 
 def roster_default_category(*, source: str, text: str | None) -> str | None:
@@ -144,15 +141,68 @@ class RosterRequest:
     default_category: str | None = None
 
 
+@dataclass(frozen=True)
+class Exits:
+    """How much of its source's cover in the area a list would end: the people who would leave, their
+    holdings, and the holdings of the source open in the area on the month's first day.
+
+    A list that would end more than ``ROSTER_EXIT_CONFIRM_SHARE`` of them (a list with headers only, or
+    the wrong township's) is applied only when the number of people leaving is typed back.
+    """
+
+    people: int
+    holdings: int
+    open_holdings: int
+
+    @classmethod
+    def of(cls, comparison: Comparison, registry: dict[str, RegistryPerson]) -> Exits:
+        leaving = comparison.of(Outcome.EXITED)
+        return cls(
+            people=len(leaving),
+            holdings=sum(len(finding.before) for finding in leaving),
+            open_holdings=sum(len(person.held) for person in registry.values()),
+        )
+
+    @classmethod
+    def from_counts(cls, counts: dict) -> Exits:
+        return cls(counts.get(Outcome.EXITED, 0), counts.get("exiting_holdings", 0), counts.get("open_holdings", 0))
+
+    def counts(self) -> dict[str, int]:
+        return {"exiting_holdings": self.holdings, "open_holdings": self.open_holdings}
+
+    @property
+    def need_confirmation(self) -> bool:
+        return self.holdings > 0 and self.holdings > self.open_holdings * settings.ROSTER_EXIT_CONFIRM_SHARE
+
+    def warning(self) -> str:
+        share = self.holdings / self.open_holdings if self.open_holdings else 1
+        return EXITS_WARNING.format(
+            people=self.people,
+            holdings=self.holdings,
+            open=self.open_holdings,
+            share=f"{share:.0%}",
+            limit=f"{settings.ROSTER_EXIT_CONFIRM_SHARE:.0%}",
+        )
+
+    def ensure_confirmed(self, allow_exits: int | None) -> None:
+        """Refuse unless the exits are few, or ``allow_exits`` is exactly the number of people leaving."""
+        if self.need_confirmation and allow_exits != self.people:
+            confirmation = EXITS_MISMATCH.format(given=allow_exits) if allow_exits is not None else ""
+            raise ValidationError(
+                confirmation + self.warning() + EXITS_HOW.format(people=self.people), code="exits_unconfirmed"
+            )
+
+
 @dataclass
 class RosterPreview:
     request: RosterRequest
     file_name: str
     sha256: str
     comparison: Comparison
+    exits: Exits
 
     def counts(self) -> dict[str, int]:
-        return self.comparison.counts()
+        return self.comparison.counts() | self.exits.counts()
 
 
 def roster_request(
@@ -170,7 +220,7 @@ def roster_request(
     return RosterRequest(
         source=source,
         month=first_day.replace(day=1),
-        area_prefix=roster_area(user=user, area_code=area_code),
+        area_prefix=area_within(user, area_code),
         default_category=roster_default_category(source=source, text=category),
     )
 
@@ -211,6 +261,7 @@ def roster_preview(*, request: RosterRequest, file_name: str, content: bytes) ->
         file_name=file_name,
         sha256=hashlib.sha256(content).hexdigest(),
         comparison=comparison,
+        exits=Exits.of(comparison, registry),
     )
 
 
@@ -231,17 +282,21 @@ def roster_apply(
     content: bytes,
     batch: RosterBatch | None = None,
     progress: Progress = _ignore_progress,
+    allow_exits: int | None = None,
 ) -> RosterBatch:
     """Compare and apply in one transaction; a new batch unless an uploaded one is given.
 
     The registry is read again inside the transaction, so what is applied is what the registry is at
-    that moment, whatever a preview showed earlier.
+    that moment, whatever a preview showed earlier. A list that would end many people's cover is
+    refused unless ``allow_exits`` is the number of people it ends (``Exits``).
     """
     ensure_roster_admin(user)
     progress(10, "读取名单，比对并写入数据库（全部成功或全部不写入）")
     with transaction.atomic():
         _lock_source(request.source)
         preview = roster_preview(request=request, file_name=file_name, content=content)
+        _ensure_usable(preview.comparison)
+        preview.exits.ensure_confirmed(allow_exits)
         if batch is None:
             batch = RosterBatch(
                 source=request.source,
@@ -267,6 +322,17 @@ def roster_apply(
     return batch
 
 
+def _ensure_usable(comparison: Comparison) -> None:
+    """A list none of whose rows can be used lists nobody: applying it would only end people's cover."""
+    counts = comparison.counts()
+    unusable = counts[Outcome.INVALID_ID] + counts[Outcome.REJECTED]
+    if unusable and all(finding.outcome in UNUSABLE for finding in comparison.findings):
+        raise ValidationError(
+            NO_USABLE_ROWS.format(invalid=counts[Outcome.INVALID_ID], rejected=counts[Outcome.REJECTED]),
+            code="no_usable_rows",
+        )
+
+
 def _lock_source(source: str) -> None:
     """Applying and reverting lists of one source take turns: each holds the source's category rows.
 
@@ -280,7 +346,12 @@ def _category(code: str | None) -> Category | None:
 
 
 def roster_batch_upload(*, user: User, request: RosterRequest, file_name: str, content: bytes) -> RosterBatch:
-    """Keep an uploaded list as a batch waiting for its preview."""
+    """Keep an uploaded list as a batch waiting for its preview; a file over the reading limits is refused
+    first, leaving no batch behind."""
+    try:
+        check_file(content, file_name, Limits.from_settings())
+    except SpreadsheetError as exc:
+        raise ValidationError(str(exc), code="unreadable_file") from None
     batch = RosterBatch(
         source=request.source,
         month=request.month,
@@ -313,9 +384,18 @@ def _batch_progress(batch: RosterBatch) -> Progress:
     return report
 
 
-def roster_batch_fail(*, batch: RosterBatch, message: str) -> None:
-    """Say why a preview or an apply in the background failed (nothing of it was written)."""
-    RosterBatch.objects.filter(pk=batch.pk).update(status=RosterBatch.Status.FAILED, error=message, stage="")
+IN_PROGRESS = (RosterBatch.Status.QUEUED, RosterBatch.Status.PREVIEWING, RosterBatch.Status.APPLYING)
+
+
+def roster_batch_fail(*, batch_id: int, message: str) -> bool:
+    """Say why a preview or an apply in the background failed (nothing of it was written). Only a batch
+    still queued or being processed changes (a late report never undoes a finished one); returns whether
+    it did."""
+    return bool(
+        RosterBatch.objects.filter(pk=batch_id, status__in=IN_PROGRESS).update(
+            status=RosterBatch.Status.FAILED, error=message, stage=""
+        )
+    )
 
 
 def roster_batch_preview(*, batch: RosterBatch) -> RosterBatch:
@@ -341,7 +421,7 @@ def _batch_content(batch: RosterBatch) -> bytes:
         return handle.read()
 
 
-def roster_batch_apply(*, batch: RosterBatch, user: User) -> RosterBatch:
+def roster_batch_apply(*, batch: RosterBatch, user: User, allow_exits: int | None = None) -> RosterBatch:
     """Apply a confirmed upload; a failure writes nothing (the task then marks the batch failed)."""
     ensure_roster_admin(user)
     batch.refresh_from_db()
@@ -356,14 +436,17 @@ def roster_batch_apply(*, batch: RosterBatch, user: User) -> RosterBatch:
         content=_batch_content(batch),
         batch=batch,
         progress=_batch_progress(batch),
+        allow_exits=allow_exits,
     )
     batch.refresh_from_db()
     return batch
 
 
-def roster_batch_confirm(*, batch: RosterBatch, user: User) -> RosterBatch:
-    """Mark a previewed batch as being applied, so that a second click cannot apply it twice."""
+def roster_batch_confirm(*, batch: RosterBatch, user: User, allow_exits: int | None = None) -> RosterBatch:
+    """Mark a previewed batch as being applied, so that a second click cannot apply it twice; a batch
+    whose preview ends many people's cover needs the number of people leaving typed back (``Exits``)."""
     ensure_roster_admin(user)
+    Exits.from_counts(batch.counts or {}).ensure_confirmed(allow_exits)
     claimed = RosterBatch.objects.filter(pk=batch.pk, status=RosterBatch.Status.PREVIEWED).update(
         status=RosterBatch.Status.APPLYING, progress=0, stage="等待应用"
     )
@@ -728,7 +811,9 @@ def enrollment_import(
 
     Recording makes each listed person's records of each listed insurance say exactly what the list
     says (reconcile_records), so a second import of the same list changes nothing. Only people of the
-    registry inside the user's area are recorded; the rest of the list is counted, not stored.
+    registry inside the user's area are recorded; the rest of the list is counted, not stored. All or
+    nothing: a list with a row that cannot be read records nothing (``applied`` stays false), and a
+    list naming nobody of the user's area is refused.
     """
     ensure_roster_admin(user)
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -740,6 +825,8 @@ def enrollment_import(
     area = user.area_prefix
     with transaction.atomic():
         known = registry_ids_within(id_numbers=_parsed_ids(row.id_text for row in rows), area_prefix=area)
+        if not known:
+            raise ValidationError(NOTHING_IN_AREA.format(rows=len(rows)), code="nothing_in_area")
         found = interpret(rows, known_ids=known, insurances=insurance_codes_by_key())
         stored = enrollment_states(year=year, area_prefix=area)
         plans = {
@@ -770,8 +857,10 @@ def enrollment_import(
             block_for=block_for,
             reason_labels=dict(Enrollment.Reason.choices),
         )
-        result = EnrollmentImport(year=year, rows=len(rows), interpretation=found, check=check, applied=apply)
-        if apply:
+        result = EnrollmentImport(
+            year=year, rows=len(rows), interpretation=found, check=check, applied=apply and not found.errors
+        )
+        if result.applied:
             _record_enrollments(result=result, plans=plans, person_ids=known, user=user)
     return result
 

@@ -1,32 +1,55 @@
-"""Background jobs for the browser: previewing and applying a large list run in the task worker."""
+"""Background jobs for the browser: previewing and applying a large list run in the task worker.
+
+A job that fails marks its batch failed with the reason, which the batch page shows. Should even that
+fail (the database stayed unavailable) or the worker stop mid-job, the worker's report that the job
+failed marks the batch instead (``_job_failed``), so that no batch stays "正在比对" or "正在应用" for ever.
+"""
 
 from django.core.exceptions import ValidationError
-from django_tasks import task
+from django.dispatch import receiver
+from django_tasks import TaskResultStatus, task
+from django_tasks.signals import task_finished
 
+from accounts.jobs import job_failure_reason, retry_database, task_failure_reason
 from accounts.models import User
 from rosters.models import RosterBatch
 from rosters.services import roster_batch_apply, roster_batch_fail, roster_batch_preview
 
-UNEXPECTED_FAILURE = "处理时发生意外错误，未写入任何数据。请联系系统管理员查看后台任务日志。"
+
+def _fail(batch_id: int, message: str) -> None:
+    retry_database(lambda: roster_batch_fail(batch_id=batch_id, message=message),
+                   what=f"记录名单比对批次 #{batch_id} 失败")
 
 
-def _run(batch: RosterBatch, step) -> None:
+def _run(batch_id: int, step) -> None:
     try:
-        step()
+        step(RosterBatch.objects.get(pk=batch_id))
     except ValidationError as exc:
-        roster_batch_fail(batch=batch, message="\n".join(exc.messages))
-    except Exception:
-        roster_batch_fail(batch=batch, message=UNEXPECTED_FAILURE)
+        _fail(batch_id, job_failure_reason(exc))
+    except Exception as exc:
+        _fail(batch_id, job_failure_reason(exc))
         raise
 
 
 @task()
 def preview_roster_batch(batch_id: int) -> None:
-    batch = RosterBatch.objects.get(pk=batch_id)
-    _run(batch, lambda: roster_batch_preview(batch=batch))
+    _run(batch_id, lambda batch: roster_batch_preview(batch=batch))
 
 
 @task()
-def apply_roster_batch(batch_id: int, user_id: int) -> None:
-    batch = RosterBatch.objects.get(pk=batch_id)
-    _run(batch, lambda: roster_batch_apply(batch=batch, user=User.objects.get(pk=user_id)))
+def apply_roster_batch(batch_id: int, user_id: int, allow_exits: int | None = None) -> None:
+    _run(
+        batch_id,
+        lambda batch: roster_batch_apply(batch=batch, user=User.objects.get(pk=user_id), allow_exits=allow_exits),
+    )
+
+
+JOBS = {preview_roster_batch.module_path, apply_roster_batch.module_path}
+
+
+# Connected whenever a result of these tasks exists: django-tasks imports this module to build it.
+@receiver(task_finished, dispatch_uid="rosters.tasks.job_failed")
+def _job_failed(sender, task_result, **kwargs) -> None:
+    if task_result.status == TaskResultStatus.FAILED and task_result.task.module_path in JOBS:
+        batch_id = task_result.args[0] if task_result.args else task_result.kwargs["batch_id"]
+        _fail(batch_id, task_failure_reason(task_result))

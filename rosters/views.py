@@ -16,11 +16,17 @@ from accounts.models import AccessLog, Role
 from accounts.services import access_log_record
 from regions.models import Region
 from rosters.comparison import Outcome
-from rosters.forms import RosterUploadForm
+from rosters.forms import ExitConfirmationForm, RosterUploadForm
 from rosters.models import RosterBatch, RosterFindingList
 from rosters.report import batch_report_write
 from rosters.selectors import CategoryLabels, batches_visible_to, later_applied_batch
-from rosters.services import roster_batch_confirm, roster_batch_revert, roster_batch_upload, roster_request
+from rosters.services import (
+    Exits,
+    roster_batch_confirm,
+    roster_batch_revert,
+    roster_batch_upload,
+    roster_request,
+)
 from rosters.tasks import apply_roster_batch, preview_roster_batch
 
 # A list up to this size is compared and applied while the page waits; a larger one goes to the task worker.
@@ -90,6 +96,7 @@ def batch_detail(request, pk):
     lines = batch.findings.filter(outcome=chosen).values_list("lines", flat=True).first() or []
     page = Paginator(lines, 50).get_page(request.GET.get("page"))
     region = Region.objects.filter(code=batch.area_code).first() if batch.area_code else None
+    exits = Exits.from_counts(counts)
     context = {
         "batch": batch,
         "area": f"{region.name}（{batch.area_code}）" if region else batch.area_code,
@@ -99,6 +106,8 @@ def batch_detail(request, pk):
         "page": page,
         "lines": _shown(page),
         "can_apply": batch.status == RosterBatch.Status.PREVIEWED,
+        "exits": exits if exits.need_confirmation else None,
+        "exit_form": ExitConfirmationForm(),
         "can_revert": batch.status == RosterBatch.Status.APPLIED and later_applied_batch(batch) is None,
     }
     return render(request, "rosters/batch_detail.html", context)
@@ -126,12 +135,14 @@ def batch_progress(request, pk):
 @require_POST
 def batch_apply(request, pk):
     batch = _batch(request, pk)
+    form = ExitConfirmationForm(request.POST)
+    allow_exits = form.cleaned_data["allow_exits"] if form.is_valid() else None
     try:
-        roster_batch_confirm(batch=batch, user=request.user)
+        roster_batch_confirm(batch=batch, user=request.user, allow_exits=allow_exits)
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
     else:
-        _start(apply_roster_batch, batch.file.size, batch.pk, request.user.pk)
+        _start(apply_roster_batch, batch.file.size, batch.pk, request.user.pk, allow_exits)
     return redirect("rosters:batch_detail", pk=batch.pk)
 
 

@@ -8,36 +8,20 @@ row numbers so that every message can name the row a person sees in Excel.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import os
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property
 
-from python_calamine import CalamineWorkbook
+from spreadsheets.errors import SpreadsheetError
+from spreadsheets.formats import sheet_rows
+from spreadsheets.limits import Limits
 
 HEADER_SEARCH_ROWS = 20
 EXCEL_DIGITS = 15  # Excel keeps 15 significant digits of a number; longer ones were rounded
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """A cell that could not be used: the file's own row number, the column's header, what was expected."""
-
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
-
-
-class SpreadsheetError(ValueError):
-    """The file as a whole cannot be read (format, encoding, missing columns)."""
+NO_DATA_ROWS = "文件“{name}”在表头（第 {header_row} 行）之下没有数据行。"
 
 
 def clean_text(value: object) -> str:
@@ -131,27 +115,6 @@ class Table:
             )
 
 
-def _raw_rows(content: bytes, filename: str) -> list[list[object]]:
-    extension = os.path.splitext(filename)[1].lower()
-    if extension == ".csv" or extension == ".txt":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = content.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise SpreadsheetError(f"文件“{filename}”既不是 UTF-8 也不是 GBK 编码的 CSV。")
-        return [list(row) for row in csv.reader(io.StringIO(text))]
-    if extension in {".xlsx", ".xlsm", ".xls", ".ods"}:
-        try:
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
-            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
-        except Exception as exc:  # calamine raises its own error types for damaged files
-            raise SpreadsheetError(f"无法读取文件“{filename}”：{exc}") from exc
-    raise SpreadsheetError(f"文件“{filename}”的格式不受支持：请上传 xlsx、xls 或 csv 文件。")
-
-
 def read_table(
     content: bytes,
     filename: str,
@@ -161,9 +124,11 @@ def read_table(
     """The first sheet's rows below the header row that names every required field (by any alias).
 
     ``aliases`` maps a field name to the header texts that mean it; a row in the first
-    ``HEADER_SEARCH_ROWS`` rows containing an alias of every required field is the header.
+    ``HEADER_SEARCH_ROWS`` rows containing an alias of every required field is the header. The file is
+    read within the limits of the settings (``spreadsheets.limits``), and a file with no data row below
+    its header is refused: an empty list is never a list of nobody.
     """
-    raw = _raw_rows(content, filename)
+    raw = sheet_rows(content, filename, Limits.from_settings())
     lookup = {_header_key(alias): field for field, names in aliases.items() for alias in names}
     best: tuple[int, dict[str, int]] | None = None
     for index, row in enumerate(raw[:HEADER_SEARCH_ROWS]):
@@ -187,4 +152,7 @@ def read_table(
             f"文件“{filename}”缺少必需的列：{names}（在前 {HEADER_SEARCH_ROWS} 行中未找到表头）。"
         )
     headers = [cell_text(value) for value in raw[header_index]]
-    return Table(filename=filename, header_row=header_index + 1, columns=columns, headers=headers, sheet=raw)
+    table = Table(filename=filename, header_row=header_index + 1, columns=columns, headers=headers, sheet=raw)
+    if next(table._data_rows(), None) is None:
+        raise SpreadsheetError(NO_DATA_ROWS.format(name=filename, header_row=table.header_row))
+    return table

@@ -76,6 +76,11 @@ def admin_a(township_a):
 
 
 @pytest.fixture
+def admin_b(township_b):
+    return _user("admin_b", Role.ADMIN, township_b)
+
+
+@pytest.fixture
 def clerk_a(township_a):
     return _user("clerk_a", Role.CLERK, township_a)
 

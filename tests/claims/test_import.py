@@ -112,3 +112,51 @@ def test_the_import_page_previews_then_applies_on_confirmation(client, clerk_a, 
     assert not Claim.objects.exists()
     client.post(reverse("claim_import"), {"confirm": "1"})
     assert Claim.objects.count() == 1 and Claim.objects.get().entered_by == clerk_a
+
+
+def test_a_hospital_new_to_a_clerks_import_waits_for_an_administrator(
+    people, tmp_path, clerk_a, clerk_b, county_admin, make_person, village_b, covered
+):
+    from claims.forms import ClaimForm
+
+    one, _two = people
+    row = f"{one.id_number},冉一,住院,新开的民营医院,省级,2017-07-29,2017-08-03,,60000,48000,\n"
+    applied = run(write(tmp_path, [row]), "--apply", "--user=clerk_a")
+    hospital = Hospital.objects.get(name="新开的民营医院")
+    assert applied["settled"] == 1 and applied["hospitals_created"] == ["新开的民营医院"]
+    assert (hospital.status, hospital.proposed_by) == (Hospital.Status.PROPOSED, clerk_a)
+    # not offered at the window, nor to another clerk's import, until accepted
+    assert hospital not in ClaimForm().fields["hospital"].queryset
+    other = covered(make_person(village_b, name="白一"), 2017, ["poor"])
+    with pytest.raises(CommandError) as info:
+        run(write(tmp_path, [f"{other.id_number},白一,住院,新开的民营医院,省级,2017-09-01,2017-09-05,,1000,800,\n"],
+                  name="b.csv"), "--apply", "--user=clerk_b")
+    assert "医疗机构“新开的民营医院”是其他经办员导入时新建的，管理员确认后才能使用" in str(info.value)
+    # its proposer's later lists use it
+    again = f"{one.id_number},冉一,普通门诊,新开的民营医院,省级,,2017-09-01,,180,180,\n"
+    assert run(write(tmp_path, [again], name="again.csv"), "--apply", "--user=clerk_a")["hospitals_created"] == []
+
+
+def test_a_hospital_new_to_an_administrators_import_is_accepted(people, tmp_path, county_admin):
+    one, _two = people
+    row = f"{one.id_number},冉一,住院,新开的民营医院,省级,2017-07-29,2017-08-03,,60000,48000,\n"
+    run(write(tmp_path, [row]), "--apply", "--user=county_admin")
+    assert Hospital.objects.get(name="新开的民营医院").status == Hospital.Status.ACCEPTED
+
+
+def test_an_administrator_accepts_a_proposed_hospital_in_the_admin(client, clerk_a, county_admin, admin_a):
+    from claims.forms import ClaimForm
+
+    hospital = Hospital.objects.create(name="新开的民营医院", level="province", status=Hospital.Status.PROPOSED,
+                                       proposed_by=clerk_a)
+    action = {"action": "accept_hospitals", "_selected_action": [str(hospital.pk)]}
+    client.force_login(admin_a)  # a township's administrator may not change the county's shared tables
+    client.post("/admin/claims/hospital/", action)
+    hospital.refresh_from_db()
+    assert hospital.status == Hospital.Status.PROPOSED
+    client.force_login(county_admin)
+    response = client.post("/admin/claims/hospital/", action, follow=True)
+    hospital.refresh_from_db()
+    assert hospital.status == Hospital.Status.ACCEPTED and "已确认 1 家医疗机构" in response.content.decode()
+    assert hospital.history.first().history_user == county_admin
+    assert hospital in ClaimForm().fields["hospital"].queryset

@@ -95,19 +95,19 @@ def test_void_resettles_later_bills_like_settling_the_corrected_history_from_scr
 
 
 def test_a_policy_correction_resettles_the_year_with_the_new_version(
-    youyang_poor, settle, clerk_a, load_vector_policy
+    youyang_poor, settle, clerk_a, county_admin, load_vector_policy
 ):
     claim = settle(clerk_a, youyang_poor, day=D(2017, 8, 3), total="60000", in_catalog="48000").claim
     document = vector("youyang-2017", "policy")
     document["layers"][0]["rules"][0]["set"]["bands"][0]["ratio"] = "0.80"
     load_vector_policy("youyang-2017", layers=document["layers"])
-    count, changes = resettle_year(user=clerk_a, year=2017)
+    count, changes = resettle_year(user=county_admin, year=2017)
     assert count == 1
     assert amounts(claim)["basic"] == Decimal("38280.00")  # (48000−150)×80%
     assert any(c.layer == "basic" and c.before == Decimal("33495.00") for c in changes)
     current = claim.settlements.get(superseded_at__isnull=True)
     assert current.policy_version.number == 2 and current.reason == Settlement.Reason.POLICY
-    assert resettle_year(user=clerk_a, year=2017)[1] == []  # nothing moves the second time
+    assert resettle_year(user=county_admin, year=2017)[1] == []  # nothing moves the second time
 
 
 def test_moved_payments_of_a_paid_out_bill_become_adjustments(youyang_poor, settle, clerk_a):

@@ -43,7 +43,7 @@ def test_saving_settles_and_shows_the_slip(client, clerk_a, ready):
     number = person.id_number
     assert number[:4] + "*" * 10 + number[-4:] in slip and number not in slip
     for text in ("酉阳县人民医院", "I63.900 脑梗死", "¥60,000.00", "¥33,495.00", "¥9,269.80", "患者（家属）签字",
-                 "size: A5"):
+                 "css/slip-a5.css"):  # the A5 page size and type sizes
         assert text in slip
 
 
@@ -114,3 +114,11 @@ def test_the_person_page_lists_claims_with_totals_by_year_and_fund(client, clerk
     client.post(reverse("claim_create", args=[person.pk]), bill(county_hospital))
     page = client.get(reverse("person_detail", args=[person.pk])).content.decode()
     assert "医疗费用账单" in page and "¥33,495.00" in page and "¥7,050.00" in page and "¥9,269.80" in page
+
+
+@pytest.mark.parametrize("query", ["?from=abc", "?to=2024-13-01", "?from=2024-01-01&to=x"])
+def test_a_bad_date_filter_is_a_400_saying_what_was_expected(client, clerk_a, query):
+    client.force_login(clerk_a)
+    response = client.get(reverse("adjustment_list") + query)
+    assert response.status_code == 400
+    assert "日期" in response.content.decode() and "无效，应为 YYYY-MM-DD" in response.content.decode()

@@ -54,9 +54,10 @@ def test_export_of_an_unknown_policy_exits_2(db):
 
 
 def test_a_county_policy_wins_over_its_provinces(db, county_admin):
+    from accounts.services import system_user
     from policies.services import policies_load_shipped
 
-    policies_load_shipped(user=county_admin.__class__.objects.get_or_create(username="system")[0])
+    policies_load_shipped(user=system_user())
     assert policy_in_force("500242100201", 2017).code == "youyang-2017"
     assert policy_in_force("210921", 2019).code == "liaoning-2019"
     assert policy_in_force("500242", 2016) is None
@@ -93,3 +94,35 @@ def test_the_calculator_refuses_in_catalog_above_total(client, clerk_a):
         "hospital_level": "county", "total": "100", "in_catalog": "200",
     })
     assert "政策范围内费用不能超过总费用" in response.content.decode()
+
+
+def _variant(tmp_path, name: str, **changes) -> Path:
+    path = tmp_path / f"{name}.json"
+    path.write_text(json.dumps(json.loads(VECTOR.read_text(encoding="utf-8")) | changes, ensure_ascii=False))
+    return path
+
+
+def test_a_township_administrator_writes_policies_for_the_township_only(db, admin_a, township_a, tmp_path):
+    with pytest.raises(CommandError) as info:
+        load(VECTOR, "--user", admin_a.username)  # the county's policy
+    assert "政策适用区域 500242 不在您的管辖区域内" in str(info.value)
+    own = _variant(tmp_path, "own", code="longtan-2017", region_code=township_a.code)
+    assert load(own, "--user", admin_a.username)["created"]
+
+
+def test_a_policys_region_cannot_be_taken_over_by_loading_its_code(db, tmp_path):
+    load(VECTOR)
+    elsewhere = _variant(tmp_path, "elsewhere", region_code="210921")  # 阜新's code, the same policy code
+    with pytest.raises(CommandError) as info:
+        load(elsewhere)  # not even the system account
+    assert info.value.returncode == 2
+    assert "政策代码 youyang-2017 已用于区域 500242 的政策，不能改为区域 210921" in str(info.value)
+    assert list(PolicyVersion.objects.values_list("policy__region_code", flat=True)) == ["500242"]
+
+
+def test_only_administrators_write_policies(db, viewer, clerk_a):
+    for user in (viewer, clerk_a):
+        with pytest.raises(CommandError) as info:
+            load(VECTOR, "--user", user.username)
+        assert f"您的角色（{user.get_role_display()}）不能载入或修订报销政策" in str(info.value)
+    assert not PolicyVersion.objects.exists()

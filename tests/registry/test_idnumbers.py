@@ -70,3 +70,27 @@ def test_a_future_birth_date_is_refused():
 def test_masks_keep_four_and_four_characters_and_phone_three_and_four():
     assert mask("500242198001010016") == "5002**********0016"
     assert mask_phone("13812345678") == "138****5678"
+
+
+@pytest.mark.parametrize(
+    "digits",
+    [str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"), str.maketrans("0123456789", "०१२३४५६७८९")],
+    ids=["arabic-indic", "devanagari"],
+)
+def test_digits_of_other_scripts_are_refused_even_where_the_check_character_is_x(digits):
+    # With X last, Python reads every other character as a digit: the number would pass as another person.
+    number = next(
+        first17 + "X"
+        for sequence in range(1, 1000)
+        if check_character(first17 := f"50024219600504{sequence:03d}") == "X"
+    )
+    assert parse(number).number == number
+    with pytest.raises(IdNumberError) as info:
+        parse(number.translate(digits))
+    assert info.value.code == "script" and "0–9 和 X 以外的字符" in info.value.message
+
+
+def test_full_width_digits_are_the_same_number():
+    number = "11010519491231002X"
+    full_width = number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))
+    assert parse(full_width).number == number

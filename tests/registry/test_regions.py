@@ -75,3 +75,16 @@ def test_import_regions_reads_xlsx(tmp_path):
     sheet.append([500242100, "龙潭镇"])
     book.save(tmp_path / "t.xlsx")
     assert _run(str(tmp_path / "t.xlsx")) == {"created": 1, "updated": 0}
+
+
+def test_an_administrator_adds_a_village_through_the_admin_import(client, county_admin, township_a):
+    import io
+
+    client.force_login(county_admin)
+    upload = io.BytesIO("区划代码,名称\n500242100299,新建村\n".encode())
+    upload.name = "村.csv"
+    response = client.post("/admin/regions/region/import/", {"format": "0", "resource": "0", "import_file": upload})
+    assert response.status_code == 200 and "confirm_form" in response.context
+    client.post("/admin/regions/region/process_import/", response.context["confirm_form"].initial)
+    village = Region.objects.get(code="500242100299")
+    assert (village.name, village.level, village.parent_id) == ("新建村", "village", township_a.code)

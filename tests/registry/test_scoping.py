@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from accounts.models import AccessLog
 from beneficiaries import services
-from beneficiaries.models import Household
+from beneficiaries.models import Beneficiary, Household
 
 
 @pytest.fixture
@@ -114,7 +114,7 @@ def test_admin_lists_and_objects_are_scoped_to_the_area(client, admin_a, world, 
     login(client, admin_a)
     page = client.get(url).content.decode()
     assert other not in page
-    assert client.get(f"/admin/beneficiaries/beneficiary/{world['b'].pk}/change/").status_code == 302
+    assert client.get(f"/admin/beneficiaries/beneficiary/{world['b'].pk}/change/").status_code == 404
     assert client.get(f"/admin/beneficiaries/beneficiary/{world['a'].pk}/change/").status_code == 200
 
 
@@ -158,3 +158,15 @@ def test_admin_users_can_only_be_given_an_area_inside_the_admins(client, admin_a
         "password1": "Another-pass-2026", "password2": "Another-pass-2026",
     })
     assert "只能把用户分配到您自己的管辖区域之内" in response.content.decode()
+
+
+def test_the_admin_import_does_not_tell_whose_id_number_another_township_holds(client, admin_a, person_b, village_a):
+    client.force_login(admin_a)
+    upload = io.BytesIO(f"姓名,身份证号,所在村代码\n冒名,{person_b.id_number},{village_a.code}\n".encode())
+    upload.name = "人员.csv"
+    response = client.post("/admin/beneficiaries/beneficiary/import/",
+                           {"format": "0", "resource": "0", "import_file": upload})
+    page = response.content.decode()
+    assert "该身份证号无法在您的区域登记，请联系县级管理员" in page
+    assert person_b.name not in page and "已存在" not in page
+    assert Beneficiary.objects.filter(id_number=person_b.id_number).get() == person_b

@@ -120,3 +120,16 @@ def test_a_village_code_that_is_a_township_is_refused(clerk_a, township_a):
     with pytest.raises(ValidationError) as info:
         services.household_save(user=clerk_a, number="H2", village_code=township_a.code)
     assert "不是村" in info.value.message_dict["village"][0]
+
+
+def test_a_duplicate_registered_in_another_township_is_not_named(clerk_a, person_b, village_a):
+    with pytest.raises(ValidationError) as info:
+        services.beneficiary_create(user=clerk_a, name="乙", id_number=person_b.id_number, village_code=village_a.code)
+    assert info.value.message_dict["id_number"] == ["该身份证号无法在您的区域登记，请联系县级管理员。"]
+
+
+def test_a_read_only_user_cannot_register_anyone(viewer, village_a):
+    with pytest.raises(ValidationError) as info:
+        services.beneficiary_create(user=viewer, name="丙", id_number=make_id_number(), village_code=village_a.code)
+    assert info.value.messages == ["您的角色（查询）不能登记保障对象。"]
+    assert not Beneficiary.objects.exists()

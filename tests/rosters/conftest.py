@@ -89,3 +89,11 @@ def registry_state() -> dict:
     }
 
 
+
+
+@pytest.fixture(autouse=True)
+def exits_need_no_confirmation(settings):
+    """These tests' registries hold a handful of people, so any exit is a large share of them: the guard
+    against lists that end many people's cover (``ROSTER_EXIT_CONFIRM_SHARE``) is off here, and its own
+    tests (test_roster_exits.py) set the county default back."""
+    settings.ROSTER_EXIT_CONFIRM_SHARE = 1.0

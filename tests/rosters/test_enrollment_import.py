@@ -127,8 +127,9 @@ def policy(county):
 
 
 @pytest.fixture
-def year_list(tmp_path, registry, make_person, village_a, hold):
-    """甲 enrolled right, 乙 enrolled twice, 丙 not enrolled (异地参保), 丁 subsidised wrongly, 戊 absent."""
+def year_rows(registry, make_person, village_a, hold):
+    """甲 enrolled right, 乙 enrolled twice, 丙 not enrolled (异地参保), 丁 subsidised wrongly, 戊 absent;
+    the last row's ID cannot be read."""
     absent = make_person(village_a, name="戊")
     hold(absent, "dibao_rural", start=datetime.date(2024, 3, 1), end=datetime.date(2024, 6, 30))
     hold(registry["丙"], "marginal", start=datetime.date(2024, 1, 1))
@@ -145,8 +146,21 @@ def year_list(tmp_path, registry, make_person, village_a, hold):
         [new_id_number(), "路人", "城乡居民基本医疗保险", "已参保", "0", ""],
         ["12345", "错号", "城乡居民基本医疗保险", "已参保", "0", ""],
     ]
+    return rows
+
+
+@pytest.fixture
+def year_list(tmp_path, year_rows):
     path = tmp_path / "参保名单.xlsx"
-    path.write_bytes(xlsx_bytes(rows))
+    path.write_bytes(xlsx_bytes(year_rows))
+    return path
+
+
+@pytest.fixture
+def valid_year_list(tmp_path, year_rows):
+    """The year's list without its unreadable row."""
+    path = tmp_path / "参保名单（已更正）.xlsx"
+    path.write_bytes(xlsx_bytes(year_rows[:-1]))
     return path
 
 
@@ -179,7 +193,24 @@ def test_without_the_policy_block_subsidies_are_not_checked(year_list):
     assert import_enrollment(year_list)["subsidy_mismatch"] == 0
 
 
-def test_applying_records_once_however_often_the_list_is_imported(year_list, policy, county_admin, registry):
+def test_a_list_with_an_unreadable_row_records_nothing_and_exits_2(year_list, policy, county_admin):
+    out = io.StringIO()
+    with pytest.raises(CommandError) as info:
+        call_command(
+            "import_enrollment", str(year_list), "--year=2024", "--apply", "--json", "--user=county_admin",
+            stdout=out, stderr=io.StringIO(),
+        )
+    assert info.value.returncode == 2
+    assert "第 11 行“身份证号”列" in str(info.value) and "未写入任何数据" in str(info.value)
+    report = json.loads(out.getvalue())
+    assert report["applied"] is False and report["created"] == 0 and len(report["errors"]) == 1
+    assert not Enrollment.objects.exists()
+
+
+def test_applying_records_once_however_often_the_list_is_imported(
+    valid_year_list, policy, county_admin, registry
+):
+    year_list = valid_year_list
     first = import_enrollment(year_list, "--apply", "--user=county_admin")
     assert (first["created"], first["updated"], first["removed"]) == (6, 0, 0)
     record = Enrollment.objects.get(beneficiary=registry["丙"])
@@ -192,8 +223,8 @@ def test_applying_records_once_however_often_the_list_is_imported(year_list, pol
     assert second["duplicate"] == 1 and second["uncovered"] == 2
 
 
-def test_a_corrected_list_updates_the_records(year_list, policy, tmp_path, registry):
-    import_enrollment(year_list, "--apply")
+def test_a_corrected_list_updates_the_records(valid_year_list, policy, tmp_path, registry):
+    import_enrollment(valid_year_list, "--apply")
     corrected = tmp_path / "更正.xlsx"
     corrected.write_bytes(
         xlsx_bytes(
@@ -218,7 +249,10 @@ def test_people_outside_the_users_area_are_not_in_its_registry(
     path.write_bytes(
         xlsx_bytes([HEADER, [outsider.id_number, "外乡", "城乡居民基本医疗保险", "已参保", "0", ""]])
     )
-    assert import_enrollment(path, "--apply", "--user=admin_a")["not_in_registry"] == 1
+    with pytest.raises(CommandError) as info:
+        import_enrollment(path, "--apply", "--user=admin_a")
+    assert info.value.returncode == 2 and "名单中没有您管辖区域内登记的人员" in str(info.value)
+    assert "外乡" not in str(info.value)
     assert not Enrollment.objects.exists()
 
 

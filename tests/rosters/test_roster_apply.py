@@ -58,6 +58,8 @@ def test_applying_writes_every_outcome_from_the_first_of_the_month(county_admin,
         "duplicate": 0,
         "invalid_id": 0,
         "rejected": 0,
+        "exiting_holdings": 1,
+        "open_holdings": 3,
     }
     assert held(registry["甲"]) == ["dibao_rural"]
     assert held(registry["乙"]) == ["tekun_rural"] and held(registry["乙"], APRIL_30) == ["dibao_rural"]
@@ -212,10 +214,16 @@ def test_a_township_admin_compares_within_the_township(admin_a, registry, make_p
     outsider = make_person(village_b, name="外乡")
     hold(outsider, "dibao_rural")
     content = xlsx_bytes(roster_rows(["外乡", outsider.id_number, "农村低保", village_b.code]))
-    batch = apply(admin_a, content)
-    assert (
-        batch.area_code == "500242100" and batch.counts["rejected"] == 1 and held(outsider) == ["dibao_rural"]
+    preview = services.roster_preview(
+        request=services.roster_request(user=admin_a, source="civil_affairs", month="2024-05"),
+        file_name="名单.xlsx", content=content,
     )
+    assert preview.request.area_prefix == "500242100" and preview.counts()["rejected"] == 1
+    # the neighbours' row is unusable here, so the list names nobody of the township: not applied
+    with pytest.raises(ValidationError) as info:
+        apply(admin_a, content)
+    assert info.value.code == "no_usable_rows"
+    assert held(outsider) == ["dibao_rural"] and held(registry["甲"]) == ["dibao_rural"]
     with pytest.raises(ValidationError) as info:
         services.roster_request(user=admin_a, source="civil_affairs", month="2024-05", area_code="500242101")
     assert info.value.code == "outside_area"
@@ -224,7 +232,7 @@ def test_a_township_admin_compares_within_the_township(admin_a, registry, make_p
 def test_only_administrators_reconcile(clerk_a):
     with pytest.raises(ValidationError) as info:
         services.roster_request(user=clerk_a, source="civil_affairs", month="2024-05")
-    assert info.value.messages == [services.NOT_ADMIN]
+    assert info.value.messages == ["您的角色（经办员）不能比对、应用或撤销名单。"]
 
 
 def test_revert_is_refused_when_a_created_person_was_used_since(county_admin, registry, may_list):

@@ -206,3 +206,12 @@ def test_findings_follow_the_file_and_the_people_who_left_come_last():
         today=datetime.date(2024, 5, 1),
     )
     assert [finding.rows for finding in result.findings] == [(3,), (4,), (5,), ()]
+
+
+def test_a_person_registered_outside_the_area_is_not_described_to_the_user():
+    # 曾辉丽 lives in another county; a township's list names her ID in the township.
+    registry = {number(1): RegistryPerson("曾辉丽", "500243100201")}
+    (finding,) = run([row(2, number(1), "张三")], registry).findings
+    assert finding.outcome == Outcome.MISMATCH
+    assert finding.message == "该身份证号已在本次比对区域之外登记，请联系县级管理员核实。"
+    assert (finding.name, finding.village_code) == ("张三", VILLAGE)  # the list's own words only

@@ -1,6 +1,4 @@
-import json
-
-from accounts.cli import UserCommand, refused
+from accounts.cli import UserCommand
 from claims.imports import claims_import
 
 
@@ -15,10 +13,7 @@ class Command(UserCommand):
         report = claims_import(user=user, content=self.read_file(file), filename=file, apply=apply)
         result = report.as_dict()
         if report.errors:
-            if options.get("json"):
-                self.stdout.write(json.dumps(result, ensure_ascii=False))  # the one JSON object, then exit 2
-            lines = [f"第 {e.row} 行“{e.column}”列：{e.message}" for e in report.errors]
-            raise refused(f"文件“{file}”有 {len(report.errors)} 处错误，未写入任何数据：\n" + "\n".join(lines[:50]))
+            raise self.rows_refused(result, file=file, json_wanted=options.get("json"))
         return result
 
     def summary(self, result):

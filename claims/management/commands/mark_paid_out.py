@@ -1,6 +1,7 @@
 import datetime
 
 from accounts.cli import UserCommand, refused
+from accounts.services import area_within
 from claims.models import Claim
 from claims.services import claims_mark_paid_out
 
@@ -19,7 +20,7 @@ class Command(UserCommand):
             day = datetime.date.fromisoformat(paid_on) if paid_on else datetime.date.today()
         except ValueError as exc:
             raise refused(f"日期应为 YYYY-MM-DD：{exc}") from None
-        claims = Claim.objects.within(area).visible_to(user).select_related("beneficiary").filter(
+        claims = Claim.objects.within(area_within(user, area)).select_related("beneficiary").filter(
             discharged_on__lte=last, status=Claim.Status.SETTLED, paid_out_on__isnull=True)
         return {"paid_out": claims_mark_paid_out(user=user, claims=claims, day=day)}
 

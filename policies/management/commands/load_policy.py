@@ -2,6 +2,7 @@ import json
 
 from accounts.cli import UserCommand, refused
 from policies.services import policy_load
+from spreadsheets.json_documents import load_json
 
 
 class Command(UserCommand):
@@ -13,7 +14,7 @@ class Command(UserCommand):
 
     def run(self, user, *, file, note, **options):
         try:
-            document = json.loads(self.read_file(file).decode("utf-8"))
+            document = load_json(self.read_file(file).decode("utf-8"), file)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise refused(f"政策文件“{file}”不是有效的 UTF-8 JSON：{exc}") from None
         version, created = policy_load(user=user, document=document, note=note)

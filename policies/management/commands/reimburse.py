@@ -16,6 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from policies.document import PolicyError, money_text, parse_decimal, parse_policy
 from policies.engine import ClaimError, ClaimInput, ClaimSettlement, check_claim, settle_claims
+from spreadsheets.errors import SpreadsheetError
+from spreadsheets.json_documents import load_json
 
 REFUSED = 2
 REQUIRED_CLAIM_FIELDS = (
@@ -61,11 +63,13 @@ def _read_json(path: str) -> Any:
         raise _refuse(CANNOT_READ.format(path=path, reason=reason)) from None
     try:
         # Numbers keep their decimal text; NaN and Infinity are not money.
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+        return load_json(text, path, parse_float=Decimal, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
         raise _refuse(
             NOT_JSON.format(path=path, line=error.lineno, column=error.colno, reason=error.msg)
         ) from None
+    except SpreadsheetError as error:
+        raise _refuse(str(error)) from None
     except ValueError as error:
         raise _refuse(NOT_JSON.format(path=path, line="?", column="?", reason=error)) from None
 

@@ -1,5 +1,4 @@
 from accounts.cli import UserCommand
-from accounts.services import ensure_in_area
 from regions.services import regions_import
 from spreadsheets.reading import read_table
 
@@ -15,9 +14,7 @@ class Command(UserCommand):
     def run(self, user, *, file, **options):
         table = read_table(self.read_file(file), file, ALIASES, required=("code", "name"))
         rows = [(number, record["code"], record["name"]) for number, record in table.records()]
-        for number, code, _name in rows:
-            ensure_in_area(user, code.strip(), f"第 {number} 行的区划 {code}")
-        result = regions_import(rows=rows)
+        result = regions_import(user=user, rows=rows)
         return {"created": result.created, "updated": result.updated}
 
     def summary(self, result):

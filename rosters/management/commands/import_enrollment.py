@@ -22,8 +22,10 @@ class Command(UserCommand):
             raise refused("请用 --year 指定参保年度，例如 --year 2024。")
         result = enrollment_import(
             user=user, year=year, file_name=Path(file).name, content=self.read_file(file), apply=apply
-        )
-        return result.as_dict(mask_ids=not user.sees_sensitive)
+        ).as_dict(mask_ids=not user.sees_sensitive)
+        if apply and result["errors"]:
+            raise self.rows_refused(result, file=file, json_wanted=options.get("json"))
+        return result
 
     def summary(self, result):
         lines = [

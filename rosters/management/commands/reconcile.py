@@ -24,8 +24,14 @@ class Command(UserCommand):
         )
         parser.add_argument("--apply", action="store_true", help="确认应用（一个事务内全部写入或全部不写入）")
         parser.add_argument("--report", help="把比对报告写入该 xlsx 文件")
+        parser.add_argument(
+            "--allow-exits",
+            type=int,
+            dest="allow_exits",
+            help="名单将使较多人员退出（超过该来源本区域在册认定的 10%%）时，确认退出人数 N 后才应用",
+        )
 
-    def run(self, user, *, file, source, month, area, category, apply, report, **options):
+    def run(self, user, *, file, source, month, area, category, apply, report, allow_exits, **options):
         if not source:
             raise refused(
                 "请用 --source 指定名单来源："
@@ -45,6 +51,7 @@ class Command(UserCommand):
                 file_name=file_name,
                 content=content,
                 progress=lambda percent, stage: self.stderr.write(f"» {stage}"),
+                allow_exits=allow_exits,
             )
             counts, batch_id = batch.counts, batch.pk
             if report:
@@ -52,6 +59,8 @@ class Command(UserCommand):
         else:
             preview = roster_preview(request=request, file_name=file_name, content=content)
             counts, batch_id = preview.counts(), None
+            if preview.exits.need_confirmation:
+                self.stderr.write(f"注意：{preview.exits.warning()}应用时须加 --allow-exits {preview.exits.people}。")
             if report:
                 preview_report_write(report, preview, mask_ids=not user.sees_sensitive)
         return {**counts, "batch": batch_id}

@@ -1,0 +1,59 @@
+"""HTTP-level protections that no single app owns (settings in config/settings.py, reasons in docs/decisions.md).
+
+* ``NoStoreMiddleware`` — ``Cache-Control: no-store`` on every response Django makes: pages, htmx fragments,
+  the admin, downloads (ledgers, rosters reports, exports), redirects and errors. They carry personal data
+  whenever someone is signed in, and telling those apart from the few that do not (the login page) buys
+  nothing. Static files are left cacheable: the web server serves them in production and staticfiles'
+  handler in development, neither through this middleware, and paths under ``STATIC_URL`` are skipped in
+  case they ever are.
+* ``client_ip`` — the address django-axes counts failed logins against (``AXES_CLIENT_IP_CALLABLE``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+
+
+class NoStoreMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if not is_static(request.path):
+            patch_cache_control(response, no_store=True)
+        return response
+
+
+def is_static(path: str) -> bool:
+    """Whether ``path`` is under ``STATIC_URL`` (read per request: it carries the script prefix)."""
+    static_path = urlsplit(settings.STATIC_URL or "").path.strip("/")
+    return bool(static_path) and path.startswith(f"/{static_path}/")
+
+
+def client_ip(request) -> str | None:
+    """The client's address as far as it can be trusted.
+
+    ``REMOTE_ADDR`` unless ``TRUSTED_PROXY_COUNT`` (the number of reverse proxies in front of the server,
+    each appending the address it was connected from to ``X-Forwarded-For``) is set: then the entry that the
+    outermost of them appended, counted from the right. Whatever a client writes into ``X-Forwarded-For``
+    itself stays to the left of that entry and is never used, so a forged header cannot give each
+    guess at a password a fresh address. A header with fewer entries than proxies, or an entry that is no
+    address, means the request did not come through them as configured: ``REMOTE_ADDR`` then.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if count <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote
+    try:
+        return str(ipaddress.ip_address(forwarded[-count]))
+    except ValueError:
+        return remote
