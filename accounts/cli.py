@@ -50,12 +50,14 @@ class UserCommand(BaseCommand):
         limit = Limits.from_settings().file_bytes
         try:
             with open(path, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size > limit:
-                    raise refused(TOO_LARGE.format(name=path, size=size_text(size), limit=size_text(limit)))
-                return handle.read()
+                size = os.fstat(handle.fileno()).st_size  # a pipe says 0: what is read is counted too
+                content = handle.read(limit + 1) if size <= limit else b""
         except OSError as exc:
             raise refused(f"无法读取文件“{path}”：{exc.strerror}") from None
+        if size > limit or len(content) > limit:
+            shown = size_text(size) if size > limit else f"{size_text(limit)} 以上"
+            raise refused(TOO_LARGE.format(name=path, size=shown, limit=size_text(limit)))
+        return content
 
     def rows_refused(self, result: dict, *, file: str, json_wanted: bool) -> CommandError:
         """An all-or-nothing import that met bad rows: its report is still the one JSON object (with

@@ -122,3 +122,20 @@ def task_failure_reason(task_result) -> str:
     except ImportError:
         kind = None
     return job_failure_reason(kind if isinstance(kind, type) and issubclass(kind, BaseException) else None)
+
+
+def record_failures(*tasks, argument: str, record: Callable[[int, str], object], uid: str) -> None:
+    """When the worker reports that one of ``tasks`` failed, ``record(its argument, the reason)``: the
+    second line behind a job recording its own failure (it could not, or its worker stopped mid-job).
+    ``argument`` names the task's first argument, the record's key."""
+    from django_tasks import TaskResultStatus
+    from django_tasks.signals import task_finished
+
+    paths = {task.module_path for task in tasks}
+
+    def failed(sender, task_result, **kwargs) -> None:
+        if task_result.status == TaskResultStatus.FAILED and task_result.task.module_path in paths:
+            key = task_result.args[0] if task_result.args else task_result.kwargs[argument]
+            record(key, task_failure_reason(task_result))
+
+    task_finished.connect(failed, weak=False, dispatch_uid=uid)

@@ -54,9 +54,9 @@ def ensure_permitted(user: User, permission: str, action: str) -> None:
         )
 
 
-def area_within(user: User, code: str | None) -> str:
+def area_within(user: User, code: str | None, *, outside: str = OUTSIDE_AREA) -> str:
     """The code prefix an area option names (the user's own area when none is given), refused when
-    malformed or outside the user's area."""
+    malformed or outside the user's area (``outside`` saying so, with ``{area}``)."""
     if not code:
         return user.area_prefix
     try:
@@ -64,7 +64,7 @@ def area_within(user: User, code: str | None) -> str:
     except AreaCodeError as exc:
         raise ValidationError(str(exc), code="bad_area") from None
     if not prefix.startswith(user.area_prefix):
-        raise ValidationError(OUTSIDE_AREA.format(area=code), code="outside_area")
+        raise ValidationError(outside.format(area=code), code="outside_area")
     return prefix
 
 

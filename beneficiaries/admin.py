@@ -7,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.adminscope import AreaScopedAdmin, ScopedInlineMixin, SharedDataAdmin
 from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
-from beneficiaries.services import ID_TAKEN_ELSEWHERE
+from beneficiaries.services import ensure_id_free
 from regions.models import Region
 
 
@@ -57,9 +57,8 @@ class BeneficiaryResource(resources.ModelResource):
         except idnumbers.IdNumberError as exc:
             raise ValidationError({"id_number": exc.message}) from None
         number = row["身份证号"]
-        registered = Beneficiary.objects.filter(id_number=number)
-        if registered.exists() and not self.get_queryset().filter(id_number=number).exists():
-            raise ValidationError({"id_number": ID_TAKEN_ELSEWHERE})  # whose it is stays untold
+        if not self.get_queryset().filter(id_number=number).exists():  # a new person here, not an update
+            ensure_id_free(number, self.user)
         village = str(row.get("所在村代码") or "").strip()
         if not self.user or not self.user.can_see_code(village):
             raise ValidationError({"village": f"所在村 {village} 不在您的管辖区域内。"})
@@ -82,20 +81,6 @@ class BeneficiaryResource(resources.ModelResource):
 class UserScopedImportExport(ImportExportMixin):
     def get_resource_kwargs(self, request, *args, **kwargs):
         return {**super().get_resource_kwargs(request, *args, **kwargs), "user": request.user}
-
-
-def area_checked_form(form_class, request, field, code_of):
-    """The admin form, refusing a village (or person) outside the editing user's area."""
-
-    class AreaChecked(form_class):
-        def clean(self):
-            cleaned = super().clean()
-            value = cleaned.get(field)
-            if value is not None and not request.user.can_see_code(code_of(value)):
-                self.add_error(field, "不在您的管辖区域内。")
-            return cleaned
-
-    return AreaChecked
 
 
 class HoldingInline(ScopedInlineMixin, admin.TabularInline):
@@ -132,8 +117,14 @@ class BeneficiaryAdmin(AreaScopedAdmin, UserScopedImportExport, SimpleHistoryAdm
         shown = super().get_list_display(request)
         return [("id_number" if f == "masked_id" else f) for f in shown] if request.user.sees_sensitive else shown
 
+    def get_readonly_fields(self, request, obj=None):
+        # A wrong ID number is corrected on the person's page (更正身份证号), with its reason in the history.
+        return (*super().get_readonly_fields(request, obj), *(("id_number",) if obj else ()))
+
     def get_form(self, request, obj=None, **kwargs):
-        form = area_checked_form(super().get_form(request, obj, **kwargs), request, "village", lambda v: v.code)
+        form = super().get_form(request, obj, **kwargs)
+        if obj is not None:
+            return form
 
         class WithIdNumber(form):
             def clean_id_number(self):
@@ -141,6 +132,10 @@ class BeneficiaryAdmin(AreaScopedAdmin, UserScopedImportExport, SimpleHistoryAdm
                     parsed = idnumbers.parse(self.cleaned_data["id_number"])
                 except idnumbers.IdNumberError as exc:
                     raise ValidationError(exc.message) from None
+                try:
+                    ensure_id_free(parsed.number, request.user)  # names nobody outside the area
+                except ValidationError as exc:
+                    raise ValidationError(exc.message_dict["id_number"]) from None
                 self.instance.sex, self.instance.birth_date = parsed.sex, parsed.birth_date
                 return parsed.number
 
@@ -162,10 +157,6 @@ class HouseholdAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
     search_fields = ("number", "head__name")
     autocomplete_fields = ("village", "head")
     list_select_related = ("village", "head")
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        return area_checked_form(form, request, "village", lambda v: v.code)
 
 
 @admin.register(Category)
@@ -193,10 +184,6 @@ class CategoryHoldingAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
     list_select_related = ("beneficiary", "category", "recorded_by")
     date_hierarchy = "start"
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        return area_checked_form(form, request, "beneficiary", lambda p: p.village_id)
-
     def save_model(self, request, obj, form, change):
         if obj.recorded_by_id is None:
             obj.recorded_by = request.user
@@ -213,10 +200,6 @@ class EnrollmentAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ("beneficiary",)
     readonly_fields = ("recorded_by",)
     list_select_related = ("beneficiary", "insurance")
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        return area_checked_form(form, request, "beneficiary", lambda p: p.village_id)
 
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user

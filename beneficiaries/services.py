@@ -48,7 +48,7 @@ def _parse_id(raw: str) -> idnumbers.IdNumber:
         raise ValidationError({"id_number": exc.message}, code=exc.code) from None
 
 
-def _ensure_id_free(number: str, user: User, exclude_pk: int | None = None) -> None:
+def ensure_id_free(number: str, user: User, exclude_pk: int | None = None) -> None:
     """Refuse an ID number already registered; naming the person only to a user who may see them."""
     other = Beneficiary.objects.filter(id_number=number).exclude(pk=exclude_pk).first()
     if other is None:
@@ -97,7 +97,7 @@ def beneficiary_create(
 ) -> Beneficiary:
     ensure_permitted(user, "beneficiaries.add_beneficiary", "登记保障对象")
     parsed = _parse_id(id_number)
-    _ensure_id_free(parsed.number, user)
+    ensure_id_free(parsed.number, user)
     person = Beneficiary(
         name=name.strip(),
         id_number=parsed.number,
@@ -161,7 +161,7 @@ def beneficiary_correct_id(*, user: User, person: Beneficiary, id_number: str, r
     parsed = _parse_id(id_number)
     if parsed.number == person.id_number:
         raise ValidationError({"id_number": "新身份证号与原号码相同。"}, code="unchanged")
-    _ensure_id_free(parsed.number, user, exclude_pk=person.pk)
+    ensure_id_free(parsed.number, user, exclude_pk=person.pk)
     person.id_number = parsed.number
     person.sex = parsed.sex
     person.birth_date = parsed.birth_date

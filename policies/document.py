@@ -109,7 +109,7 @@ MONITORING_FIELDS = ("reference_income", "rules")
 MONITORING_RULE_FIELDS = ("categories", "share", "label")
 
 _CODE = re.compile(r"[A-Za-z0-9_-]+")
-_REGION_CODE = re.compile(r"\d{2,12}")
+_REGION_CODE = re.compile(r"[0-9]{2,12}")  # ASCII digits: other scripts' digits are not a code
 _DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
 
 

@@ -8,14 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
-from accounts.services import ensure_permitted
+from accounts.services import area_within, ensure_permitted
 from policies.document import Policy as ParsedPolicy
 from policies.document import PolicyError, parse_policy, policy_to_dict
 from policies.models import Policy, PolicyVersion
 from policies.selectors import current_version
-from regions.codes import area_prefix
 
-OUTSIDE_AREA = "政策适用区域 {region} 不在您的管辖区域内：只能为本区域及其下级区域载入政策。"
+OUTSIDE_AREA = "政策适用区域 {area} 不在您的管辖区域内：只能为本区域及其下级区域载入政策。"
 REGION_CHANGED = (
     "政策代码 {code} 已用于区域 {stored} 的政策，不能改为区域 {region}：另一区域的政策请使用新的政策代码。"
 )
@@ -38,8 +37,7 @@ def policy_checked(*, user: User, document: dict) -> ParsedPolicy:
         parsed = parse_policy(document)
     except PolicyError as exc:
         raise policy_validation_error(exc) from None
-    if not area_prefix(parsed.region_code).startswith(user.area_prefix):
-        raise ValidationError(OUTSIDE_AREA.format(region=parsed.region_code), code="outside_area")
+    area_within(user, parsed.region_code, outside=OUTSIDE_AREA)
     _ensure_same_region(Policy.objects.filter(code=parsed.code).first(), parsed)
     return parsed
 

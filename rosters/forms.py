@@ -26,7 +26,7 @@ class RosterUploadForm(forms.Form):
 
 
 class ExitConfirmationForm(forms.Form):
-    """A list that ends many people's cover is applied only with the number of people leaving typed back."""
+    """A list that ends many people's cover is applied only with the number of holdings it ends typed back."""
 
-    confirm_exits = forms.BooleanField(label="我已核对名单完整、区域无误，确认这些人员退出", required=True)
-    allow_exits = forms.IntegerField(label="退出人数", min_value=0)
+    confirm_exits = forms.BooleanField(label="我已核对名单完整、区域和类别无误，确认结束这些类别认定", required=True)
+    allow_exits = forms.IntegerField(label="将结束的认定数", min_value=0)

@@ -61,6 +61,7 @@ from spreadsheets.errors import SpreadsheetError
 from spreadsheets.formats import check_file
 from spreadsheets.limits import Limits
 
+ROSTER_PERMISSION = "rosters.add_rosterbatch"  # administrators only (accounts/roles.py)
 BAD_SOURCE = "名单来源“{source}”无效：应为 civil_affairs（民政部门）或 poverty_office（扶贫/乡村振兴部门）。"
 BAD_MONTH = "月份“{month}”格式不对，应为 YYYY-MM，例如 2024-05。"
 OUTSIDE_AREA = "比对区域 {area} 不在您的管辖区域内。"
@@ -73,11 +74,14 @@ CHANGED_SINCE = "{person}的类别认定在批次 #{batch} 之后已被修改，
 IN_USE_SINCE = "{what}在批次 #{batch} 之后已有其他记录，不能删除，无法撤销该批次。"
 BAD_YEAR = "年度 {year} 不在 {first}–{last} 之间。"
 EXITS_WARNING = (
-    "本名单将使 {people} 人退出、结束 {holdings} 项类别认定，占该来源在本区域在册认定（{open} 项）的 {share}，"
-    "超过 {limit}。"
+    "本名单将结束 {holdings} 项类别认定（其中 {people} 人退出，其余为类别变更），"
+    "占该来源在本区域在册认定（{open} 项）的 {share}，超过 {limit}。"
 )
-EXITS_HOW = "请核对名单是否完整、区域是否选对；确认无误时输入退出人数 {people} 后再应用（命令行加 --allow-exits {people}）。"
-EXITS_MISMATCH = "确认的退出人数 {given} 与本次比对的结果不符。"
+EXITS_HOW = (
+    "请核对名单是否完整、区域和类别是否选对；确认无误时输入将结束的认定数 {holdings} 后再应用"
+    "（命令行加 --allow-exits {holdings}）。"
+)
+EXITS_MISMATCH = "确认的认定数 {given} 与本次比对的结果不符。"
 NO_USABLE_ROWS = "名单中没有一行可用（身份证号无效 {invalid} 行，不可用 {rejected} 行），未写入任何数据：请对照比对报告更正后重新导入。"
 UNUSABLE = frozenset({Outcome.INVALID_ID, Outcome.REJECTED, Outcome.EXITED})
 NOTHING_IN_AREA = "名单中没有您管辖区域内登记的人员（共 {rows} 行）：请确认文件和区域。"
@@ -91,7 +95,7 @@ def _ignore_progress(percent: int, stage: str) -> None:
 
 
 def ensure_roster_admin(user: User) -> None:
-    ensure_permitted(user, "rosters.add_rosterbatch", "比对、应用或撤销名单")
+    ensure_permitted(user, ROSTER_PERMISSION, "比对、应用或撤销名单")
 
 
 def month_first_day(text: str) -> datetime.date:
@@ -143,32 +147,34 @@ class RosterRequest:
 
 @dataclass(frozen=True)
 class Exits:
-    """How much of its source's cover in the area a list would end: the people who would leave, their
-    holdings, and the holdings of the source open in the area on the month's first day.
+    """How much of its source's cover in the area a list would end: the holdings it ends (of the people
+    who leave, and the categories changed away), the people who leave, and the holdings of the source
+    open in the area on the month's first day.
 
-    A list that would end more than ``ROSTER_EXIT_CONFIRM_SHARE`` of them (a list with headers only, or
-    the wrong township's) is applied only when the number of people leaving is typed back.
+    A list that would end more than ``ROSTER_EXIT_CONFIRM_SHARE`` of them (a list with headers only,
+    the wrong township's, one read with the wrong category) is applied only when the number of
+    holdings it ends is typed back.
     """
 
-    people: int
     holdings: int
+    people: int
     open_holdings: int
 
     @classmethod
     def of(cls, comparison: Comparison, registry: dict[str, RegistryPerson]) -> Exits:
-        leaving = comparison.of(Outcome.EXITED)
+        ending = [f for f in comparison.findings if f.outcome in (Outcome.EXITED, Outcome.CHANGED)]
         return cls(
-            people=len(leaving),
-            holdings=sum(len(finding.before) for finding in leaving),
+            holdings=sum(len(finding.before - finding.after) for finding in ending),
+            people=sum(finding.outcome == Outcome.EXITED for finding in ending),
             open_holdings=sum(len(person.held) for person in registry.values()),
         )
 
     @classmethod
     def from_counts(cls, counts: dict) -> Exits:
-        return cls(counts.get(Outcome.EXITED, 0), counts.get("exiting_holdings", 0), counts.get("open_holdings", 0))
+        return cls(counts.get("ending_holdings", 0), counts.get(Outcome.EXITED, 0), counts.get("open_holdings", 0))
 
     def counts(self) -> dict[str, int]:
-        return {"exiting_holdings": self.holdings, "open_holdings": self.open_holdings}
+        return {"ending_holdings": self.holdings, "open_holdings": self.open_holdings}
 
     @property
     def need_confirmation(self) -> bool:
@@ -177,19 +183,19 @@ class Exits:
     def warning(self) -> str:
         share = self.holdings / self.open_holdings if self.open_holdings else 1
         return EXITS_WARNING.format(
-            people=self.people,
             holdings=self.holdings,
+            people=self.people,
             open=self.open_holdings,
             share=f"{share:.0%}",
             limit=f"{settings.ROSTER_EXIT_CONFIRM_SHARE:.0%}",
         )
 
     def ensure_confirmed(self, allow_exits: int | None) -> None:
-        """Refuse unless the exits are few, or ``allow_exits`` is exactly the number of people leaving."""
-        if self.need_confirmation and allow_exits != self.people:
+        """Refuse unless the list ends few holdings, or ``allow_exits`` is exactly how many it ends."""
+        if self.need_confirmation and allow_exits != self.holdings:
             confirmation = EXITS_MISMATCH.format(given=allow_exits) if allow_exits is not None else ""
             raise ValidationError(
-                confirmation + self.warning() + EXITS_HOW.format(people=self.people), code="exits_unconfirmed"
+                confirmation + self.warning() + EXITS_HOW.format(holdings=self.holdings), code="exits_unconfirmed"
             )
 
 

@@ -2,15 +2,13 @@
 
 A job that fails marks its batch failed with the reason, which the batch page shows. Should even that
 fail (the database stayed unavailable) or the worker stop mid-job, the worker's report that the job
-failed marks the batch instead (``_job_failed``), so that no batch stays "正在比对" or "正在应用" for ever.
+failed marks the batch instead (``record_failures``), so that no batch stays "正在比对" or "正在应用" for ever.
 """
 
 from django.core.exceptions import ValidationError
-from django.dispatch import receiver
-from django_tasks import TaskResultStatus, task
-from django_tasks.signals import task_finished
+from django_tasks import task
 
-from accounts.jobs import job_failure_reason, retry_database, task_failure_reason
+from accounts.jobs import job_failure_reason, record_failures, retry_database
 from accounts.models import User
 from rosters.models import RosterBatch
 from rosters.services import roster_batch_apply, roster_batch_fail, roster_batch_preview
@@ -44,12 +42,6 @@ def apply_roster_batch(batch_id: int, user_id: int, allow_exits: int | None = No
     )
 
 
-JOBS = {preview_roster_batch.module_path, apply_roster_batch.module_path}
-
-
 # Connected whenever a result of these tasks exists: django-tasks imports this module to build it.
-@receiver(task_finished, dispatch_uid="rosters.tasks.job_failed")
-def _job_failed(sender, task_result, **kwargs) -> None:
-    if task_result.status == TaskResultStatus.FAILED and task_result.task.module_path in JOBS:
-        batch_id = task_result.args[0] if task_result.args else task_result.kwargs["batch_id"]
-        _fail(batch_id, task_failure_reason(task_result))
+record_failures(preview_roster_batch, apply_roster_batch, argument="batch_id", record=_fail,
+                uid="rosters.tasks.job_failed")

@@ -12,7 +12,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import AccessLog, Role
+from accounts.models import AccessLog
 from accounts.services import access_log_record
 from regions.models import Region
 from rosters.comparison import Outcome
@@ -21,6 +21,7 @@ from rosters.models import RosterBatch, RosterFindingList
 from rosters.report import batch_report_write
 from rosters.selectors import CategoryLabels, batches_visible_to, later_applied_batch
 from rosters.services import (
+    ROSTER_PERMISSION,
     Exits,
     roster_batch_confirm,
     roster_batch_revert,
@@ -35,9 +36,11 @@ RUNNING = {RosterBatch.Status.QUEUED, RosterBatch.Status.PREVIEWING, RosterBatch
 
 
 def admin_only(view):
+    """The pages of the services that ``ensure_roster_admin`` holds to the same permission."""
+
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.user.role != Role.ADMIN and not request.user.is_superuser:
+        if not request.user.has_perm(ROSTER_PERMISSION):
             raise PermissionDenied("只有管理员可以比对名单。")
         return view(request, *args, **kwargs)
 

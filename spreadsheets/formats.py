@@ -6,15 +6,16 @@ process, whatever Python does around it; a 9 MB zip of repeated cells inflates t
 may declare four billion rows, or an xlsx four billion shared strings, and calamine reserves room for
 them. So each file is measured before calamine sees it, the way calamine will read it:
 
-- xlsx: every part is inflated from its own deflate stream (a header that lies about sizes changes
-  nothing), in chunks, and the total counted. In each part the cells are found where calamine finds
-  them. A sheet whose cells are all written ``<c r="A1"`` inside the area its ``<dimension>``
-  declares, as every spreadsheet program writes them, is checked with one search per chunk; any other
-  sheet is walked tag by tag as calamine walks it (a cell's position from its ``r``, or counted on
-  from the previous cell and row).
-- xls: the records of the workbook stream are walked: the declared DIMENSIONS and every cell's row
-  and column.
-- csv: rows and cells are counted as they are read; UTF-8 or GBK, never the two mixed.
+- xlsx: the parts calamine reads (the sheets the workbook lists, the shared strings) are found as
+  calamine finds them and inflated in chunks from their own deflate streams (a header that lies about
+  sizes changes nothing), the total counted. A sheet whose cells are all written ``<c r="A1"`` in rows
+  written in order, as every spreadsheet program writes them, is measured with a few searches per
+  chunk; any other sheet is parsed element by element, each cell placed as calamine places it (from
+  its ``r``, or counted on from the previous cell and row). A zip that calamine would read as ods or
+  xlsb is refused.
+- xls: every sheet's records, from the offset its BOUNDSHEET record gives, as calamine reads them: the
+  declared DIMENSIONS (whose area calamine reserves) and every value's row and column.
+- csv: rows and cells are counted as they are read; UTF-8, GBK or UTF-16, never two mixed.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from xml.parsers import expat
 
 from python_calamine import CalamineWorkbook
 
@@ -41,7 +43,6 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 CHUNK = 1 << 20
 OVERLAP = 64  # longer than any pattern searched for across the seam of two chunks
 MAX_PARTS = 1000  # a workbook has a dozen parts; thousands only slow the reader down
-MAX_TAG_BYTES = 1 << 20
 
 TOO_LARGE = "文件“{name}”有 {size}，超过上限 {limit}：请拆分后分批导入。"
 EMPTY = "文件“{name}”是空的。"
@@ -50,6 +51,7 @@ NOT_A_TABLE = "文件“{name}”不是 Excel 或 CSV 表格（看起来是{kind
 ENCRYPTED = "文件“{name}”设置了打开密码：请在 Excel 中取消密码后再上传。"
 DAMAGED = "无法读取文件“{name}”：文件已损坏或不是有效的 {kind} 文件（{reason}）。"
 INFLATED = "文件“{name}”解压后超过 {limit}（上限），不能读取：请检查文件，或拆分后分批导入。"
+OTHER_FORMAT = "文件“{name}”是 {kind} 格式，不是 xlsx：请在 Excel 中打开后另存为 xlsx 再上传。"
 TOO_MANY_PARTS = "文件“{name}”包含 {parts} 个部件，超过上限 {limit} 个，不是正常的 Excel 文件。"
 TOO_MANY_ROWS = "文件“{name}”的表格有 {rows:,} 行，超过上限 {limit:,} 行：请拆分后分批导入。"
 TOO_MANY_COLUMNS = "文件“{name}”的表格有 {columns:,} 列，超过上限 {limit:,} 列。"
@@ -83,8 +85,9 @@ def sheet_rows(content: bytes, filename: str, limits: Limits) -> list[list[objec
 
 
 def check_file(content: bytes, filename: str, limits: Limits) -> None:
-    """Refuse what ``sheet_rows`` would refuse before parsing a sheet, without parsing it: for a page that
-    keeps an upload to read later, so that a file over the limits leaves nothing behind."""
+    """Refuse what ``sheet_rows`` would refuse, without building an Excel sheet's rows (a csv is read,
+    its reading being its measure): for a page that keeps an upload to read later, so that a file
+    over the limits leaves nothing behind."""
     _checked_reader(content, filename, limits)
 
 
@@ -133,10 +136,18 @@ def _calamine_rows(content: bytes, filename: str, kind: str) -> list[list[object
 
 # xlsx ----------------------------------------------------------------------------------------------
 
+# Parts whose presence makes calamine read the zip as something other than xlsx (it tries xlsx, then
+# xlsb, then ods), with readers this module does not measure.
+OTHER_FORMATS = {"mimetype": "ods", "content.xml": "ods", "xl/workbook.bin": "xlsb", "xl/_rels/workbook.bin.rels": "xlsb"}
+OFFICE_DOCUMENT = "/relationships/officeDocument"
+
 
 def _check_zipped_workbook(content: bytes, name: str, limits: Limits) -> None:
-    """Refuse a workbook whose parts inflate past the limit, or any part of which (a sheet, the shared
-    strings) reaches past the limits: calamine would load the first sheet, wherever its part lies."""
+    """Refuse a workbook whose parts inflate past the limit, or whose sheets or shared strings reach past
+    the limits. The parts measured are the ones calamine reads, found as calamine finds them: the folder
+    of the workbook from ``_rels/.rels``, every sheet the workbook lists through its relationships, and
+    the shared strings beside it; zip names compared as calamine compares them (backslash as slash, in
+    any case)."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
         parts = archive.infolist()
@@ -146,13 +157,51 @@ def _check_zipped_workbook(content: bytes, name: str, limits: Limits) -> None:
         raise SpreadsheetError(TOO_MANY_PARTS.format(name=name, parts=len(parts), limit=MAX_PARTS))
     if sum(part.file_size for part in parts) > limits.inflated_bytes:
         raise SpreadsheetError(INFLATED.format(name=name, limit=size_text(limits.inflated_bytes)))
+    by_path = {part.filename.replace("\\", "/").lower(): part for part in parts}
+    other = next((kind for path, kind in OTHER_FORMATS.items() if path in by_path), None)
+    if other:
+        raise SpreadsheetError(OTHER_FORMAT.format(name=name, kind=other))
     budget = _InflateBudget(name, limits.inflated_bytes)
-    for part in parts:
-        _check_extent(_part_extent(content, part, name, limits, budget), name, limits)
+
+    def part(path: str) -> zipfile.ZipInfo | None:
+        return by_path.get(path.lower())
+
+    def elements(path: str, local_name: str) -> list[dict[str, str]]:
+        found = part(path)
+        return _elements(content, found, name, budget, local_name) if found is not None else []
+
+    folder = next(
+        (
+            _folder_of(rel["Target"])
+            for rel in elements("_rels/.rels", "Relationship")
+            if rel.get("Type", "").endswith(OFFICE_DOCUMENT) and "Target" in rel
+        ),
+        "xl/",
+    )
+    targets = {
+        rel["Id"]: rel["Target"]
+        for rel in elements(f"{folder}_rels/workbook.xml.rels", "Relationship")
+        if "Id" in rel and "Target" in rel
+    }
+    sheets = []
+    for sheet in elements(f"{folder}workbook.xml", "sheet"):
+        target = next((targets.get(value) for key, value in sheet.items() if key.rpartition(":")[2] == "id"), None)
+        if target is not None:
+            sheets.append(target[1:] if target.startswith("/") else f"{folder}{target}")
+    for path in [*sheets, f"{folder}sharedStrings.xml"]:
+        found = part(path)
+        if found is not None:
+            _check_extent(_part_extent(content, found, name, limits, budget), name, limits)
+
+
+def _folder_of(target: str) -> str:
+    """``/xl/workbook.xml`` → ``xl/``, as calamine takes the workbook's folder from its relationship."""
+    cut = target.rfind("/")
+    return target[: cut + 1].removeprefix("/") if cut >= 0 else ""
 
 
 class _InflateBudget:
-    """What all the parts inflate to, counted as they are inflated; refused past the limit."""
+    """What the parts inflate to, counted as they are inflated; refused past the limit."""
 
     def __init__(self, name: str, limit: int):
         self.name, self.limit, self.used = name, limit, 0
@@ -161,6 +210,9 @@ class _InflateBudget:
         self.used += size
         if self.used > self.limit:
             raise SpreadsheetError(INFLATED.format(name=self.name, limit=size_text(self.limit)))
+
+    def refund(self, size: int) -> None:
+        self.used -= size
 
 
 def _inflated(content: bytes, part: zipfile.ZipInfo, name: str, budget: _InflateBudget) -> Iterator[bytes]:
@@ -212,60 +264,58 @@ def _numbers_up_to(limit: int) -> str:
     return "(?:" + "|".join(options) + ")"
 
 
-def _reference(text: bytes) -> tuple[int, int] | None:
+def _reference(text: str) -> tuple[int, int] | None:
     """``XFD1048576`` → ``(1048576, 16384)`` (1-based row, column; column 0 when there are no letters),
-    as calamine reads a cell's ``r``; None where calamine would refuse it."""
-    match = re.fullmatch(rb"([A-Za-z]*)(\d+)", text)
+    as calamine reads an ``r``; None where calamine would refuse it."""
+    match = re.fullmatch(r"([A-Za-z]*)([0-9]+)", text)
     if match is None or int(match.group(2)) == 0:
         return None
     column = 0
     for letter in match.group(1).upper():
-        column = column * 26 + letter - ord("A") + 1
+        column = column * 26 + ord(letter) - ord("A") + 1
     return int(match.group(2)), column
 
 
 UNIQUE_COUNT = re.compile(rb"<(?:[\w.\-]+:)?sst\s[^>]*?\buniqueCount\s*=\s*[\"'](\d+)")
-PREFIXED_CELL = re.compile(rb":(?:c|si|row)[\s/>]")
+PREFIXED_ELEMENT = re.compile(rb":(?:c|si|row|sst)[\s/>]")
 LAST_ROW = re.compile(rb'<row r="(\d{1,7})"')
 WIDE_COLUMNS = re.compile(rb'<c r="([A-Z]{2,3})\d')
 LETTERS = [letter.encode() for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
-TAG = re.compile(rb"<(/?)(?:[A-Za-z_][\w.\-]*:)?(row|c|si)(?=[\s/>])((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>")
-POSITION = re.compile(rb"(?:^|\s)r\s*=\s*(?:\"([^\"]*)\"|'([^']*)')")
 
 
 def _part_extent(
     content: bytes, part: zipfile.ZipInfo, name: str, limits: Limits, budget: _InflateBudget
 ) -> _Extent:
-    """The cells (or shared strings) of one part.
+    """The cells of a sheet, or the shared strings.
 
     Spreadsheet programs write every cell as ``<c r="B7"`` inside rows written in order as
     ``<row r="7"``. For such a part the extent is found with a few searches per chunk: the rows reach
     the last ``<row r`` seen (each chunk checks that none of its cells lies below the last row it has
-    seen so far), the columns the widest letters written. Any cell written otherwise sends the part
-    to ``_walked_extent``, which places every cell as calamine does.
+    seen so far), the columns the widest letters written. At the first cell written otherwise the
+    part is walked instead, element by element as calamine reads it (``_walked_extent``).
     """
-    shared_strings = part.filename.endswith("sharedStrings.xml")
     rows = columns = cells = strings = 0
+    spent = 0
     tail = b""
-    walk = False
     for chunk in _inflated(content, part, name, budget):
+        spent += len(chunk)
         window, seam = tail + chunk, tail
         tail = window[-OVERLAP:]
-        if shared_strings:
-            if not seam and (count := UNIQUE_COUNT.search(window)) and int(count.group(1)) > limits.cells:
-                _check_extent(_Extent(strings=int(count.group(1))), name, limits)
-            strings += _count_strings(window) - _count_strings(seam)
-        walk = walk or PREFIXED_CELL.search(window) is not None
-        if walk or b"<c" not in window:
-            continue
-        rows = max(rows, _last_row(window))
-        if _misplaced(window, rows, len(window) - OVERLAP):
-            walk = True  # a cell the quick count cannot place: inflate on for the budget, then walk
-            continue
+        if (count := UNIQUE_COUNT.search(window)) and int(count.group(1)) > limits.cells:
+            _check_extent(_Extent(strings=int(count.group(1))), name, limits)
+        strings += _count_strings(window) - _count_strings(seam)
+        if PREFIXED_ELEMENT.search(window) or (
+            b"<c" in window and _misplaced(window, rows := max(rows, _last_row(window)), len(window) - OVERLAP)
+        ):
+            budget.refund(spent)  # the walk inflates the part again, from its start
+            return _walked_extent(content, part, name, limits, budget)
         cells += window.count(b'<c r="') - seam.count(b'<c r="')
         columns = _widest_column(window, columns)
-    if walk or _misplaced(tail, rows, len(tail)):
-        return _walked_extent(content, part, name, limits)
+        if cells > limits.cells or strings > limits.cells:
+            _check_extent(_Extent(rows, columns, cells, strings), name, limits)
+    if _misplaced(tail, rows, len(tail)):
+        budget.refund(spent)
+        return _walked_extent(content, part, name, limits, budget)
     return _Extent(rows=rows if cells else 0, columns=columns, cells=cells, strings=strings)
 
 
@@ -296,7 +346,7 @@ def _cells_below(rows: int) -> re.Pattern:
 def _widest_column(window: bytes, known: int) -> int:
     """The widest column written in ``window``, or ``known`` if none is wider."""
     wider = _columns_beyond(known).findall(window)
-    return max([known] + [_reference(letters + b"1")[1] for letters in set(wider)])
+    return max([known] + [_reference(letters.decode() + "1")[1] for letters in set(wider)])
 
 
 @functools.lru_cache(maxsize=32)
@@ -309,116 +359,191 @@ def _columns_beyond(known: int) -> re.Pattern:
 
 
 def _count_strings(data: bytes) -> int:
-    return data.count(b"<si>") + data.count(b"<si ")
+    return data.count(b"<si>") + data.count(b"<si ") + data.count(b"<si/>")
 
 
-def _walked_extent(content: bytes, part: zipfile.ZipInfo, name: str, limits: Limits) -> _Extent:
-    """Every cell's position as calamine's reader assigns it, stopping at the first limit passed."""
-    row_index = column_index = 0  # 0-based, as calamine counts
-    rows = columns = cells = strings = 0
-    carry = b""
-    for chunk in _inflated(content, part, name, _InflateBudget(name, limits.inflated_bytes)):
-        buffer = carry + chunk
-        end = 0
-        for match in TAG.finditer(buffer):
-            end = match.end()
-            closing, tag, attributes = match.groups()
-            if closing:
-                if tag == b"row":
-                    row_index, column_index = row_index + 1, 0
-                continue
-            if attributes.endswith(b"/"):
-                continue  # calamine reads only elements with content
-            if tag == b"si":
-                strings += 1
-                continue
-            position = _position(attributes, name)
-            if tag == b"row":
-                if position is not None:
-                    row_index = position[0] - 1
-                continue
-            if position is not None:
-                row_index_of_cell, column_index = position[0] - 1, position[1] - 1
-            else:
-                row_index_of_cell = row_index
-            cells += 1
-            rows, columns = max(rows, row_index_of_cell + 1), max(columns, column_index + 1)
-            column_index += 1
-            if rows > limits.rows or columns > limits.columns or cells > limits.cells or rows * columns > limits.cells:
-                _check_extent(_Extent(rows, columns, cells), name, limits)
-        if strings > limits.cells:
-            _check_extent(_Extent(strings=strings), name, limits)
-        start = buffer.rfind(b"<", end)
-        carry = buffer[start:] if start >= 0 else b""
-        if len(carry) > MAX_TAG_BYTES:
-            raise SpreadsheetError(DAMAGED.format(name=name, kind="xlsx", reason="标记过长"))
-    return _Extent(rows, columns, cells, strings)
+def _parser(name: str) -> expat.XMLParserType:
+    """An XML parser that refuses a document type declaration (the only way to define entities)."""
+    parser = expat.ParserCreate()
+
+    def refuse(*_args) -> None:
+        raise SpreadsheetError(DAMAGED.format(name=name, kind="xlsx", reason="含有文档类型定义"))
+
+    parser.StartDoctypeDeclHandler = refuse
+    return parser
 
 
-def _position(attributes: bytes, name: str) -> tuple[int, int] | None:
-    match = POSITION.search(attributes)
-    if match is None:
-        return None
-    text = match.group(1) if match.group(1) is not None else match.group(2)
-    position = _reference(text)
-    if position is None:
-        raise SpreadsheetError(DAMAGED.format(name=name, kind="xlsx", reason=f"单元格位置“{text[:20].decode(errors='replace')}”无效"))
-    return position
+def _parse(content: bytes, part: zipfile.ZipInfo, name: str, budget: _InflateBudget, parser) -> None:
+    try:
+        for chunk in _inflated(content, part, name, budget):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise SpreadsheetError(DAMAGED.format(name=name, kind="xlsx", reason=f"{part.filename}：{exc}")) from None
+
+
+def _elements(
+    content: bytes, part: zipfile.ZipInfo, name: str, budget: _InflateBudget, local_name: str
+) -> list[dict[str, str]]:
+    """The attributes of every element of a (small) part with that local name, in order."""
+    found: list[dict[str, str]] = []
+    parser = _parser(name)
+
+    def start(tag: str, attributes: dict[str, str]) -> None:
+        if tag.rpartition(":")[2] == local_name and len(found) < MAX_PARTS:
+            found.append(attributes)
+
+    parser.StartElementHandler = start
+    _parse(content, part, name, budget, parser)
+    return found
+
+
+class _Walk:
+    """Where calamine places each cell of a sheet: at its ``r``, else after the previous cell of the
+    row, the row being the one its ``<row r>`` names or the one after the previous row. An empty
+    element counts as opened and closed (calamine reads them so), and every cell counts, with a
+    value or without. Refused at the first limit passed."""
+
+    def __init__(self, name: str, limits: Limits):
+        self.name, self.limits = name, limits
+        self.row_index = self.column_index = 0  # 0-based, as calamine counts
+        self.rows = self.columns = self.cells = self.strings = 0
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        local = tag.rpartition(":")[2]
+        if local == "c":
+            row_index = self.row_index
+            if "r" in attributes:
+                row, column = self._position(attributes["r"])
+                if column == 0:
+                    self._refuse(attributes["r"])
+                row_index, self.column_index = row - 1, column - 1
+            self.cells += 1
+            self.rows, self.columns = max(self.rows, row_index + 1), max(self.columns, self.column_index + 1)
+            limits = self.limits
+            if (self.rows > limits.rows or self.columns > limits.columns or self.cells > limits.cells
+                    or self.rows * self.columns > limits.cells):
+                _check_extent(_Extent(self.rows, self.columns, self.cells), self.name, limits)
+        elif local == "row" and "r" in attributes:
+            self.row_index = self._position(attributes["r"])[0] - 1
+        elif local == "si":
+            self.strings += 1
+            if self.strings > self.limits.cells:
+                _check_extent(_Extent(strings=self.strings), self.name, self.limits)
+        elif local == "sst" and attributes.get("uniqueCount", "").isdigit():
+            _check_extent(_Extent(strings=int(attributes["uniqueCount"])), self.name, self.limits)
+
+    def end(self, tag: str) -> None:
+        local = tag.rpartition(":")[2]
+        if local == "row":
+            self.row_index, self.column_index = self.row_index + 1, 0
+        elif local == "c":
+            self.column_index += 1
+
+    def _position(self, text: str) -> tuple[int, int]:
+        position = _reference(text)
+        if position is None:
+            self._refuse(text)
+        return position
+
+    def _refuse(self, text: str) -> None:
+        raise SpreadsheetError(DAMAGED.format(name=self.name, kind="xlsx", reason=f"单元格位置“{text[:20]}”无效"))
+
+
+def _walked_extent(
+    content: bytes, part: zipfile.ZipInfo, name: str, limits: Limits, budget: _InflateBudget
+) -> _Extent:
+    walk = _Walk(name, limits)
+    parser = _parser(name)
+    parser.StartElementHandler, parser.EndElementHandler = walk.start, walk.end
+    _parse(content, part, name, budget, parser)
+    return _Extent(walk.rows, walk.columns, walk.cells, walk.strings)
 
 
 # xls -----------------------------------------------------------------------------------------------
 
-# BIFF records that place one cell at (row, column) in their first four bytes.
-ONE_CELL_RECORDS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E})
-MANY_CELL_RECORDS = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first column, …, last column
+# BIFF records that put one value at (row, column) in their first four bytes, as calamine reads them
+# (a BLANK or MULBLANK holds no value and calamine skips it).
+ONE_CELL_RECORDS = frozenset({0x0006, 0x00D6, 0x00FD, 0x0203, 0x0204, 0x0205, 0x027E})
+MULRK_RECORD = 0x00BD  # row, first column, …, last column
+FORMULA_STRING_RECORD = 0x0207  # the value of the formula before it, at its place
 DIMENSIONS_RECORD = 0x0200
+BOUNDSHEET_RECORD = 0x0085
 BOF_RECORD, EOF_RECORD = 0x0809, 0x000A
+U32 = 0xFFFFFFFF
 
 
 def _check_binary_workbook(content: bytes, name: str, limits: Limits) -> None:
-    """Refuse an xls any sheet of which declares, or holds cells, past the limits (each sheet on its own:
-    its records run from a BOF to an EOF in the workbook stream)."""
+    """Refuse an xls any sheet of which declares, or holds values, past the limits. calamine reads every
+    sheet when it opens the file, each from the offset its BOUNDSHEET record gives."""
     stream = _workbook_stream(content, name)
-    rows = columns = cells = 0
-    offset, size = 0, len(stream)
-    unpack = struct.unpack_from
+    for kind, body, _length in _records(stream, 0):
+        if kind == BOUNDSHEET_RECORD and body + 4 <= len(stream):
+            (offset,) = struct.unpack_from("<I", stream, body)
+            _check_extent(_sheet_extent(stream, offset, name, limits), name, limits)
+        elif kind == EOF_RECORD:
+            break
+
+
+def _records(stream: bytes, offset: int) -> Iterator[tuple[int, int, int]]:
+    """``(kind, body offset, length)`` of each record from ``offset`` on, as long as they are whole."""
+    size = len(stream)
     while offset + 4 <= size:
-        kind, length = unpack("<HH", stream, offset)
-        body = offset + 4
-        offset = body + length
+        kind, length = struct.unpack_from("<HH", stream, offset)
+        if offset + 4 + length > size:
+            return
+        yield kind, offset + 4, length
+        offset += 4 + length
+
+
+def _sheet_extent(stream: bytes, offset: int, name: str, limits: Limits) -> _Extent:
+    """One sheet's values, as calamine reads them: from its BOF to its EOF, skipping the substreams
+    (embedded charts) nested inside it."""
+    rows = columns = cells = 0
+    unpack = struct.unpack_from
+    sheet_started, nested = False, 0
+    for kind, body, length in _records(stream, offset):
+        if nested:
+            nested += {BOF_RECORD: 1, EOF_RECORD: -1}.get(kind, 0)
+            continue
         if kind in ONE_CELL_RECORDS and length >= 4:
             row, column = unpack("<HH", stream, body)
             rows, columns, cells = max(rows, row + 1), max(columns, column + 1), cells + 1
-        elif kind in MANY_CELL_RECORDS and length >= 6:
+        elif kind == MULRK_RECORD and length >= 6:
             row, first = unpack("<HH", stream, body)
             (last,) = unpack("<H", stream, body + length - 2)
             rows, columns, cells = max(rows, row + 1), max(columns, last + 1), cells + max(0, last - first + 1)
+        elif kind == FORMULA_STRING_RECORD:
+            cells += 1
         elif kind == DIMENSIONS_RECORD:
-            declared = _xls_dimensions(stream[body : body + length])
-            # calamine reserves room for the declared area before it reads a cell.
-            _check_extent(_Extent(rows=declared[0], columns=declared[1]), name, limits)
-            continue
-        elif kind in (BOF_RECORD, EOF_RECORD):
-            _check_extent(_Extent(rows, columns, cells), name, limits)
-            rows = columns = cells = 0
-            continue
-        else:
-            continue
+            # calamine reserves room for the declared area before it reads a value
+            _check_extent(_Extent(*_xls_dimensions(stream[body : body + length])), name, limits)
+        elif kind == BOF_RECORD:
+            nested, sheet_started = (nested + 1 if sheet_started else nested), True
+        elif kind == EOF_RECORD:
+            break
         if cells > limits.cells:
             _check_extent(_Extent(rows, columns, cells), name, limits)
-    _check_extent(_Extent(rows, columns, cells), name, limits)
+    return _Extent(rows, columns, cells)
 
 
 def _xls_dimensions(body: bytes) -> tuple[int, int]:
+    """The rows and columns a DIMENSIONS record makes calamine reserve, in its unsigned 32-bit arithmetic."""
     if len(body) == 14:
         first_row, last_row, first_column, last_column = struct.unpack("<IIHH", body[:12])
     elif len(body) == 10:
         first_row, last_row, first_column, last_column = struct.unpack("<HHHH", body[:8])
     else:
-        return 0, 0
+        return 0, 0  # calamine refuses the file
     if first_column > 0xFF or last_column < first_column:
         first_column = 0
-    return max(0, last_row - first_row), max(0, last_column - first_column)
+    if last_row >= 1 and last_column >= 1:
+        end_row, end_column = last_row - 1, last_column - 1
+    else:
+        end_row, end_column = first_row, first_column
+    rows = ((end_row - first_row) & U32) + 1
+    columns = ((end_column - first_column) & U32) + 1
+    return rows & U32, columns & U32
 
 
 def _workbook_stream(content: bytes, name: str) -> bytes:

@@ -126,3 +126,11 @@ def test_only_administrators_write_policies(db, viewer, clerk_a):
             load(VECTOR, "--user", user.username)
         assert f"您的角色（{user.get_role_display()}）不能载入或修订报销政策" in str(info.value)
     assert not PolicyVersion.objects.exists()
+
+
+@pytest.mark.parametrize("region", ["5002421", "٥٠٠٢٤٢"])
+def test_a_region_code_that_is_no_area_is_refused_with_exit_2(db, tmp_path, region):
+    with pytest.raises(CommandError) as info:
+        load(_variant(tmp_path, "odd", code="odd-2017", region_code=region))
+    assert info.value.returncode == 2
+    assert not PolicyVersion.objects.exists()

@@ -58,7 +58,7 @@ def test_applying_writes_every_outcome_from_the_first_of_the_month(county_admin,
         "duplicate": 0,
         "invalid_id": 0,
         "rejected": 0,
-        "exiting_holdings": 1,
+        "ending_holdings": 2,
         "open_holdings": 3,
     }
     assert held(registry["甲"]) == ["dibao_rural"]

@@ -1,5 +1,5 @@
 """A roster never ends people's cover silently: a list ending more than a tenth of its source's open
-holdings in the area is applied only with the number of people leaving typed back (browser and command)."""
+holdings in the area is applied only with the number of holdings it ends typed back (browser and command)."""
 
 import io
 import json
@@ -45,18 +45,32 @@ def test_a_list_ending_three_of_twenty_needs_the_number_typed_back(tmp_path, twe
     path = tmp_path / "名单.xlsx"
     path.write_bytes(listing(twenty[:17], village_a))
     preview = reconcile(path)
-    assert (preview["exited"], preview["exiting_holdings"], preview["open_holdings"]) == (3, 3, 20)
+    assert (preview["exited"], preview["ending_holdings"], preview["open_holdings"]) == (3, 3, 20)
     before = registry_state()
     for options in [(), ("--allow-exits=2",)]:
         with pytest.raises(CommandError) as info:
             reconcile(path, "--apply", *options)
         assert info.value.returncode == 2
-        assert "本名单将使 3 人退出、结束 3 项类别认定，占该来源在本区域在册认定（20 项）的 15%，超过 10%" in str(info.value)
+        assert "本名单将结束 3 项类别认定（其中 3 人退出，其余为类别变更），占该来源在本区域在册认定（20 项）的 15%，超过 10%" in str(
+            info.value
+        )
         assert "--allow-exits 3" in str(info.value)
     assert registry_state() == before
     applied = reconcile(path, "--apply", "--allow-exits=3")
     assert applied["exited"] == 3 and applied["batch"]
     assert CategoryHolding.objects.filter(end__isnull=False).count() == 3
+
+
+def test_a_list_changing_everyones_category_needs_confirmation_too(tmp_path, twenty, village_a):
+    # read with the wrong category: nobody leaves, yet every 低保 holding would end
+    path = tmp_path / "名单.xlsx"
+    path.write_bytes(xlsx_bytes(roster_rows(*[[p.name, p.id_number, "特困供养", village_a.code] for p in twenty])))
+    preview = reconcile(path)
+    assert (preview["exited"], preview["changed"], preview["ending_holdings"]) == (0, 20, 20)
+    with pytest.raises(CommandError) as info:
+        reconcile(path, "--apply")
+    assert "本名单将结束 20 项类别认定（其中 0 人退出，其余为类别变更）" in str(info.value)
+    assert not CategoryHolding.objects.filter(end__isnull=False).exists()
 
 
 def test_a_list_ending_few_applies_without_confirmation(tmp_path, twenty, village_a):
@@ -88,7 +102,7 @@ def test_the_preview_page_warns_and_applies_only_with_the_number_confirmed(clien
     upload(client, listing(twenty[:10], village_a))
     batch = RosterBatch.objects.get()
     page = client.get(reverse("rosters:batch_detail", args=[batch.pk])).content.decode()
-    assert "本名单将使 10 人退出、结束 10 项类别认定，占该来源在本区域在册认定（20 项）的 50%" in page
+    assert "本名单将结束 10 项类别认定（其中 10 人退出，其余为类别变更），占该来源在本区域在册认定（20 项）的 50%" in page
     assert 'name="allow_exits"' in page and 'name="confirm_exits"' in page
 
     apply = reverse("rosters:batch_apply", args=[batch.pk])
@@ -96,7 +110,7 @@ def test_the_preview_page_warns_and_applies_only_with_the_number_confirmed(clien
         response = client.post(apply, posted, follow=True)
         batch.refresh_from_db()
         assert batch.status == RosterBatch.Status.PREVIEWED, posted
-        assert "输入退出人数 10" in response.content.decode()
+        assert "输入将结束的认定数 10" in response.content.decode()
     assert not CategoryHolding.objects.filter(end__isnull=False).exists()
 
     client.post(apply, {"confirm_exits": "on", "allow_exits": "10"})

@@ -28,7 +28,7 @@ class Command(UserCommand):
             "--allow-exits",
             type=int,
             dest="allow_exits",
-            help="名单将使较多人员退出（超过该来源本区域在册认定的 10%%）时，确认退出人数 N 后才应用",
+            help="名单将结束较多类别认定（超过该来源本区域在册认定的 10%%）时，确认将结束的认定数 N 后才应用",
         )
 
     def run(self, user, *, file, source, month, area, category, apply, report, allow_exits, **options):
@@ -60,7 +60,7 @@ class Command(UserCommand):
             preview = roster_preview(request=request, file_name=file_name, content=content)
             counts, batch_id = preview.counts(), None
             if preview.exits.need_confirmation:
-                self.stderr.write(f"注意：{preview.exits.warning()}应用时须加 --allow-exits {preview.exits.people}。")
+                self.stderr.write(f"注意：{preview.exits.warning()}应用时须加 --allow-exits {preview.exits.holdings}。")
             if report:
                 preview_report_write(report, preview, mask_ids=not user.sees_sensitive)
         return {**counts, "batch": batch_id}
