@@ -188,10 +188,10 @@ def _check_zipped_workbook(content: bytes, name: str, limits: Limits) -> None:
         target = next((targets.get(value) for key, value in sheet.items() if key.rpartition(":")[2] == "id"), None)
         if target is not None:
             sheets.append(target[1:] if target.startswith("/") else f"{folder}{target}")
-    for path in [*sheets, f"{folder}sharedStrings.xml"]:
+    for path, strings in [*((sheet, False) for sheet in sheets), (f"{folder}sharedStrings.xml", True)]:
         found = part(path)
         if found is not None:
-            _check_extent(_part_extent(content, found, name, limits, budget), name, limits)
+            _check_extent(_part_extent(content, found, name, limits, budget, strings=strings), name, limits)
 
 
 def _folder_of(target: str) -> str:
@@ -284,9 +284,9 @@ LETTERS = [letter.encode() for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"]
 
 
 def _part_extent(
-    content: bytes, part: zipfile.ZipInfo, name: str, limits: Limits, budget: _InflateBudget
+    content: bytes, part: zipfile.ZipInfo, name: str, limits: Limits, budget: _InflateBudget, *, strings: bool
 ) -> _Extent:
-    """The cells of a sheet, or the shared strings.
+    """The cells of a sheet, or (``strings``) the shared strings.
 
     Spreadsheet programs write every cell as ``<c r="B7"`` inside rows written in order as
     ``<row r="7"``. For such a part the extent is found with a few searches per chunk: the rows reach
@@ -294,6 +294,7 @@ def _part_extent(
     seen so far), the columns the widest letters written. At the first cell written otherwise the
     part is walked instead, element by element as calamine reads it (``_walked_extent``).
     """
+    shared_strings = strings
     rows = columns = cells = strings = 0
     spent = 0
     tail = b""
@@ -301,9 +302,10 @@ def _part_extent(
         spent += len(chunk)
         window, seam = tail + chunk, tail
         tail = window[-OVERLAP:]
-        if (count := UNIQUE_COUNT.search(window)) and int(count.group(1)) > limits.cells:
-            _check_extent(_Extent(strings=int(count.group(1))), name, limits)
-        strings += _count_strings(window) - _count_strings(seam)
+        if shared_strings:
+            if (count := UNIQUE_COUNT.search(window)) and int(count.group(1)) > limits.cells:
+                _check_extent(_Extent(strings=int(count.group(1))), name, limits)
+            strings += _count_strings(window) - _count_strings(seam)
         if PREFIXED_ELEMENT.search(window) or (
             b"<c" in window and _misplaced(window, rows := max(rows, _last_row(window)), len(window) - OVERLAP)
         ):
@@ -337,7 +339,8 @@ def _misplaced(window: bytes, rows: int, before: int) -> bool:
 
 @functools.lru_cache(maxsize=64)
 def _cells_below(rows: int) -> re.Pattern:
-    """A cell tag not written ``<c r="…"`` with one to three capitals and a row number up to ``rows``."""
+    """A cell tag not written ``<c r="…"`` with one to three capitals and a row number up to ``rows``
+    (the columns are read by ``_widest_column``: one search for both is slower than two)."""
     if rows == 0:
         return re.compile(rb"<c[\s/>]")
     return re.compile(f'<c(?! r="[A-Z]{{1,3}}{_numbers_up_to(rows)}")[\\s/>]'.encode())
