@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
@@ -22,6 +23,20 @@ from spreadsheets.limits import Limits, size_text
 
 def refused(message: str) -> CommandError:
     return CommandError(message, returncode=2)
+
+
+def option_out(text: str | None, *, required: bool = True) -> Path | None:
+    """The ``--out`` Excel file: a .xlsx name in a folder that exists (None when optional and absent)."""
+    if not text:
+        if required:
+            raise refused("请用 --out 指定输出文件（.xlsx）。")
+        return None
+    path = Path(text)
+    if path.suffix.lower() != ".xlsx":
+        raise refused(f"--out：输出文件“{text}”应以 .xlsx 结尾。")
+    if not path.parent.is_dir():
+        raise refused(f"--out：目录“{path.parent}”不存在。")
+    return path
 
 
 def validation_text(exc: ValidationError) -> str:

@@ -19,6 +19,7 @@ NEVER_DELETED = [
     "beneficiaries.delete_enrollment",
     "claims.delete_*",
     "rosters.delete_*",
+    "monitoring.delete_*",
     "accounts.delete_accesslog",
 ]
 
@@ -42,8 +43,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "ledgers.view_*",
         "ledgers.add_responsibility",
         "ledgers.change_responsibility",
+        "monitoring.view_*",
+        "monitoring.refer_alert",
+        "monitoring.add_publicityvisit",
     ],
-    Role.VIEWER: ["beneficiaries.view_*", "regions.view_*", "policies.view_*", "claims.view_*", "ledgers.view_*"],
+    # An official reads everything of their area and works the alert list (核实、推送、办结): that
+    # workflow moves no money.
+    Role.VIEWER: ["beneficiaries.view_*", "regions.view_*", "policies.view_*", "claims.view_*", "ledgers.view_*",
+                  "monitoring.view_*", "monitoring.refer_alert"],
 }
 
 

@@ -156,8 +156,11 @@ class HoldingQuerySet(PersonRowQuerySet):
         return self.filter(start__lte=day).filter(Q(end__isnull=True) | Q(end__gte=day))
 
     def during(self, first: datetime.date, last: datetime.date):
-        """Holdings in force on at least one day of [first, last]."""
-        return self.filter(start__lte=last).filter(Q(end__isnull=True) | Q(end__gte=first))
+        """Holdings in force on at least one day of [first, last] (a withdrawn one, ending before it
+        starts, on none)."""
+        return self.filter(start__lte=last).filter(
+            Q(end__isnull=True) | (Q(end__gte=first) & Q(end__gte=models.F("start")))
+        )
 
 
 class CategoryHolding(models.Model):

@@ -3,7 +3,6 @@ from django.urls import path
 from beneficiaries import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("people/", views.search, name="search"),
     path("people/new/", views.person_create, name="person_create"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),

@@ -44,11 +44,6 @@ def _household(request, pk) -> Household:
     return get_object_or_404(Household.objects.visible_to(request.user), pk=pk)
 
 
-def home(request):
-    today = timezone.localdate()
-    return render(request, "beneficiaries/home.html", {"headline": selectors.area_headline(request.user, today)})
-
-
 def search(request):
     query = request.GET.get("q", "").strip()
     people = list(selectors.beneficiary_search(user=request.user, query=query)) if query else []

@@ -20,15 +20,22 @@ from claims.models import Claim, Hospital
 from claims.services import BillFacts, claim_settle, policy_version_for, recorded_layers
 from policies.services import SHIPPED, policy_load
 
+# (name, level, grade, in county, township, code, takes the demo's random bills). The four county
+# hospitals carry the codes the shipped 酉阳 policy names (docs/policies.md, "Hospital codes"): the poor's
+# deductible is 150 instead of 300 there, and 50 instead of 100 at the 中医院, at no other hospital of
+# the county level. The maternal and child health centre and the psychiatric hospital are there for
+# that, but get none of the general diagnoses below.
 HOSPITALS = [
-    ("酉阳土家族苗族自治县人民医院", "county", "2", True, None),
-    ("酉阳土家族苗族自治县中医院", "county", "2", True, None),
-    ("龙潭镇中心卫生院", "township", "1", True, "500242100"),
-    ("麻旺镇卫生院", "township", "1", True, "500242101"),
-    ("大溪镇卫生院", "township", "1", True, "500242103"),
-    ("钟多街道社区卫生服务中心", "township", "1", True, "500242001"),
-    ("重庆市黔江中心医院", "city", "3", False, None),
-    ("重庆医科大学附属第一医院", "province", "3", False, None),
+    ("酉阳土家族苗族自治县人民医院", "county", "2", True, None, "500242-RMYY", True),
+    ("酉阳土家族苗族自治县中医院", "county", "2", True, None, "500242-ZYY", True),
+    ("酉阳土家族苗族自治县妇幼保健计划生育服务中心", "county", "2", True, None, "500242-FYBJ", False),
+    ("酉阳土家族苗族自治县精神病医院", "county", "2", True, None, "500242-JSBYY", False),
+    ("龙潭镇中心卫生院", "township", "1", True, "500242100", "", True),
+    ("麻旺镇卫生院", "township", "1", True, "500242101", "", True),
+    ("大溪镇卫生院", "township", "1", True, "500242103", "", True),
+    ("钟多街道社区卫生服务中心", "township", "1", True, "500242001", "", True),
+    ("重庆市黔江中心医院", "city", "3", False, None, "", True),
+    ("重庆医科大学附属第一医院", "province", "3", False, None, "", True),
 ]
 DIAGNOSES = [("I10.x00", "原发性高血压"), ("E11.900", "2型糖尿病"), ("J18.900", "肺炎"), ("I63.900", "脑梗死"),
              ("K80.200", "胆囊结石"), ("C34.900", "肺恶性肿瘤"), ("N18.500", "慢性肾脏病5期"), ("M17.900", "膝关节病"),
@@ -43,11 +50,19 @@ def load_demo_policy(actor: User, year: int) -> None:
 
 
 def load_hospitals() -> dict[str, Hospital]:
+    """The demo county's hospitals, by level + name; a hospital loaded before it had a code gets its code."""
     hospitals = {}
-    for name, level, grade, in_county, township in HOSPITALS:
-        hospitals[level + name], _ = Hospital.objects.get_or_create(
-            name=name, defaults={"level": level, "grade": grade, "in_county": in_county, "township_id": township}
+    for name, level, grade, in_county, township, code, _ in HOSPITALS:
+        hospital, created = Hospital.objects.get_or_create(
+            name=name,
+            defaults={
+                "level": level, "grade": grade, "in_county": in_county, "township_id": township, "code": code,
+            },
         )
+        if not created and (hospital.code, hospital.in_county) != (code, in_county):
+            hospital.code, hospital.in_county = code, in_county
+            hospital.save(update_fields=["code", "in_county"])
+        hospitals[level + name] = hospital
     return hospitals
 
 
@@ -58,10 +73,11 @@ def _amount(rng: random.Random, low: int, high: int) -> Decimal:
 @transaction.atomic
 def load_claims(actor: User, year: int, today: datetime.date) -> int:
     """About 1,500 bills across the year to date; nothing if the demo county already has bills that year."""
+    loaded = load_hospitals()  # first, so that a demo county loaded before the codes gets them
     if Claim.objects.within(COUNTY).filter(discharged_on__year=year).exists():
         return 0
     load_demo_policy(actor, year)
-    hospitals = list(load_hospitals().values())
+    hospitals = [loaded[level + name] for name, level, *_, general in HOSPITALS if general]
     by_level = {level: [h for h in hospitals if h.level == level] for level in ("township", "county", "city", "province")}
     rng = random.Random(SEED + year)
     people = list(Beneficiary.objects.within(COUNTY).filter(status="active").order_by("pk"))

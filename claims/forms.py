@@ -21,6 +21,7 @@ class ClaimForm(forms.Form):
     total = money_field("总费用（元）")
     in_catalog = money_field("政策范围内费用（元）")
     pay_later = forms.BooleanField(label="先诊疗后付费", required=False)
+    referred = forms.BooleanField(label="按规定转诊（或已办异地就医备案）", required=False)
     submission = forms.UUIDField(widget=forms.HiddenInput)
     allow_duplicate = forms.BooleanField(label="确认不是重复录入，仍然结算", required=False)
 

@@ -41,7 +41,11 @@ ALIASES = {
     "critical": ("大病保险支付", "大病保险资金支出", "hifmi_pay"),
     "assistance": ("医疗救助支付", "医疗救助基金支出", "maf_pay"),
     "other": ("其他保障支付", "其他支出", "oth_pay"),
+    "referred": ("是否转诊", "按规定转诊", "转诊", "转诊标志", "转诊备案", "refl_flag"),
 }
+# 转诊: how lists say yes and no.
+YES = {"是", "y", "yes", "1", "true", "已转诊", "转诊", "已备案"}
+NO = {"否", "n", "no", "0", "false", "未转诊", "无"}
 REQUIRED = ("id_number", "name", "visit_type", "hospital", "total", "in_catalog")
 VISIT_TYPES = {
     "普通门诊": "outpatient", "门诊": "outpatient", "outpatient": "outpatient",
@@ -112,6 +116,15 @@ class _RowReader:
             return None
         return amount
 
+    def flag(self, fieldname: str) -> bool:
+        """A yes/no column (empty is no)."""
+        text = self.record.get(fieldname, "").strip().lower()
+        if text in YES:
+            return True
+        if text and text not in NO:
+            self.fail(fieldname, f"“{text}”应为 是 / 否。")
+        return False
+
     def date(self, fieldname: str) -> datetime.date | None:
         text = self.record.get(fieldname, "").strip()
         if not text:
@@ -167,13 +180,14 @@ def _read_rows(table: Table, user: User, report: ImportReport) -> list[ParsedRow
         if total is not None and in_catalog is not None and in_catalog > total:
             reader.fail("in_catalog", "政策范围内费用不能超过总费用。")
         by_fund = {fund: amount for fund in FUND_COLUMNS if (amount := reader.money(fund, required=False)) is not None}
+        referred = reader.flag("referred")
         diagnoses = tuple({"code": code.strip().upper(), "name": ""}
                           for code in re.split(r"[,，;；/\s]+", record.get("diagnoses", "")) if code.strip())
         if reader.ok:
             parsed.append(ParsedRow(number, person, hospital_name, level, {
                 "visit_type": visit_type, "admitted_on": admitted if visit_type == "inpatient" else None,
                 "discharged_on": discharged, "total": total, "in_catalog": in_catalog, "diagnoses": diagnoses,
-                "by_fund": by_fund,
+                "by_fund": by_fund, "referred": referred,
             }))
     return parsed
 
@@ -238,7 +252,8 @@ def _import(table: Table, user: User, report: ImportReport) -> None:
             recorded = recorded_layers(version, bill["visit_type"], hospital.level, bill["by_fund"])
             facts = BillFacts(hospital=hospital, visit_type=bill["visit_type"], admitted_on=bill["admitted_on"],
                               discharged_on=bill["discharged_on"], total=bill["total"],
-                              in_catalog=bill["in_catalog"], diagnoses=bill["diagnoses"], recorded=recorded)
+                              in_catalog=bill["in_catalog"], diagnoses=bill["diagnoses"], recorded=recorded,
+                              referred=bill["referred"])
             with transaction.atomic():
                 claim_settle(user=user, person=row.person, bill=facts, allow_duplicate=True,
                              origin=Claim.Origin.IMPORT)

@@ -38,7 +38,9 @@ class Hospital(models.Model):
     code = models.CharField("机构编码", max_length=40, blank=True, db_index=True)
     level = models.CharField("级别", max_length=10, choices=list(HOSPITAL_LEVELS.items()))
     grade = models.CharField("等级", max_length=1, choices=Grade.choices, blank=True)
-    in_county = models.BooleanField("县域内", default=True)
+    in_county = models.BooleanField(
+        "县域内", default=False, help_text="位于本县境内；未勾选的医疗机构按县域外结算（reimbursement.md 的默认值）"
+    )
     township = models.ForeignKey(
         "regions.Region", verbose_name="所在乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -86,6 +88,9 @@ class Claim(models.Model):
     in_catalog = models.DecimalField("政策范围内费用", **MONEY)
     recorded = models.JSONField("医保平台已结算金额", default=dict, blank=True)  # {layer code: "amount"}
     pay_later = models.BooleanField("先诊疗后付费", default=False)
+    referred = models.BooleanField(
+        "按规定转诊", default=False, help_text="按规定转诊或已办异地就医备案；政策可按此区分报销比例。"
+    )
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.SETTLED)
     origin = models.CharField("来源", max_length=10, choices=Origin.choices, default=Origin.WINDOW)
     submission = models.UUIDField("提交标识", unique=True, null=True, blank=True, editable=False)
@@ -268,3 +273,64 @@ class PersonYear(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["beneficiary", "year"], name="person_year_unique")]
+
+
+class PolicySimulation(models.Model):
+    """One 政策试算 asked for in the browser: a draft policy over a year's current bills of an area.
+
+    It writes nothing but this record and its Excel file, which only the requester may open; the
+    report the page shows is kept in ``summary`` (see ``claims.simulation``).
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "正在试算"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "上传的政策文件"
+        VERSION = "version", "已载入的政策版本"
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="试算人", on_delete=models.PROTECT, related_name="+"
+    )
+    area_code = models.CharField("区域代码", max_length=12, blank=True)
+    year = models.PositiveSmallIntegerField("账单年度")
+    source = models.CharField("草案来源", max_length=10, choices=Source.choices)
+    source_label = models.CharField("草案文件或版本", max_length=200)
+    policy_version = models.ForeignKey(
+        "policies.PolicyVersion", verbose_name="政策版本", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    document = models.JSONField("草案政策文档")
+    draft_code = models.CharField("草案政策代码", max_length=60)
+    draft_name = models.CharField("草案名称", max_length=200)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.QUEUED)
+    bills_total = models.PositiveIntegerField("账单总数", null=True, blank=True)
+    bills_done = models.PositiveIntegerField("已试算账单", default=0)
+    summary = models.JSONField("试算结果", null=True, blank=True)
+    file = models.CharField("文件", max_length=255, blank=True, help_text="MEDIA_ROOT 下的相对路径")
+    error = models.TextField("失败原因", blank=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "政策试算"
+        verbose_name_plural = "政策试算"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"政策试算 #{self.pk}（{self.draft_name}，{self.year} 年）"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.bills_total:
+            return 0
+        return min(99, self.bills_done * 100 // self.bills_total)
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -1,15 +1,27 @@
 from __future__ import annotations
 
 import datetime
+import json
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
+from typing import NamedTuple
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db import connection, connections, transaction
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum, TextField
+from django.db.models.functions import Cast
 
 from accounts.models import User
-from beneficiaries.models import Beneficiary
-from claims.models import Adjustment, Claim, Settlement, SettlementPayment
+from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment
+from claims.models import Adjustment, Claim, Hospital, PolicySimulation, Settlement, SettlementPayment
 from policies import engine
+from policies.document import Policy as PolicyDocument
+from policies.models import PolicyVersion
+from policies.simulation import LayerAmount
+from regions.codes import AreaCodeError, area_prefix
 
 SUMMED = ("total", "basic", "critical", "assistance", "other", "personal")
 
@@ -66,3 +78,324 @@ def person_year_totals(person: Beneficiary) -> list[YearTotals]:
 
 def adjustments_visible(user: User) -> QuerySet[Adjustment]:
     return Adjustment.objects.visible_to(user).select_related("claim__beneficiary", "claim__hospital", "created_by")
+
+
+# --- The engine's bill, for one bill or a whole year -------------------------------------------------
+
+SEXES = {"M": "male", "F": "female"}  # Beneficiary.sex → the engine's ``sex``
+
+
+class YearFacts:
+    """A person's category holdings in force on some day of a year (code, start, end) and the insurances
+    they were enrolled in that year: what every bill of the person-year needs besides its own fields."""
+
+    __slots__ = ("holdings", "insurances", "_always")
+
+    def __init__(self, holdings: Iterable[tuple[str, datetime.date, datetime.date | None]],
+                 insurances: Iterable[str]):
+        self.holdings = list(holdings)
+        self.insurances = frozenset(insurances)
+        # Most people hold the same categories all year: then every bill has them (and shares one set).
+        self._always = None
+        if self.holdings:
+            first = min(start for _, start, _ in self.holdings)
+            ends = [end for _, _, end in self.holdings]
+            if all(start == first for _, start, _ in self.holdings) and all(end is None for end in ends):
+                self._always = (first, frozenset(code for code, _, _ in self.holdings))
+
+    def categories_on(self, day: datetime.date) -> frozenset[str]:
+        always = self._always
+        if always is not None and day >= always[0]:
+            return always[1]
+        return frozenset(code for code, start, end in self.holdings if start <= day and (end is None or end >= day))
+
+    @property
+    def held(self) -> frozenset[str]:
+        """Every category held on at least one day of the year."""
+        return frozenset(code for code, _, _ in self.holdings)
+
+
+NO_FACTS = YearFacts((), ())
+
+
+def engine_bill(
+    *,
+    claim_id: int,
+    person_id: int,
+    facts: YearFacts,
+    visit_type: str,
+    hospital_level: str,
+    hospital_code: str,
+    in_county: bool,
+    diagnoses: list[dict],
+    day: datetime.date,
+    total: Decimal,
+    in_catalog: Decimal,
+    recorded: Mapping[str, str],
+    referred: bool,
+    birth_date: datetime.date | None,
+    sex: str,
+) -> engine.ClaimInput:
+    """The engine's bill from a stored bill's fields: the one builder behind ``services.claim_input``
+    (one bill) and ``billed_people`` (a year of an area), so that both settle exactly the same bill.
+
+    The hospital's code and 县域内 come from its record, the person's birth date and sex from their
+    ID number, 转诊 from the bill; the categories are those held on the bill's date.
+    """
+    return engine.ClaimInput(
+        id=str(claim_id),
+        person=str(person_id),
+        categories=facts.categories_on(day),
+        insurances=facts.insurances,
+        visit_type=visit_type,
+        hospital_level=hospital_level,
+        diseases=tuple(d["code"] for d in diagnoses if d.get("code")),
+        date=day,
+        total=total,
+        in_catalog=in_catalog,
+        recorded={layer: Decimal(amount) for layer, amount in recorded.items()},
+        hospital=hospital_code or None,
+        in_county=in_county,
+        referred=referred,
+        birth_date=birth_date,
+        sex=SEXES.get(sex),
+    )
+
+
+class StoredBill(NamedTuple):
+    claim: engine.ClaimInput
+    personal: Decimal  # what its current settlement left the person to pay (the payments are summed apart)
+    version_id: int  # the policy version of that settlement
+
+
+@dataclass(frozen=True, slots=True)
+class BilledPerson:
+    id: int
+    name: str
+    id_number: str
+    village: str
+    facts: YearFacts
+    bills: list[StoredBill]  # in settling order: discharge date, then id
+
+
+def _current_settlements(prefix: str, year: int) -> QuerySet[Settlement]:
+    """The current settlement of every settled bill of ``year`` of the people of the area."""
+    settlements = Settlement.objects.filter(
+        superseded_at__isnull=True, claim__status=Claim.Status.SETTLED, claim__discharged_on__year=year
+    )
+    if prefix:
+        settlements = settlements.filter(claim__beneficiary__village__code__startswith=prefix)
+    return settlements
+
+
+def billed_bills_count(prefix: str, year: int) -> int:
+    return _current_settlements(prefix, year).count()
+
+
+def year_facts(prefix: str, year: int) -> dict[int, YearFacts]:
+    """Every person's ``YearFacts`` in the area, in two queries (people with nothing are left out)."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    holdings: dict[int, list] = {}
+    for person, code, start, end in (
+        CategoryHolding.objects.within(prefix).during(first, last)
+        .values_list("beneficiary_id", "category__code", "start", "end")
+    ):
+        holdings.setdefault(person, []).append((code, start, end))
+    insurances: dict[int, list] = {}
+    for person, code in (
+        Enrollment.objects.within(prefix).filter(year=year, status=Enrollment.Status.ENROLLED)
+        .values_list("beneficiary_id", "insurance__code")
+    ):
+        insurances.setdefault(person, []).append(code)
+    return {person: YearFacts(holdings.get(person, ()), insurances.get(person, ()))
+            for person in holdings.keys() | insurances.keys()}
+
+
+BILL_FIELDS = (
+    "claim_id", "claim__beneficiary_id", "claim__visit_type", "claim__hospital_id", "diagnoses_text",
+    "claim__discharged_on", "claim__total", "claim__in_catalog", "recorded_text", "claim__referred",
+    "claim__beneficiary__birth_date", "claim__beneficiary__sex", "claim__beneficiary__name",
+    "claim__beneficiary__id_number", "claim__beneficiary__village_id", "policy_version_id", "personal",
+)
+STREAM_CHUNK = 5000
+READ_AHEAD = 2  # chunks of rows read ahead of the caller
+
+
+class _RowsAhead:
+    """The rows of a query read in a thread of its own, on a database connection of its own, up to
+    ``READ_AHEAD`` chunks ahead of the caller: the database runs the query and sends the rows (and the driver
+    decodes them) while the caller works on the rows before. Only outside a transaction: a second connection
+    would not see what an open transaction (a test's) holds, so there the rows are read as they are asked for.
+    ``close`` (always, also when the caller stops early) ends the thread and its connection."""
+
+    def __init__(self, rows: Iterable[tuple], chunk_size: int):
+        self.rows = rows
+        self.chunk_size = chunk_size
+        self.thread = None
+        if not connection.in_atomic_block:
+            self.chunks: queue.Queue = queue.Queue(maxsize=READ_AHEAD)
+            self.stop = threading.Event()
+            self.thread = threading.Thread(target=self._read, name="simulation-rows", daemon=True)
+            self.thread.start()
+
+    def _put(self, item) -> bool:
+        while not self.stop.is_set():
+            try:
+                self.chunks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _read(self) -> None:
+        try:
+            # In a transaction PostgreSQL's cursor streams the rows as the query makes them; outside one
+            # (autocommit) it would be a holdable cursor, whose whole result the server makes and stores
+            # before the first row comes (0.6 s for a county's year).
+            with transaction.atomic():
+                rows = iter(self.rows)
+                try:
+                    while True:
+                        chunk = list(islice(rows, self.chunk_size))
+                        if not self._put(chunk) or not chunk:
+                            return
+                finally:
+                    if hasattr(rows, "close"):  # the query's cursor, closed on its own connection
+                        rows.close()
+        except BaseException as exc:  # handed to the caller's thread
+            self._put(exc)
+        finally:
+            connections.close_all()  # this thread's connections only
+
+    def __iter__(self) -> Iterator[tuple]:
+        if self.thread is None:
+            yield from self.rows
+            return
+        while True:
+            chunk = self.chunks.get()
+            if isinstance(chunk, BaseException):
+                raise chunk
+            if not chunk:
+                return
+            yield from chunk
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.stop.set()
+            self.thread.join()
+
+
+def _json(text: str | None, empty):
+    """A JSON column read as text: ``[]`` and ``{}`` (most bills) need no decoding."""
+    if not text or text in ("[]", "{}"):
+        return empty
+    return json.loads(text)
+
+
+def billed_people(prefix: str, year: int, *, facts: Mapping[int, YearFacts] | None = None) -> Iterator[BilledPerson]:
+    """Every person of the area with current bills in ``year``, one at a time, each with all their bills of
+    the year in settling order and what each bill's current settlement paid.
+
+    Set-based: the holdings and enrollments in two queries (``year_facts``), the hospitals in one, the bills
+    with their current settlement's personal payment and their person in one query streamed in chunks (a
+    server-side cursor on PostgreSQL), so memory holds one person's bills at a time beside the facts and a
+    few chunks of rows. Outside a transaction the bills' rows are read a chunk or two ahead on a connection
+    of their own (``_RowsAhead``), while this thread reads the facts and builds and settles the bills before.
+    What the settlements paid per layer and fund is summed by the database (``current_layer_amounts``).
+    Close the generator when stopping early (``contextlib.closing``): that ends the reading thread.
+    """
+    rows = _RowsAhead(
+        _current_settlements(prefix, year)
+        .annotate(diagnoses_text=Cast("claim__diagnoses", TextField()),
+                  recorded_text=Cast("claim__recorded", TextField()))
+        .order_by("claim__beneficiary_id", "claim__discharged_on", "claim_id")
+        .values_list(*BILL_FIELDS)
+        .iterator(chunk_size=STREAM_CHUNK),
+        STREAM_CHUNK,
+    )
+    try:
+        if facts is None:
+            facts = year_facts(prefix, year)  # while the database sorts the bills
+        hospitals = {pk: (level, code, in_county) for pk, level, code, in_county
+                     in Hospital.objects.values_list("pk", "level", "code", "in_county")}
+        person = None
+        diagnoses_read: dict[str, list] = {}  # a county's bills repeat a few thousand diagnosis lists at most
+        for (claim_id, person_id, visit_type, hospital, diagnoses, day, total, in_catalog, recorded, referred,
+             birth_date, sex, name, id_number, village, version_id, personal) in rows:
+            level, hospital_code, in_county = hospitals[hospital]
+            read = diagnoses_read.get(diagnoses)
+            if read is None:
+                read = _json(diagnoses, ())
+                if len(diagnoses_read) < 10_000:
+                    diagnoses_read[diagnoses] = read
+            if person is None or person.id != person_id:
+                if person is not None:
+                    yield person
+                person = BilledPerson(person_id, name, id_number, village, facts.get(person_id, NO_FACTS), [])
+            claim = engine_bill(
+                claim_id=claim_id, person_id=person_id, facts=person.facts, visit_type=visit_type,
+                hospital_level=level, hospital_code=hospital_code, in_county=in_county,
+                diagnoses=read, day=day, total=total, in_catalog=in_catalog,
+                recorded=_json(recorded, {}), referred=referred, birth_date=birth_date, sex=sex,
+            )
+            person.bills.append(StoredBill(claim, personal, version_id))
+        if person is not None:
+            yield person
+    finally:
+        rows.close()
+
+
+def current_layer_amounts(prefix: str, year: int) -> list[LayerAmount]:
+    """What the current settlements of the year's bills in the area paid per layer, summed by the database
+    (a year of a county is a million payment rows)."""
+    payments = SettlementPayment.objects.filter(settlement__in=_current_settlements(prefix, year))
+    rows = payments.values("layer", "fund").annotate(amount=Sum("amount"), layer_name=Max("name")).order_by()
+    return [LayerAmount(r["layer"], r["layer_name"], r["fund"], engine.quantize_money(r["amount"] or Decimal(0)))
+            for r in rows]
+
+
+def current_payments(claim_ids: Iterable[int]) -> list[tuple[str, str, Decimal]]:
+    """(layer, fund, amount) of every payment of these bills' current settlements."""
+    ids, found = list(claim_ids), []
+    for start in range(0, len(ids), 500):
+        found += SettlementPayment.objects.filter(
+            settlement__superseded_at__isnull=True, settlement__claim_id__in=ids[start:start + 500]
+        ).values_list("layer", "fund", "amount")
+    return found
+
+
+def my_simulations(user: User) -> QuerySet[PolicySimulation]:
+    """The user's own trial runs, newest first: nobody else's are listed or opened."""
+    return PolicySimulation.objects.filter(requested_by=user)
+
+
+def simulation_versions(user: User) -> list[tuple[PolicyVersion, str]]:
+    """The stored policy versions a user may try (their region overlaps the user's area), each with its label:
+    the one in force gives no change, an earlier one shows what going back would do."""
+    own = user.area_prefix
+    latest: dict[int, int] = {}
+    versions = []
+    for version in PolicyVersion.objects.select_related("policy").order_by("policy__code", "-number"):
+        try:
+            region = area_prefix(version.policy.region_code)
+        except AreaCodeError:
+            continue
+        if not (region.startswith(own) or own.startswith(region)):
+            continue
+        latest.setdefault(version.policy_id, version.number)
+        state = "现行" if latest[version.policy_id] == version.number else "历史版本"
+        label = f"{version.policy.name}（{version.policy.code}）第 {version.number} 版 · {state}"
+        versions.append((version, label))
+    return versions
+
+
+def simulation_version(user: User, pk) -> PolicyVersion | None:
+    return next((version for version, _ in simulation_versions(user) if str(version.pk) == str(pk)), None)
+
+
+def hospital_names(policy: PolicyDocument) -> dict[str, str]:
+    """The names of the hospitals the policy's conditions name by code, for its explanations."""
+    codes = policy.hospital_codes
+    if not codes:
+        return {}
+    return dict(Hospital.objects.filter(code__in=codes).values_list("code", "name"))

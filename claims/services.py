@@ -28,6 +28,8 @@ from accounts.models import User
 from accounts.services import area_within, ensure_in_area, ensure_permitted
 from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment
 from claims.models import Adjustment, Claim, Hospital, PersonYear, Settlement, SettlementPayment
+from claims.selectors import YearFacts, engine_bill, hospital_names
+from claims.signals import PersonYearSettled, person_years_settled
 from policies import engine
 from policies.document import FUNDS
 from policies.models import PolicyVersion
@@ -70,6 +72,7 @@ class BillFacts:
     diagnoses: tuple[dict, ...] = ()
     recorded: dict[str, Decimal] = field(default_factory=dict)
     pay_later: bool = False
+    referred: bool = False
 
 
 def recorded_layers(
@@ -102,24 +105,19 @@ def lock_person_year(person_id: int, year: int) -> None:
     PersonYear.objects.select_for_update().get(beneficiary_id=person_id, year=year)
 
 
-class PersonYearFacts:
+class PersonYearFacts(YearFacts):
     """The categories and insurances of one person in one year, read once for all its bills."""
 
     def __init__(self, person: Beneficiary, year: int):
         first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        self.holdings = list(
+        super().__init__(
             CategoryHolding.objects.filter(beneficiary=person).during(first, last).values_list(
                 "category__code", "start", "end"
-            )
-        )
-        self.insurances = frozenset(
+            ),
             Enrollment.objects.filter(beneficiary=person, year=year, status=Enrollment.Status.ENROLLED).values_list(
                 "insurance__code", flat=True
-            )
+            ),
         )
-
-    def categories_on(self, day: datetime.date) -> frozenset[str]:
-        return frozenset(code for code, start, end in self.holdings if start <= day and (end is None or end >= day))
 
 
 def policy_version_for(person: Beneficiary, year: int) -> PolicyVersion:
@@ -130,19 +128,16 @@ def policy_version_for(person: Beneficiary, year: int) -> PolicyVersion:
     return version
 
 
-def claim_input(claim: Claim, facts: PersonYearFacts) -> engine.ClaimInput:
-    return engine.ClaimInput(
-        id=str(claim.pk),
-        person=str(claim.beneficiary_id),
-        categories=facts.categories_on(claim.discharged_on),
-        insurances=facts.insurances,
-        visit_type=claim.visit_type,
-        hospital_level=claim.hospital.level,
-        diseases=claim.diagnosis_codes(),
-        date=claim.discharged_on,
-        total=claim.total,
-        in_catalog=claim.in_catalog,
-        recorded={layer: Decimal(amount) for layer, amount in claim.recorded.items()},
+def claim_input(claim: Claim, facts: YearFacts) -> engine.ClaimInput:
+    """The engine's bill: the hospital's code and 县域内 from its record, the person's birth date and
+    sex from their ID number, 转诊 from the bill (``selectors.engine_bill``, which the year-wide reader
+    of 政策试算 uses too)."""
+    person, hospital = claim.beneficiary, claim.hospital
+    return engine_bill(
+        claim_id=claim.pk, person_id=claim.beneficiary_id, facts=facts, visit_type=claim.visit_type,
+        hospital_level=hospital.level, hospital_code=hospital.code, in_county=hospital.in_county,
+        diagnoses=claim.diagnoses, day=claim.discharged_on, total=claim.total, in_catalog=claim.in_catalog,
+        recorded=claim.recorded, referred=claim.referred, birth_date=person.birth_date, sex=person.sex,
     )
 
 
@@ -211,23 +206,32 @@ def resettle_person_year(
     reason: str,
     user: User,
     version_for: Callable[[Claim, Settlement | None], PolicyVersion],
+    cause: str,
 ) -> list[PaymentChange]:
-    """Settle (again) every bill of the person-year from ``since`` (a (date, id) key) on, in order.
+    """Settle (again) every bill of the person-year from ``since`` (a (date, id) key) on, in order,
+    and announce the person-year's new personal total (``person_years_settled``, for ``cause``).
 
     Bills before ``since`` keep their settlements and only feed the year-to-date totals. Must run
     inside a transaction holding the person-year lock.
     """
     facts = PersonYearFacts(person, year)
     ytd = engine.YearToDate()
+    personal = Decimal("0.00")
     changes: list[PaymentChange] = []
     now = timezone.now()
+    names: dict[int, dict[str, str]] = {}  # hospital names by policy version, read once for the person-year
     for claim in _person_year_claims(person.pk, year):
         old = claim.current[0] if claim.current else None
         if _key(claim) < since and old is not None:
             ytd = ytd.after(old.payments.all())
+            personal += old.personal
             continue
         version = version_for(claim, old)
-        result, ytd = engine.settle_claim(parsed_policy(version), claim_input(claim, facts), ytd)
+        policy = parsed_policy(version)
+        if version.pk not in names:
+            names[version.pk] = hospital_names(policy)
+        result, ytd = engine.settle_claim(policy, claim_input(claim, facts), ytd, hospital_names=names[version.pk])
+        personal += result.personal
         if old is not None and _same(old, version, result):
             continue
         if old is not None:
@@ -237,6 +241,8 @@ def resettle_person_year(
         if old is not None:
             moved = _moved_payments(claim, old, settlement, result, user)
             changes.extend(moved)
+    settled = PersonYearSettled(person.pk, person.village_id, year, personal, facts.held)
+    person_years_settled.send(sender=Claim, person_years=[settled], user=user, cause=cause)
     return changes
 
 
@@ -323,7 +329,7 @@ def claim_settle(
         beneficiary=person, hospital=bill.hospital, visit_type=bill.visit_type, admitted_on=bill.admitted_on,
         discharged_on=bill.discharged_on, diagnoses=list(bill.diagnoses), total=bill.total,
         in_catalog=bill.in_catalog, recorded={k: str(v) for k, v in bill.recorded.items()},
-        pay_later=bill.pay_later, submission=submission, entered_by=user, origin=origin,
+        pay_later=bill.pay_later, referred=bill.referred, submission=submission, entered_by=user, origin=origin,
     )
     _check_with_engine(version, claim, PersonYearFacts(person, year))
     claim._history_user = user
@@ -331,7 +337,7 @@ def claim_settle(
     try:
         changes = resettle_person_year(
             person=person, year=year, since=_key(claim), reason=Settlement.Reason.EARLIER_BILL, user=user,
-            version_for=keep_version,
+            version_for=keep_version, cause=f"结算账单 #{claim.pk}",
         )
     except engine.ClaimError as exc:
         raise ValidationError({_form_field(i.field): i.message for i in exc.errors}, code="bad_claim") from None
@@ -364,7 +370,7 @@ def claim_void(*, user: User, claim: Claim, reason: str) -> SettleOutcome:
         )
     changes = resettle_person_year(
         person=claim.beneficiary, year=claim.year, since=_key(claim), reason=Settlement.Reason.VOID, user=user,
-        version_for=keep_version,
+        version_for=keep_version, cause=f"作废账单 #{claim.pk}",
     )
     return SettleOutcome(claim=claim, created=False, changes=changes, resettled=sorted({c.claim for c in changes}))
 
@@ -390,7 +396,7 @@ def resettle_year(*, user: User, year: int, area: str = "") -> tuple[int, list[P
                                            status=Claim.Status.SETTLED).count()
             changes += resettle_person_year(
                 person=person, year=year, since=(datetime.date.min, 0), reason=Settlement.Reason.POLICY, user=user,
-                version_for=lambda claim, old: version,
+                version_for=lambda claim, old: version, cause="政策修订后重算",
             )
     return claims, changes
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from claims import views
+from claims import simulation_views, views
 
 urlpatterns = [
     path("new/<int:person_pk>/", views.claim_create, name="claim_create"),
@@ -9,4 +9,8 @@ urlpatterns = [
     path("<int:pk>/void/", views.claim_void, name="claim_void"),
     path("adjustments/", views.adjustment_list, name="adjustment_list"),
     path("import/", views.claim_import, name="claim_import"),
+    path("simulations/", simulation_views.simulation_start, name="simulation"),
+    path("simulations/<int:pk>/", simulation_views.simulation_detail, name="simulation_detail"),
+    path("simulations/<int:pk>/progress/", simulation_views.simulation_progress, name="simulation_progress"),
+    path("simulations/<int:pk>/download/", simulation_views.simulation_download, name="simulation_download"),
 ]

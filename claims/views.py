@@ -30,7 +30,7 @@ def _bill(form: ClaimForm, version) -> services.BillFacts:
     return services.BillFacts(
         hospital=hospital, visit_type=cleaned["visit_type"], admitted_on=cleaned["admitted_on"],
         discharged_on=cleaned["discharged_on"], total=cleaned["total"], in_catalog=cleaned["in_catalog"],
-        diagnoses=cleaned["diagnoses"], pay_later=cleaned["pay_later"],
+        diagnoses=cleaned["diagnoses"], pay_later=cleaned["pay_later"], referred=cleaned["referred"],
         recorded=services.recorded_layers(version, cleaned["visit_type"], hospital.level, form.recorded_by_fund()),
     )
 
@@ -51,9 +51,11 @@ def _preview(person, form: ClaimForm) -> dict:
         bill = _bill(form, version)
         claim = Claim(beneficiary=person, hospital=bill.hospital, visit_type=bill.visit_type, discharged_on=day,
                       diagnoses=list(bill.diagnoses), total=bill.total, in_catalog=bill.in_catalog,
-                      recorded={k: str(v) for k, v in bill.recorded.items()})
+                      referred=bill.referred, recorded={k: str(v) for k, v in bill.recorded.items()})
+        policy = parsed_policy(version)
         context["settlement"], _ = engine.settle_claim(
-            parsed_policy(version), services.claim_input(claim, facts), selectors.year_to_date_before(person, day)
+            policy, services.claim_input(claim, facts), selectors.year_to_date_before(person, day),
+            hospital_names=selectors.hospital_names(policy),
         )
         context["version"] = version
         context["duplicates"] = services.claim_duplicates(person=person, bill=bill)

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from claims import calculator_views
+from monitoring import home_views
+
 admin.site.site_header = "健康扶贫医疗保障管理系统"
 admin.site.site_title = "健康扶贫管理后台"
 admin.site.index_title = "后台管理"
@@ -9,10 +12,13 @@ handler400 = "config.errors.bad_request"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", home_views.home_page, name="home"),
+    path("home/five-checks/", home_views.home_five_checks, name="home_five_checks"),
     path("", include("accounts.urls")),
     path("", include("beneficiaries.urls")),
-    path("policies/", include("policies.urls")),
+    path("policies/calculator/", calculator_views.calculator, name="calculator"),
     path("claims/", include("claims.urls")),
     path("rosters/", include("rosters.urls")),
     path("ledger/", include("ledgers.urls")),
+    path("monitoring/", include("monitoring.urls")),
 ]

@@ -33,7 +33,7 @@ class PolicyAdmin(SharedDataAdmin):
     list_display = ("code", "name", "region_code", "year", "new_version_link")
     list_filter = ("year",)
     search_fields = ("code", "name", "region_code")
-    readonly_fields = ("code", "name", "region_code", "year")
+    readonly_fields = ("code", "name", "region_code", "year", "until_year")
     inlines = [VersionInline]
 
     def has_add_permission(self, request):

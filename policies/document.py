@@ -8,12 +8,13 @@ Pure Python (no Django), so the engine, the ``reimburse`` command and the databa
 
 from __future__ import annotations
 
+import datetime
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, NamedTuple
 
 # Vocabularies, code -> name, in the order a person reads them.
 VISIT_TYPES = {"outpatient": "普通门诊", "special_outpatient": "门诊特殊慢性病", "inpatient": "住院"}
@@ -24,13 +25,17 @@ HOSPITAL_LEVELS = {
     "city": "市级医疗机构",
     "province": "省级及以上医疗机构",
 }
-# The categories of categories.md, for explanations; a county's own added categories show by code.
+# The categories of categories.md and those our migrations add, for explanations; a county's own
+# added categories show by code.
 CATEGORY_NAMES = {
     "poor": "建档立卡贫困人口", "dibao_urban": "城镇低保对象", "dibao_rural": "农村低保对象",
     "tekun_urban": "城镇特困人员", "tekun_rural": "农村特困人员", "low_income_urban": "城镇低收入对象",
     "low_income_rural": "农村低收入对象", "other_hardship_urban": "城镇其他困难群体",
     "other_hardship_rural": "农村其他困难群体", "unstable": "脱贫不稳定人口", "marginal": "边缘易致贫人口",
     "sudden_hardship": "突发严重困难人口", "returned_poor": "返贫致贫人口",
+    # Added for seed 004's fund (beneficiaries migration 0004).
+    "orphan": "孤儿", "youfu": "重点优抚对象", "severe_disability": "重度残疾人",
+    "needy_student": "家庭经济困难的在校大学生", "illness_impoverished": "因病致贫家庭重病患者",
 }
 
 
@@ -38,6 +43,7 @@ def category_names(codes: Iterable[str]) -> str:
     return "、".join(CATEGORY_NAMES.get(code, code) for code in sorted(codes))
 
 
+SEXES = {"male": "男性", "female": "女性"}
 FUNDS = {"basic": "基本医保", "critical": "大病保险", "assistance": "医疗救助", "other": "其他保障"}
 BASES = {"in_catalog": "政策范围内费用", "out_of_catalog": "目录外费用", "personal": "个人负担费用"}
 SCOPES = {"visit": "按次", "year": "按年度累计"}
@@ -51,6 +57,10 @@ CENT = Decimal("0.01")
 MONEY_LIMIT = Decimal(10) ** 12
 
 FULL_PREMIUM = "full"
+DEFAULT_WARN_AT = Decimal("0.8")
+# Monitoring levels (monitoring.md, "Thresholds").
+LEVEL_OVER = "over"
+LEVEL_WARNING = "warning"
 
 # Messages, shared with the tests.
 REQUIRED = "缺少必填字段"
@@ -78,8 +88,16 @@ DUPLICATE_LAYER = "层编码重复（第 {first} 层已使用）"
 SUBSIDY_ABOVE_PREMIUM = "资助金额不能超过个人缴费标准"
 NOT_NULLABLE = "不能为 null"
 NOT_A_POLICY = "政策文件必须是一个 JSON 对象"
+NOT_DATE = "必须是 YYYY-MM-DD 格式的有效日期"
+NOT_AGE = "必须是非负整数（周岁）"
+AGE_RANGE_REVERSED = "最小年龄 age_min 不能大于最大年龄 age_max"
+DATE_RANGE_REVERSED = "起始日期 date_from 不能晚于截止日期 date_to"
+UNTIL_BEFORE_YEAR = "不能早于 year（{year}）"
+NOT_WARN_AT = "必须是大于 0、不超过 1 的比例（十进制数字）"
 
-POLICY_FIELDS = ("code", "name", "region_code", "year", "note", "enrollment", "monitoring", "layers")
+POLICY_FIELDS = (
+    "code", "name", "region_code", "year", "until_year", "note", "enrollment", "monitoring", "layers"
+)
 LAYER_FIELDS = (
     "code",
     "name",
@@ -88,6 +106,7 @@ LAYER_FIELDS = (
     "hospital_levels",
     "categories",
     "insurance",
+    "when",
     "base",
     "scope",
     "deductible",
@@ -101,16 +120,30 @@ LAYER_FIELDS = (
 TERM_FIELDS = ("deductible", "min_base", "base_share_of_total", "bands", "cap_per_visit", "cap_per_year")
 # Terms whose default is "none": a rule may set them to null to remove the limit.
 OPTIONAL_TERMS = ("base_share_of_total", "cap_per_visit", "cap_per_year")
-WHEN_FIELDS = ("categories", "hospital_levels", "visit_types", "diseases")
+WHEN_FIELDS = (
+    "categories",
+    "hospital_levels",
+    "visit_types",
+    "diseases",
+    "hospitals",
+    "in_county",
+    "referred",
+    "sex",
+    "age_min",
+    "age_max",
+    "date_from",
+    "date_to",
+)
 BAND_FIELDS = ("upto", "ratio")
 ENROLLMENT_FIELDS = ("insurance", "premium", "subsidies")
 SUBSIDY_FIELDS = ("categories", "amount")
-MONITORING_FIELDS = ("reference_income", "rules")
+MONITORING_FIELDS = ("reference_income", "warn_at", "rules")
 MONITORING_RULE_FIELDS = ("categories", "share", "label")
 
 _CODE = re.compile(r"[A-Za-z0-9_-]+")
 _REGION_CODE = re.compile(r"[0-9]{2,12}")  # ASCII digits: other scripts' digits are not a code
 _DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)
@@ -182,43 +215,169 @@ class LayerTerms:
         return tuple(paying)
 
 
+def age_on(birth_date: datetime.date | None, day: datetime.date) -> int | None:
+    """Age in full years (周岁) on ``day``: the years since birth, less one before this year's
+    birthday. A 29 February birthday counts on 1 March in common years. None without a birth date."""
+    if birth_date is None:
+        return None
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 @dataclass(frozen=True)
 class RuleCondition:
-    """A rule's ``when``: each given key must match; a key matches if the claim has any listed value."""
+    """A ``when`` (of a rule, or of a layer): each given key must match.
+
+    A list key matches if the claim has any listed value; ``sex`` never matches a claim without a
+    sex, ``age_min``/``age_max`` never a claim without a birth date.
+    """
 
     categories: frozenset[str] | None = None
     hospital_levels: frozenset[str] | None = None
     visit_types: frozenset[str] | None = None
     diseases: tuple[str, ...] | None = None  # ICD-10 prefixes, upper case
+    hospitals: frozenset[str] | None = None  # hospital codes
+    in_county: bool | None = None
+    referred: bool | None = None
+    sex: str | None = None  # male / female
+    age_min: int | None = None  # full years, inclusive
+    age_max: int | None = None
+    date_from: datetime.date | None = None  # the claim date, inclusive
+    date_to: datetime.date | None = None
 
-    def matches(
-        self, categories: frozenset[str], hospital_level: str, visit_type: str, diseases: Iterable[str]
-    ) -> bool:
+    @property
+    def age_range(self) -> tuple[int | None, int | None] | None:
+        """``(age_min, age_max)``, or None when the condition does not look at the age."""
+        if self.age_min is None and self.age_max is None:
+            return None
+        return self.age_min, self.age_max
+
+    @property
+    def date_range(self) -> tuple[datetime.date | None, datetime.date | None] | None:
+        """``(date_from, date_to)``, or None when the condition does not look at the date."""
+        if self.date_from is None and self.date_to is None:
+            return None
+        return self.date_from, self.date_to
+
+    def unmet(
+        self,
+        categories: frozenset[str],
+        hospital_level: str,
+        visit_type: str,
+        diseases: Iterable[str],
+        *,
+        hospital: str | None = None,
+        in_county: bool = False,
+        referred: bool = False,
+        sex: str | None = None,
+        age: int | None = None,
+        date: datetime.date | None = None,
+    ) -> tuple[str, ...]:
+        """The parts of the condition a bill fails, named as in ``parts`` (``age`` for
+        ``age_min``/``age_max``, ``date`` for ``date_from``/``date_to``); empty when it matches.
+        ``age`` is the patient's age in full years on the claim date (``age_on``)."""
+        failed = []
         if self.categories is not None and self.categories.isdisjoint(categories):
-            return False
+            failed.append("categories")
         if self.hospital_levels is not None and hospital_level not in self.hospital_levels:
-            return False
+            failed.append("hospital_levels")
         if self.visit_types is not None and visit_type not in self.visit_types:
-            return False
+            failed.append("visit_types")
         if self.diseases is not None:
             prefixes = self.diseases
-            return any(code.upper().startswith(prefixes) for code in diseases)
-        return True
+            if not any(code.upper().startswith(prefixes) for code in diseases):
+                failed.append("diseases")
+        if self.hospitals is not None and hospital not in self.hospitals:
+            failed.append("hospitals")
+        if self.in_county is not None and bool(in_county) is not self.in_county:
+            failed.append("in_county")
+        if self.referred is not None and bool(referred) is not self.referred:
+            failed.append("referred")
+        if self.sex is not None and sex != self.sex:
+            failed.append("sex")
+        if self.age_range is not None and not _within(age, self.age_min, self.age_max):
+            failed.append("age")
+        if self.date_range is not None and not _within(date, self.date_from, self.date_to):
+            failed.append("date")
+        return tuple(failed)
+
+    def matches(
+        self,
+        categories: frozenset[str],
+        hospital_level: str,
+        visit_type: str,
+        diseases: Iterable[str],
+        **facts: Any,
+    ) -> bool:
+        """Whether a bill matches; ``facts`` are the keyword arguments of ``unmet``."""
+        return not self.unmet(categories, hospital_level, visit_type, diseases, **facts)
+
+    def parts(self, hospital_names: Mapping[str, str] | None = None) -> dict[str, str]:
+        """Each part of the condition as Chinese text, keyed as ``unmet`` names them, in reading
+        order. Hospitals show by name where ``hospital_names`` knows the code, else by code."""
+        parts = {}
+        if self.categories is not None:
+            parts["categories"] = "身份类别 " + category_names(self.categories)
+        if self.hospital_levels is not None:
+            parts["hospital_levels"] = "医疗机构 " + "、".join(
+                _in_order(self.hospital_levels, HOSPITAL_LEVELS, names=True)
+            )
+        if self.visit_types is not None:
+            parts["visit_types"] = "就诊类型 " + "、".join(_in_order(self.visit_types, VISIT_TYPES, names=True))
+        if self.diseases is not None:
+            parts["diseases"] = "疾病 " + "、".join(self.diseases)
+        if self.hospitals is not None:
+            names = hospital_names or {}
+            hospitals = (names.get(code) or code for code in sorted(self.hospitals))
+            parts["hospitals"] = "医疗机构 " + "、".join(hospitals)
+        if self.in_county is not None:
+            parts["in_county"] = "县域内就医" if self.in_county else "县域外就医"
+        if self.referred is not None:
+            parts["referred"] = "按规定转诊" if self.referred else "未按规定转诊"
+        if self.sex is not None:
+            parts["sex"] = SEXES[self.sex]
+        if self.age_range is not None:
+            parts["age"] = _age_text(self.age_min, self.age_max)
+        if self.date_range is not None:
+            parts["date"] = _date_text(self.date_from, self.date_to)
+        return parts
+
+    def describe(
+        self, hospital_names: Mapping[str, str] | None = None, only: Iterable[str] | None = None
+    ) -> str:
+        """The condition as Chinese text (``only``: just these parts), e.g. "女性；年龄 17 周岁及以下"."""
+        parts = self.parts(hospital_names)
+        if only is not None:
+            wanted = set(only)
+            parts = {key: text for key, text in parts.items() if key in wanted}
+        return "；".join(parts.values()) or "所有账单"
 
     @cached_property
     def description(self) -> str:
-        parts = []
-        if self.categories is not None:
-            parts.append("身份类别 " + category_names(self.categories))
-        if self.hospital_levels is not None:
-            parts.append(
-                "医疗机构 " + "、".join(_in_order(self.hospital_levels, HOSPITAL_LEVELS, names=True))
-            )
-        if self.visit_types is not None:
-            parts.append("就诊类型 " + "、".join(_in_order(self.visit_types, VISIT_TYPES, names=True)))
-        if self.diseases is not None:
-            parts.append("疾病 " + "、".join(self.diseases))
-        return "；".join(parts) or "所有账单"
+        return self.describe()
+
+
+def _within(value: Any, low: Any, high: Any) -> bool:
+    return value is not None and (low is None or value >= low) and (high is None or value <= high)
+
+
+def _age_text(low: int | None, high: int | None) -> str:
+    if high is None:
+        return f"年龄 {low} 周岁及以上"
+    if low is None:
+        return f"年龄 {high} 周岁及以下"
+    if low == high:
+        return f"年龄 {low} 周岁"
+    return f"年龄 {low} 至 {high} 周岁"
+
+
+def _date_text(start: datetime.date | None, end: datetime.date | None) -> str:
+    if end is None:
+        return f"{start.isoformat()} 起"
+    if start is None:
+        return f"{end.isoformat()} 止"
+    if start == end:
+        return f"{start.isoformat()} 当日"
+    return f"{start.isoformat()} 至 {end.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -240,9 +399,16 @@ class Layer:
     hospital_levels: frozenset[str] = ALL_HOSPITAL_LEVELS
     categories: frozenset[str] | None = None  # None: anyone
     insurance: str | None = None
+    when: RuleCondition | None = None  # the layer's own condition; None: every bill
     scope: str = "visit"
     terms: LayerTerms = LayerTerms()
     rules: tuple[Rule, ...] = ()
+
+    @property
+    def conditions(self) -> tuple[RuleCondition, ...]:
+        """The layer's own ``when`` (if any) and its rules' ``when``s."""
+        whens = tuple(rule.when for rule in self.rules)
+        return whens if self.when is None else (self.when, *whens)
 
 
 @dataclass(frozen=True)
@@ -271,10 +437,59 @@ class MonitoringRule:
     label: str
 
 
+class Threshold(NamedTuple):
+    """A monitored person's threshold for a year (monitoring.md, "Thresholds")."""
+
+    amount: Decimal  # share × reference income, half up to the fen
+    label: str  # the label of the rule that gave it
+
+
 @dataclass(frozen=True)
 class Monitoring:
     reference_income: Decimal
     rules: tuple[MonitoringRule, ...]
+    warn_at: Decimal = DEFAULT_WARN_AT  # a warning from this share of the threshold
+
+    def threshold_for(self, categories: Iterable[str]) -> Threshold | None:
+        """See ``monitoring_threshold``."""
+        held = frozenset(categories)
+        chosen = None
+        for rule in self.rules:
+            if not rule.categories.isdisjoint(held) and (chosen is None or rule.share < chosen.share):
+                chosen = rule
+        if chosen is None:
+            return None
+        amount = (chosen.share * self.reference_income).quantize(CENT, rounding=ROUND_HALF_UP)
+        return Threshold(amount, chosen.label)
+
+    def level_for(self, burden: Decimal, threshold: Decimal) -> str | None:
+        """See ``monitoring_level``; with this block's ``warn_at``."""
+        return monitoring_level(burden, threshold, self.warn_at)
+
+
+def monitoring_threshold(monitoring: Monitoring | None, categories: Iterable[str]) -> Threshold | None:
+    """The threshold of a person who held ``categories`` (on any day of the year), or None when not
+    monitored (no block, or no rule names a category they held).
+
+    The amount is ``share × reference_income`` of the rule with the smallest share among those
+    naming a category they held (the first such rule in policy order on a tie), rounded half up to
+    the fen; the label is that rule's.
+    """
+    if monitoring is None:
+        return None
+    return monitoring.threshold_for(categories)
+
+
+def monitoring_level(burden: Decimal, threshold: Decimal, warn_at: Decimal = DEFAULT_WARN_AT) -> str | None:
+    """``over`` when burden > threshold, ``warning`` when burden ≥ warn_at × threshold (compared
+    exactly, not rounded), else None. A burden of 0 has no level, even against a threshold of 0."""
+    if burden <= 0:
+        return None
+    if burden > threshold:
+        return LEVEL_OVER
+    if burden >= warn_at * threshold:
+        return LEVEL_WARNING
+    return None
 
 
 @dataclass(frozen=True)
@@ -287,10 +502,30 @@ class Policy:
     note: str = ""
     enrollment: Enrollment | None = None
     monitoring: Monitoring | None = None
+    until_year: int | None = None  # the last calendar year it settles; None: ``year`` alone
 
     @cached_property
     def layer_codes(self) -> frozenset[str]:
         return frozenset(layer.code for layer in self.layers)
+
+    @property
+    def last_year(self) -> int:
+        return self.year if self.until_year is None else self.until_year
+
+    def covers_year(self, year: int) -> bool:
+        """Whether the policy settles claims of this calendar year (``year`` through ``until_year``)."""
+        return self.year <= year <= self.last_year
+
+    @cached_property
+    def hospital_codes(self) -> frozenset[str]:
+        """Every hospital code a condition of the policy names (a layer's or a rule's ``when``)."""
+        return frozenset(
+            code
+            for layer in self.layers
+            for condition in layer.conditions
+            if condition.hospitals is not None
+            for code in condition.hospitals
+        )
 
 
 def _in_order(values: Iterable[str], vocabulary: dict[str, str], *, names: bool = False) -> list[str]:
@@ -347,6 +582,23 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _age(value: Any) -> int:
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _Invalid(NOT_AGE)
+    return value
+
+
+def _date(value: Any) -> datetime.date:
+    if not isinstance(value, str) or not _DATE_TEXT.fullmatch(value):
+        raise _Invalid(NOT_DATE)
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise _Invalid(NOT_DATE) from None
+
+
 def parse_decimal(value: Any) -> Decimal:
     """A finite Decimal from decimal text ("1234.50"), an int, a Decimal, or a float that a JSON
     reader made of a number; ValueError otherwise. Text in exponent form or with spaces is refused."""
@@ -391,6 +643,13 @@ def _ratio(value: Any) -> Decimal:
     return ratio
 
 
+def _warn_at(value: Any) -> Decimal:
+    ratio = _decimal(value, NOT_WARN_AT)
+    if not 0 < ratio <= 1:
+        raise _Invalid(NOT_WARN_AT)
+    return ratio
+
+
 def _list(value: Any) -> list:
     if not isinstance(value, list) or not value:
         raise _Invalid(NOT_LIST)
@@ -398,12 +657,13 @@ def _list(value: Any) -> list:
 
 
 def _free_codes(value: Any) -> frozenset[str]:
-    """Category codes: free strings, since categories are a table an administrator extends."""
+    """Category or hospital codes: free strings, since both are tables an administrator extends.
+    Spaces around a code are dropped: " 500242-ZYY" would otherwise never match a bill."""
     items = _list(value)
     for position, item in enumerate(items, 1):
         if not isinstance(item, str) or not item.strip():
             raise _Invalid(NOT_TEXT, f"[{position}]")
-    return frozenset(items)
+    return frozenset(item.strip() for item in items)
 
 
 def _diseases(value: Any) -> tuple[str, ...]:
@@ -495,6 +755,14 @@ WHEN_READERS: dict[str, Callable[[Any], Any]] = {
     "hospital_levels": _choices(HOSPITAL_LEVELS),
     "visit_types": _choices(VISIT_TYPES),
     "diseases": _diseases,
+    "hospitals": _free_codes,
+    "in_county": _bool,
+    "referred": _bool,
+    "sex": _choice(SEXES),
+    "age_min": _age,
+    "age_max": _age,
+    "date_from": _date,
+    "date_to": _date,
 }
 
 
@@ -561,13 +829,16 @@ class _Parser:
         name = self.get(data, "name", _text)
         region_code = self.get(data, "region_code", _region_code)
         year = self.get(data, "year", _year)
+        until_year = self.get(data, "until_year", _year, default=None, nullable=True)
+        if until_year not in (None, _BAD) and year is not _BAD and until_year < year:
+            self.issue(None, "until_year", UNTIL_BEFORE_YEAR.format(year=year))
         note = self.get(data, "note", _string, default="")
         enrollment = self.get(data, "enrollment", self.enrollment, default=None)
         monitoring = self.get(data, "monitoring", self.monitoring, default=None)
         layers = self.get(data, "layers", self.layers)
         if self.issues:
             return None
-        return Policy(code, name, region_code, year, layers, note, enrollment, monitoring)
+        return Policy(code, name, region_code, year, layers, note, enrollment, monitoring, until_year)
 
     def layers(self, value: Any) -> tuple[Layer, ...]:
         if not isinstance(value, list) or not value:
@@ -606,6 +877,14 @@ class _Parser:
             ),
             "categories": self.get(data, "categories", _free_codes, layer=label, default=None, nullable=True),
             "insurance": self.get(data, "insurance", _text, layer=label, default=None, nullable=True),
+            "when": self.get(
+                data,
+                "when",
+                partial(self.when, label=label, field="when"),
+                layer=label,
+                default=None,
+                nullable=True,
+            ),
             "scope": self.get(data, "scope", _choice(SCOPES), layer=label, default="visit"),
         }
         default_terms = LayerTerms()
@@ -624,6 +903,8 @@ class _Parser:
         if len(self.issues) > issues_before:
             return _BAD
         layer_terms = LayerTerms(**terms)
+        if fields["when"] == RuleCondition():
+            fields["when"] = None  # an empty condition: every bill, as without one
         return Layer(
             **fields,
             terms=layer_terms,
@@ -675,7 +956,16 @@ class _Parser:
         }
         if _BAD in read.values() or set(when) - set(WHEN_FIELDS):
             return _BAD
-        return RuleCondition(**read)
+        reversed_ranges = [
+            (low, message)
+            for low, high, message in (
+                ("age_min", "age_max", AGE_RANGE_REVERSED), ("date_from", "date_to", DATE_RANGE_REVERSED)
+            )
+            if read.get(low) is not None and read.get(high) is not None and read[low] > read[high]
+        ]
+        for low, message in reversed_ranges:
+            self.issue(label, f"{field}.{low}", message)
+        return _BAD if reversed_ranges else RuleCondition(**read)
 
     def set(self, value: Any, label: str, field: str) -> tuple[tuple[tuple[str, Any], ...], bool]:
         settings = self.obj(value, (*TERM_FIELDS, "skip"), layer=label, field=field)
@@ -734,6 +1024,7 @@ class _Parser:
             return _BAD
         issues_before = len(self.issues)
         reference_income = self.get(data, "reference_income", _money, prefix="monitoring.")
+        warn_at = self.get(data, "warn_at", _warn_at, prefix="monitoring.", default=DEFAULT_WARN_AT)
         rules = []
         items = self.get(data, "rules", _list, prefix="monitoring.")
         for position, item in enumerate(items if items is not _BAD else [], 1):
@@ -750,7 +1041,7 @@ class _Parser:
             )
         if len(self.issues) > issues_before:
             return _BAD
-        return Monitoring(reference_income, tuple(rules))
+        return Monitoring(reference_income, tuple(rules), warn_at)
 
 
 def parse_policy(data: dict) -> Policy:
@@ -786,16 +1077,29 @@ def _term_value(key: str, value: Any) -> Any:
     return money_text(value)
 
 
+def _when_to_dict(condition: RuleCondition) -> dict:
+    when: dict[str, Any] = {}
+    if condition.categories is not None:
+        when["categories"] = sorted(condition.categories)
+    if condition.hospital_levels is not None:
+        when["hospital_levels"] = _in_order(condition.hospital_levels, HOSPITAL_LEVELS)
+    if condition.visit_types is not None:
+        when["visit_types"] = _in_order(condition.visit_types, VISIT_TYPES)
+    if condition.diseases is not None:
+        when["diseases"] = list(condition.diseases)
+    if condition.hospitals is not None:
+        when["hospitals"] = sorted(condition.hospitals)
+    for key in ("in_county", "referred", "sex", "age_min", "age_max"):
+        if getattr(condition, key) is not None:
+            when[key] = getattr(condition, key)
+    for key in ("date_from", "date_to"):
+        if getattr(condition, key) is not None:
+            when[key] = getattr(condition, key).isoformat()
+    return when
+
+
 def _rule_to_dict(rule: Rule) -> dict:
-    when = {}
-    if rule.when.categories is not None:
-        when["categories"] = sorted(rule.when.categories)
-    if rule.when.hospital_levels is not None:
-        when["hospital_levels"] = _in_order(rule.when.hospital_levels, HOSPITAL_LEVELS)
-    if rule.when.visit_types is not None:
-        when["visit_types"] = _in_order(rule.when.visit_types, VISIT_TYPES)
-    if rule.when.diseases is not None:
-        when["diseases"] = list(rule.when.diseases)
+    when = _when_to_dict(rule.when)
     settings: dict[str, Any] = {"skip": True} if rule.skip else {}
     settings.update((key, _term_value(key, value)) for key, value in rule.overrides)
     return {"when": when, "set": settings}
@@ -816,6 +1120,8 @@ def _layer_to_dict(layer: Layer) -> dict:
         doc["categories"] = sorted(layer.categories)
     if layer.insurance is not None:
         doc["insurance"] = layer.insurance
+    if layer.when is not None:
+        doc["when"] = _when_to_dict(layer.when)
     doc["base"] = layer.base
     doc["scope"] = layer.scope
     for key in TERM_FIELDS:
@@ -831,7 +1137,8 @@ def policy_to_dict(policy: Policy) -> dict:
     """The canonical JSON-able form, which ``parse_policy`` reads back to an equal ``Policy``.
 
     Money is "0.00" text and ratios plain decimals; lists of codes are sorted (vocabularies in
-    their own order); every amount is spelled out, including defaults.
+    their own order); every amount is spelled out, including defaults, except a monitoring
+    ``warn_at`` of 0.8 (left out, so that documents written before it existed keep their digest).
     """
     doc: dict[str, Any] = {
         "code": policy.code,
@@ -839,6 +1146,8 @@ def policy_to_dict(policy: Policy) -> dict:
         "region_code": policy.region_code,
         "year": policy.year,
     }
+    if policy.until_year is not None:
+        doc["until_year"] = policy.until_year
     if policy.note:
         doc["note"] = policy.note
     if policy.enrollment is not None:
@@ -862,5 +1171,8 @@ def policy_to_dict(policy: Policy) -> dict:
                 for r in policy.monitoring.rules
             ],
         }
+        # The default is left out, so that documents written before warn_at keep their digest.
+        if policy.monitoring.warn_at != DEFAULT_WARN_AT:
+            doc["monitoring"]["warn_at"] = ratio_text(policy.monitoring.warn_at)
     doc["layers"] = [_layer_to_dict(layer) for layer in policy.layers]
     return doc

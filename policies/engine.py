@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
+from operator import itemgetter
 from types import MappingProxyType
 from typing import NamedTuple, Protocol
 
@@ -28,13 +29,16 @@ from .document import (
     FUNDS,
     HOSPITAL_LEVELS,
     MONEY_LIMIT,
+    SEXES,
     VISIT_TYPES,
     ZERO,
     Layer,
-    category_names,
     LayerTerms,
     Policy,
     Rule,
+    RuleCondition,
+    age_on,
+    category_names,
 )
 
 
@@ -59,6 +63,13 @@ class ClaimInput:
     in_catalog: Decimal
     # Amounts the medical-insurance platform already paid, by layer code: taken as they are.
     recorded: Mapping[str, Decimal] = field(default_factory=dict)
+    # What conditions may test besides (reimbursement.md, "Conditions on the hospital, the person
+    # and the date").
+    hospital: str | None = None  # the hospital's code (定点医疗机构编码)
+    in_county: bool = False  # the hospital lies inside the policy's county (县域内)
+    referred: bool = False  # treated on a referral by the rules (按规定转诊 / 异地就医备案)
+    birth_date: datetime.date | None = None
+    sex: str | None = None  # male / female
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,7 +78,7 @@ class LayerPayment:
     name: str
     fund: str
     amount: Decimal
-    applied: bool  # the layer's conditions (visit type, level, category, insurance, rules) held
+    applied: bool  # the layer's conditions (visit type, level, category, insurance, when, rules) held
     # What this bill adds to the layer's accumulated base of the year; may carry more than two
     # decimals when base_share_of_total cut the base.
     base_added: Decimal
@@ -154,6 +165,8 @@ AMOUNT_TOO_LARGE = "金额过大"
 IN_CATALOG_ABOVE_TOTAL = "政策范围内费用不能超过总费用"
 UNKNOWN_LAYER = "政策中没有这一层"
 RECORDED_ABOVE_POOL = "已结算金额 {amount} 超过本层可支付的{pool_name}余额 {pool}"
+UNKNOWN_SEX = '未知性别 "{value}"，可选：' + "、".join(SEXES)
+BORN_AFTER_DATE = "出生日期晚于就诊日期"
 
 
 def _money_issue(amount: Decimal) -> str | None:
@@ -186,6 +199,10 @@ def check_claim(policy: Policy, claim: ClaimInput) -> list[ClaimIssue]:
             amounts_read = False
     if amounts_read and claim.in_catalog > claim.total:
         issues.append(ClaimIssue(claim.id, "in_catalog", IN_CATALOG_ABOVE_TOTAL))
+    if claim.sex is not None and claim.sex not in SEXES:
+        issues.append(ClaimIssue(claim.id, "sex", UNKNOWN_SEX.format(value=claim.sex)))
+    if claim.birth_date is not None and claim.birth_date > claim.date:
+        issues.append(ClaimIssue(claim.id, "birth_date", BORN_AFTER_DATE))
     for code, amount in claim.recorded.items():
         if code not in policy.layer_codes:
             issues.append(ClaimIssue(claim.id, f"recorded.{code}", UNKNOWN_LAYER))
@@ -223,11 +240,14 @@ def _names(codes: frozenset[str], vocabulary_name: str) -> str:
     return "、".join(name for code, name in vocabulary.items() if code in codes)
 
 
-def _rule_text(position: int, rule: Rule) -> str:
-    return f"第 {position} 条规则（{rule.when.description}）"
+def _rule_text(position: int, rule: Rule, hospital_names: Mapping[str, str] | None = None) -> str:
+    description = rule.when.describe(hospital_names) if hospital_names else rule.when.description
+    return f"第 {position} 条规则（{description}）"
 
 
-def _exclusion_text(layer: Layer, exclusion: tuple[str, object]) -> str:
+def _exclusion_text(
+    layer: Layer, exclusion: tuple[str, object], hospital_names: Mapping[str, str] | None = None
+) -> str:
     kind, value = exclusion
     if kind == "visit_type":
         return f"不适用：本次为{VISIT_TYPES[value]}，本层只适用于{_names(layer.visit_types, 'visit')}"
@@ -237,7 +257,13 @@ def _exclusion_text(layer: Layer, exclusion: tuple[str, object]) -> str:
         return f"不适用：就诊日未持有本层要求的身份类别（{category_names(layer.categories)}）"
     if kind == "insurance":
         return f"不适用：未参加本层要求的保险（{layer.insurance}）"
-    return f"不适用：{_rule_text(value, layer.rules[value - 1])}规定本层不适用"
+    if kind == "when":
+        parts = layer.when.parts(hospital_names)
+        text = f"不适用：本层只适用于“{'；'.join(parts.values())}”的账单"
+        if len(value) < len(parts):
+            text += f"，本次不符合“{'；'.join(parts[key] for key in value)}”"
+        return text
+    return f"不适用：{_rule_text(value, layer.rules[value - 1], hospital_names)}规定本层不适用"
 
 
 def _base_text(base: str, pool: Decimal, left_in: Decimal, left_out: Decimal) -> str:
@@ -249,7 +275,19 @@ def _base_text(base: str, pool: Decimal, left_in: Decimal, left_out: Decimal) ->
 # --- Settling -------------------------------------------------------------------------------------
 
 
-def _exclusion(layer: Layer, claim: ClaimInput) -> tuple[str, object] | None:
+def _facts(claim: ClaimInput) -> dict:
+    """What a ``when`` may test besides visit type, level, categories and diseases."""
+    return {
+        "hospital": claim.hospital,
+        "in_county": claim.in_county,
+        "referred": claim.referred,
+        "sex": claim.sex,
+        "age": age_on(claim.birth_date, claim.date),
+        "date": claim.date,
+    }
+
+
+def _exclusion(layer: Layer, claim: ClaimInput, facts: dict) -> tuple[str, object] | None:
     """Which of the layer's own conditions excludes this bill, as a key for the explanation; None
     when they all hold (a rule may still skip the layer)."""
     if claim.visit_type not in layer.visit_types:
@@ -260,12 +298,19 @@ def _exclusion(layer: Layer, claim: ClaimInput) -> tuple[str, object] | None:
         return ("categories", None)
     if layer.insurance is not None and layer.insurance not in claim.insurances:
         return ("insurance", None)
+    if layer.when is not None:
+        unmet = layer.when.unmet(
+            claim.categories, claim.hospital_level, claim.visit_type, claim.diseases, **facts
+        )
+        if unmet:
+            return ("when", unmet)
     return None
 
 
-def _first_matching_rule(layer: Layer, claim: ClaimInput) -> tuple[int, Rule | None]:
+def _first_matching_rule(layer: Layer, claim: ClaimInput, facts: dict) -> tuple[int, Rule | None]:
     for position, rule in enumerate(layer.rules, 1):
-        if rule.when.matches(claim.categories, claim.hospital_level, claim.visit_type, claim.diseases):
+        when = rule.when
+        if when.matches(claim.categories, claim.hospital_level, claim.visit_type, claim.diseases, **facts):
             return position, rule
     return 0, None
 
@@ -404,18 +449,32 @@ def _recorded(
     return base
 
 
-def settle_claim(policy: Policy, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSettlement, YearToDate]:
+def settle_claim(
+    policy: Policy,
+    claim: ClaimInput,
+    ytd: YearToDate,
+    *,
+    hospital_names: Mapping[str, str] | None = None,
+) -> tuple[ClaimSettlement, YearToDate]:
     """Settle one bill through every layer of ``policy``, given the person's year so far.
 
     Returns the settlement and the person's year-to-date state after it. Raises ``ClaimError`` for a
     bill that cannot be settled (see ``check_claim``; also a recorded amount above its pool).
+    ``hospital_names`` (code → name) shows the hospitals a condition names by name in explanations;
+    codes it does not know show as codes.
     """
-    return _settle(_Plans(policy), claim, ytd)
+    return _settle(_Plans(policy, hospital_names), claim, ytd)
 
 
-def settle_claims(policy: Policy, claims: Iterable[ClaimInput]) -> list[ClaimSettlement]:
-    """Settle bills in the order given, carrying each person's totals within each calendar year."""
-    plans = _Plans(policy)
+def settle_claims(
+    policy: Policy,
+    claims: Iterable[ClaimInput],
+    *,
+    hospital_names: Mapping[str, str] | None = None,
+) -> list[ClaimSettlement]:
+    """Settle bills in the order given, carrying each person's totals within each calendar year
+    (whatever the policy's ``year`` and ``until_year``: the caller chooses the claims)."""
+    plans = _Plans(policy, hospital_names)
     years: dict[tuple[str, int], YearToDate] = {}
     settlements = []
     empty = YearToDate()
@@ -443,57 +502,195 @@ def _cyclic_collector_paused() -> Iterator[None]:
 
 
 class _Plan(NamedTuple):
-    """What a bill's visit type, level, categories and insurances (and diseases, if a rule reads
-    them) decide, shared by the bills alike in these."""
+    """What a bill's profile (see ``_Plans``) decides, shared by the bills alike in it."""
 
     # Per layer, the payment of a layer these exclude (the same for every such bill), else None.
     excluded: tuple[LayerPayment | None, ...]
-    # Per layer: (position, layer, exclusion, rule position, first matching rule).
+    # Per layer: (position, layer, why it is excluded (text) or None, first matching rule or None,
+    # the explanation's step naming that rule or None).
     every_layer: tuple[tuple, ...]
     # The same, only for the layers not excluded: all that a bill without recorded amounts needs.
     applying: tuple[tuple, ...]
 
 
+def _distinct(values: Iterable) -> tuple:
+    return tuple(dict.fromkeys(values))
+
+
+def _in_range(value, low, high) -> bool:
+    return value is not None and (low is None or value >= low) and (high is None or value <= high)
+
+
 class _Plans:
-    def __init__(self, policy: Policy):
+    """The plans of one run of bills, by profile.
+
+    A bill's profile is its visit type, level, categories and insurances, followed by the outcome
+    of each distinct test the policy's conditions make, and only of those: whether its diagnoses
+    begin with each distinct list of disease codes, whether its hospital is in each distinct
+    ``hospitals`` list, its ``in_county``, ``referred`` and ``sex`` as they are, and whether its age
+    and date fall in each distinct range (never the raw age or date). Bills alike in these share a
+    plan. A layer's part of a plan depends only on the tests its own conditions make, so it is
+    built once per distinct value of those (``layer_parts``) and shared by the plans.
+    """
+
+    def __init__(self, policy: Policy, hospital_names: Mapping[str, str] | None = None):
         self.policy = policy
-        self.rules_read_diseases = any(
-            rule.when.diseases is not None for layer in policy.layers for rule in layer.rules
+        self.hospital_names = hospital_names or None
+        conditions: list[RuleCondition] = [c for layer in policy.layers for c in layer.conditions]
+        self.disease_tests = _distinct(c.diseases for c in conditions if c.diseases is not None)
+        self.hospital_sets = _distinct(c.hospitals for c in conditions if c.hospitals is not None)
+        self.reads_in_county = any(c.in_county is not None for c in conditions)
+        self.reads_referred = any(c.referred is not None for c in conditions)
+        self.reads_sex = any(c.sex is not None for c in conditions)
+        self.age_ranges = _distinct(c.age_range for c in conditions if c.age_range is not None)
+        self.date_ranges = _distinct(c.date_range for c in conditions if c.date_range is not None)
+        self.reads_more = bool(
+            self.disease_tests
+            or self.hospital_sets
+            or self.reads_in_county
+            or self.reads_referred
+            or self.reads_sex
+            or self.age_ranges
+            or self.date_ranges
         )
+        # Outcomes already worked out, by diagnoses, hospital code, age and date.
+        self.disease_outcomes: dict[tuple[str, ...], tuple[bool, ...]] = {}
+        self.hospital_outcomes: dict[str | None, tuple[bool, ...]] = {}
+        self.age_outcomes: dict[int | None, tuple[bool, ...]] = {}
+        self.date_outcomes: dict[datetime.date, tuple[bool, ...]] = {}
         self.known: dict[tuple, _Plan] = {}
+        self.layer_parts: list[dict[tuple, tuple]] = [{} for _ in policy.layers]
+        self.layer_profiles = self._layer_profiles()
+        self.rule_steps: dict[tuple[int, int], str] = {}  # (layer, rule position) → "按第 n 条规则（…）"
+
+    def _layer_profiles(self) -> list[Callable[[tuple], tuple]]:
+        """Per layer, what of a bill's profile its own conditions read (a getter of those places)."""
+        where: dict[tuple, int] = {}
+        tests = [
+            *(("diseases", test) for test in self.disease_tests),
+            *(("hospitals", test) for test in self.hospital_sets),
+            *((("in_county", None),) if self.reads_in_county else ()),
+            *((("referred", None),) if self.reads_referred else ()),
+            *((("sex", None),) if self.reads_sex else ()),
+            *(("age", test) for test in self.age_ranges),
+            *(("date", test) for test in self.date_ranges),
+        ]
+        for place, test in enumerate(tests, 4):
+            where[test] = place
+        getters = []
+        for layer in self.policy.layers:
+            places = {0, 1, 2, 3}
+            for condition in layer.conditions:
+                for test in (
+                    ("diseases", condition.diseases),
+                    ("hospitals", condition.hospitals),
+                    ("age", condition.age_range),
+                    ("date", condition.date_range),
+                ):
+                    if test[1] is not None:
+                        places.add(where[test])
+                for key in ("in_county", "referred", "sex"):
+                    if getattr(condition, key) is not None:
+                        places.add(where[(key, None)])
+            getters.append(itemgetter(*sorted(places)))
+        return getters
 
     def for_claim(self, claim: ClaimInput) -> _Plan:
         profile = (claim.visit_type, claim.hospital_level, claim.categories, claim.insurances)
-        if self.rules_read_diseases:
-            profile += (claim.diseases,)
+        if self.reads_more:
+            profile += self._facts_profile(claim)
         plan = self.known.get(profile)
         if plan is None:
-            plan = self.known[profile] = self._plan(claim)
+            plan = self.known[profile] = self._plan(claim, profile)
         return plan
 
-    def _plan(self, claim: ClaimInput) -> _Plan:
+    def _facts_profile(self, claim: ClaimInput) -> tuple:
+        profile: tuple = ()
+        if self.disease_tests:
+            diseases = claim.diseases
+            outcomes = self.disease_outcomes.get(diseases)
+            if outcomes is None:
+                codes = [code.upper() for code in diseases]
+                outcomes = self.disease_outcomes[diseases] = tuple(
+                    any(code.startswith(prefixes) for code in codes) for prefixes in self.disease_tests
+                )
+            profile = outcomes
+        if self.hospital_sets:
+            hospital = claim.hospital
+            outcomes = self.hospital_outcomes.get(hospital)
+            if outcomes is None:
+                outcomes = self.hospital_outcomes[hospital] = tuple(
+                    hospital in codes for codes in self.hospital_sets
+                )
+            profile += outcomes
+        if self.reads_in_county:
+            profile += (bool(claim.in_county),)
+        if self.reads_referred:
+            profile += (bool(claim.referred),)
+        if self.reads_sex:
+            profile += (claim.sex,)
+        if self.age_ranges:
+            age = age_on(claim.birth_date, claim.date)
+            outcomes = self.age_outcomes.get(age)
+            if outcomes is None:
+                outcomes = self.age_outcomes[age] = tuple(
+                    _in_range(age, low, high) for low, high in self.age_ranges
+                )
+            profile += outcomes
+        if self.date_ranges:
+            date = claim.date
+            outcomes = self.date_outcomes.get(date)
+            if outcomes is None:
+                outcomes = self.date_outcomes[date] = tuple(
+                    _in_range(date, low, high) for low, high in self.date_ranges
+                )
+            profile += outcomes
+        return profile
+
+    def _rule_step(self, position: int, rule_position: int, rule: Rule) -> str:
+        key = (position, rule_position)
+        step = self.rule_steps.get(key)
+        if step is None:
+            step = self.rule_steps[key] = "按" + _rule_text(rule_position, rule, self.hospital_names)
+        return step
+
+    def _layer_part(self, position: int, layer: Layer, claim: ClaimInput, facts: dict) -> tuple:
+        """(the layer's step of a plan, the payment of the layer if these exclude it, else None)."""
+        exclusion = _exclusion(layer, claim, facts)
+        # Rules are matched even for an excluded layer: a recorded amount's base needs its terms.
+        rule_position, rule = _first_matching_rule(layer, claim, facts)
+        if exclusion is None and rule is not None and rule.skip:
+            exclusion = ("rule", rule_position)
+        why = None if exclusion is None else _exclusion_text(layer, exclusion, self.hospital_names)
+        rule_step = None if rule is None else self._rule_step(position, rule_position, rule)
+        excluded = (
+            None
+            if why is None
+            else LayerPayment(
+                layer=layer.code,
+                name=layer.name,
+                fund=layer.fund,
+                amount=ZERO,
+                applied=False,
+                base_added=ZERO,
+                explanation=why + "。",
+            )
+        )
+        return (position, layer, why, rule, rule_step), excluded
+
+    def _plan(self, claim: ClaimInput, profile: tuple) -> _Plan:
+        facts = None
         excluded = []
         every_layer = []
         for position, layer in enumerate(self.policy.layers):
-            exclusion = _exclusion(layer, claim)
-            # Rules are matched even for an excluded layer: a recorded amount's base needs its terms.
-            rule_position, rule = _first_matching_rule(layer, claim)
-            if exclusion is None and rule is not None and rule.skip:
-                exclusion = ("rule", rule_position)
-            every_layer.append((position, layer, exclusion, rule_position, rule))
-            excluded.append(
-                None
-                if exclusion is None
-                else LayerPayment(
-                    layer=layer.code,
-                    name=layer.name,
-                    fund=layer.fund,
-                    amount=ZERO,
-                    applied=False,
-                    base_added=ZERO,
-                    explanation=_exclusion_text(layer, exclusion) + "。",
-                )
-            )
+            key = self.layer_profiles[position](profile)
+            part = self.layer_parts[position].get(key)
+            if part is None:
+                if facts is None:
+                    facts = _facts(claim)
+                part = self.layer_parts[position][key] = self._layer_part(position, layer, claim, facts)
+            every_layer.append(part[0])
+            excluded.append(part[1])
         applying = tuple(step for step in every_layer if step[2] is None)
         return _Plan(tuple(excluded), tuple(every_layer), applying)
 
@@ -512,10 +709,10 @@ def _settle(plans: _Plans, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSet
     settled = []  # the payments this bill computed or recorded, which move the year's totals
     by_fund = dict.fromkeys(FUNDS, ZERO)
     payments = list(plan.excluded)
-    for position, layer, exclusion, rule_position, rule in plan.every_layer if recorded else plan.applying:
+    for position, layer, why, rule, rule_step in plan.every_layer if recorded else plan.applying:
         code = layer.code
         is_recorded = code in recorded
-        if exclusion is not None and not is_recorded:
+        if why is not None and not is_recorded:
             continue
         terms = rule.terms if rule is not None else layer.terms
         totals = year_before.get(code, NOTHING_YET)
@@ -523,11 +720,11 @@ def _settle(plans: _Plans, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSet
         if is_recorded:
             amount = recorded[code].quantize(CENT)
             base = _recorded(claim, layer, terms, amount, left_in, left_out, totals, steps)
-            if exclusion is not None:
-                steps.append("按政策本层" + _exclusion_text(layer, exclusion))
+            if why is not None:
+                steps.append("按政策本层" + why)
         else:
-            if rule is not None:
-                steps.append("按" + _rule_text(rule_position, rule))
+            if rule_step is not None:
+                steps.append(rule_step)
             amount, base = _computed(layer, terms, total, left_in, left_out, totals, steps)
         if amount:
             left_in, left_out = _take(layer.base, amount, left_in, left_out)
@@ -537,7 +734,7 @@ def _settle(plans: _Plans, claim: ClaimInput, ytd: YearToDate) -> tuple[ClaimSet
             name=layer.name,
             fund=layer.fund,
             amount=amount,
-            applied=exclusion is None,
+            applied=why is None,
             base_added=base,
             explanation="；".join(steps) + "。",
             recorded=is_recorded,

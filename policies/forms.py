@@ -60,19 +60,34 @@ class CalculatorForm(BillForm):
         label="参保险种", queryset=Insurance.objects.all(), required=False, widget=forms.CheckboxSelectMultiple,
         to_field_name="code",
     )
-    field_order = ["version", "date", "visit_type", "hospital_level", "categories", "insurances", "diseases",
-                   "total", "in_catalog"]
+    hospital = forms.ChoiceField(label="医疗机构", required=False, choices=[("", "其他医疗机构")])
+    in_county = forms.BooleanField(label="县域内医疗机构", required=False)
+    referred = forms.BooleanField(label="按规定转诊（或已办异地就医备案）", required=False)
+    birth_date = forms.DateField(
+        label="出生日期（按年龄的政策用）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sex = forms.ChoiceField(label="性别", required=False, choices=[("", "不指定"), ("female", "女"), ("male", "男")])
+    field_order = ["version", "date", "visit_type", "hospital_level", "hospital", "in_county", "referred",
+                   "categories", "insurances", "birth_date", "sex", "diseases", "total", "in_catalog"]
 
-    def __init__(self, *args, versions, policy=None, **kwargs):
+    def __init__(self, *args, versions, policy=None, hospital_names=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["version"].queryset = versions
         self.policy = policy
         if policy is not None:
             recorded_fields(self, policy.layers)
+            # The hospitals the policy names by code: a bill elsewhere is "其他医疗机构".
+            names = hospital_names or {}
+            self.fields["hospital"].choices += sorted(
+                ((code, names.get(code, code)) for code in policy.hospital_codes), key=lambda choice: choice[1]
+            )
 
     def clean_date(self):
         date = self.cleaned_data["date"]
         version = self.cleaned_data.get("version")
-        if version is not None and date.year != version.policy.year:
-            raise ValidationError(f"该政策适用于 {version.policy.year} 年的账单。")
+        if version is not None:
+            first, last = version.policy.year, version.policy.until_year or version.policy.year
+            if not first <= date.year <= last:
+                years = f"{first}–{last}" if last != first else f"{first}"
+                raise ValidationError(f"该政策适用于 {years} 年的账单。")
         return date

@@ -9,6 +9,9 @@ class Policy(models.Model):
     name = models.CharField("名称", max_length=200)
     region_code = models.CharField("适用区域代码", max_length=12, db_index=True)
     year = models.PositiveSmallIntegerField("年度", db_index=True)
+    until_year = models.PositiveSmallIntegerField(
+        "适用至年度", null=True, blank=True, help_text="多年度政策（过渡期）的最后一年；空为只适用于“年度”一年。"
+    )
 
     class Meta:
         verbose_name = "报销政策"
@@ -17,6 +20,10 @@ class Policy(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
+
+    def covers(self, year: int) -> bool:
+        """Whether it settles the bills of ``year`` (``year`` through ``until_year``)."""
+        return self.year <= year <= (self.until_year or self.year)
 
 
 class PolicyVersion(models.Model):

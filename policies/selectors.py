@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from functools import lru_cache
+from collections.abc import Iterable
+
+from django.db.models import OuterRef, Q, Subquery
 
 from policies.document import Policy as PolicyDocument
 from policies.document import parse_policy
@@ -8,20 +10,49 @@ from policies.models import Policy, PolicyVersion
 from regions.codes import area_prefix
 
 
-def policy_in_force(area_code: str, year: int) -> Policy | None:
-    """The policy of ``year`` whose region contains the area, the most specific region first.
+def _covering(first_year: int, last_year: int):
+    """Policies whose years meet [first_year, last_year]."""
+    return Policy.objects.filter(year__lte=last_year).filter(
+        Q(until_year__gte=first_year) | Q(until_year__isnull=True, year__gte=first_year)
+    )
 
-    A county's own policy wins over its city's or province's.
-    """
+
+def _most_specific(policies: Iterable[Policy], area_code: str, year: int) -> Policy | None:
+    """reimbursement.md: among the policies whose years cover ``year`` and whose region contains the
+    area, the most specific region; among policies of one region whose years overlap, the one that
+    starts later (the newer text)."""
     prefix = area_prefix(area_code)
     candidates = [
-        policy
-        for policy in Policy.objects.filter(year=year)
-        if prefix.startswith(area_prefix(policy.region_code))
+        policy for policy in policies
+        if policy.covers(year) and prefix.startswith(area_prefix(policy.region_code))
     ]
     if not candidates:
         return None
-    return max(candidates, key=lambda policy: (len(area_prefix(policy.region_code)), policy.pk))
+    return max(candidates, key=lambda policy: (len(area_prefix(policy.region_code)), policy.year, policy.pk))
+
+
+def policy_in_force(area_code: str, year: int) -> Policy | None:
+    """The policy in force for a bill of ``year`` in the area (see ``_most_specific``): a county's
+    own policy wins over its city's or province's, and a policy with ``until_year`` covers every
+    year from its ``year`` through that one."""
+    return _most_specific(_covering(year, year), area_code, year)
+
+
+def versions_in_force(places: Iterable[tuple[str, int]]) -> dict[tuple[str, int], PolicyVersion | None]:
+    """The current version of the policy in force for each (area code, year), in one query."""
+    places = set(places)
+    if not places:
+        return {}
+    years = [year for _, year in places]
+    latest = PolicyVersion.objects.filter(policy=OuterRef("policy")).order_by("-number").values("number")[:1]
+    versions = {
+        version.policy_id: version
+        for version in PolicyVersion.objects.filter(policy__in=_covering(min(years), max(years)))
+        .filter(number=Subquery(latest)).select_related("policy")
+    }
+    policies = [version.policy for version in versions.values()]
+    chosen = {place: _most_specific(policies, *place) for place in places}
+    return {place: None if policy is None else versions[policy.pk] for place, policy in chosen.items()}
 
 
 def current_version(policy: Policy) -> PolicyVersion | None:
@@ -35,14 +66,19 @@ def version_of(code: str, number: int | None = None) -> PolicyVersion | None:
     return versions.order_by("-number").first()
 
 
-@lru_cache(maxsize=64)
-def _parsed(version_id: int, digest: str) -> PolicyDocument:
-    return parse_policy(PolicyVersion.objects.get(pk=version_id).document)
+_PARSED: dict[tuple[int, str], PolicyDocument] = {}
 
 
 def parsed_policy(version: PolicyVersion) -> PolicyDocument:
-    """The engine's policy for a stored version; versions never change, so each is parsed once."""
-    return _parsed(version.pk, version.digest)
+    """The engine's policy for a stored version; versions never change, so each is parsed once
+    per process (at most 64 kept)."""
+    key = (version.pk, version.digest)
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        if len(_PARSED) >= 64:
+            _PARSED.clear()
+        parsed = _PARSED[key] = parse_policy(version.document)
+    return parsed
 
 
 def enrollment_block(area_code: str, year: int) -> dict | None:

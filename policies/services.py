@@ -61,14 +61,17 @@ def policy_load(*, user: User, document: dict, note: str = "") -> tuple[PolicyVe
     canonical = policy_to_dict(parsed)
     digest = policy_digest(canonical)
     policy, _ = Policy.objects.select_for_update().get_or_create(
-        code=parsed.code, defaults={"name": parsed.name, "region_code": parsed.region_code, "year": parsed.year}
+        code=parsed.code,
+        defaults={"name": parsed.name, "region_code": parsed.region_code, "year": parsed.year,
+                  "until_year": parsed.until_year},
     )
     _ensure_same_region(policy, parsed)  # again, now that the row is locked
     latest = current_version(policy)
     if latest is not None and latest.digest == digest:
         return latest, False
     policy.name, policy.region_code, policy.year = parsed.name, parsed.region_code, parsed.year
-    policy.save(update_fields=["name", "region_code", "year"])
+    policy.until_year = parsed.until_year
+    policy.save(update_fields=["name", "region_code", "year", "until_year"])
     version = PolicyVersion.objects.create(
         policy=policy,
         number=(latest.number + 1) if latest else 1,

@@ -82,6 +82,7 @@ class Interpretation:
     not_enrolled: int = 0
     not_in_registry: int = 0
     errors: list[RowError] = field(default_factory=list)
+    rows: dict[str, list[int]] = field(default_factory=dict)  # ID number → the list's rows naming them
 
 
 def _state(row: EnrollmentRow, insurances: Mapping[str, str]) -> EnrollmentState | RowError:
@@ -123,6 +124,7 @@ def interpret(
         if number not in known_ids:
             result.not_in_registry += 1
             continue
+        result.rows.setdefault(number, []).append(row.row)
         state = _state(row, insurances)
         if isinstance(state, RowError):
             result.errors.append(state)

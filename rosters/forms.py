@@ -30,3 +30,11 @@ class ExitConfirmationForm(forms.Form):
 
     confirm_exits = forms.BooleanField(label="我已核对名单完整、区域和类别无误，确认结束这些类别认定", required=True)
     allow_exits = forms.IntegerField(label="将结束的认定数", min_value=0)
+
+
+class EnrollmentUploadForm(forms.Form):
+    year = forms.IntegerField(label="参保年度", min_value=2000, max_value=2100)
+    file = forms.FileField(
+        label="参保名单文件",
+        help_text="xlsx、xls 或 csv；列：身份证号、姓名、险种、参保状态，可选 财政补助金额、未参保原因。",
+    )

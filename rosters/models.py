@@ -181,3 +181,47 @@ class RosterFindingList(models.Model):
 
     def __str__(self):
         return f"#{self.batch_id} {self.get_outcome_display()}"
+
+
+class EnrollmentUpload(models.Model):
+    """One year's enrollment list uploaded in the browser, kept from its preview to its confirmation.
+
+    Only a list whose every row could be read is kept (a list with bad rows is refused at once and
+    leaves nothing behind); ``report`` is what the service said at the preview, replaced by what it
+    said when the list was recorded.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "待确认"
+        APPLYING = "applying", "正在记录"
+        APPLIED = "applied", "已记录"
+
+    year = models.PositiveSmallIntegerField("参保年度")
+    area_code = models.CharField("区域", max_length=12, blank=True, help_text="上传人的管辖区域代码前缀；空为不限")
+    file = models.FileField("名单文件", upload_to="enrollment/%Y/%m/")
+    file_name = models.CharField("文件名", max_length=255)
+    file_sha256 = models.CharField("文件 SHA-256", max_length=64)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PREVIEWED)
+    report = models.JSONField("比对结果", default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    applied_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "参保名单上传"
+        verbose_name_plural = "参保名单上传"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self):
+        return f"#{self.pk} {self.year} 年参保名单 {self.file_name}"

@@ -12,7 +12,7 @@ from regions.codes import Level
 from regions.models import Region
 from rosters.comparison import RegistryPerson, Vocabulary, match_key
 from rosters.enrollment import INSURANCE_ALIASES, CoveredPerson, EnrollmentState
-from rosters.models import CategoryAlias, RosterBatch
+from rosters.models import CategoryAlias, EnrollmentUpload, RosterBatch
 
 # Values per ``IN (…)`` query: under SQLite's 999 bound parameters, and small enough for any server.
 IN_CHUNK = 900
@@ -147,6 +147,44 @@ def batches_visible_to(user) -> QuerySet[RosterBatch]:
     if user.area_prefix:
         batches = batches.filter(area_code__startswith=user.area_prefix)
     return batches
+
+
+def enrollment_uploads_visible_to(user) -> QuerySet[EnrollmentUpload]:
+    """Enrollment lists uploaded for an area inside the user's area."""
+    uploads = EnrollmentUpload.objects.select_related("created_by", "applied_by")
+    if user.area_prefix:
+        uploads = uploads.filter(area_code__startswith=user.area_prefix)
+    return uploads
+
+
+# An upload nobody confirmed (or whose processing never finished) within a day is stale; a job that
+# failed in the last week still needs someone to look at it (the administrator's home page).
+STALE_AFTER = datetime.timedelta(hours=24)
+FAILED_WITHIN = datetime.timedelta(days=7)
+UNFINISHED_BATCH = (
+    RosterBatch.Status.QUEUED,
+    RosterBatch.Status.PREVIEWING,
+    RosterBatch.Status.PREVIEWED,
+    RosterBatch.Status.APPLYING,
+)
+UNFINISHED_UPLOAD = (EnrollmentUpload.Status.PREVIEWED, EnrollmentUpload.Status.APPLYING)
+
+
+def batches_needing_attention(
+    batches: QuerySet[RosterBatch], now: datetime.datetime
+) -> QuerySet[RosterBatch]:
+    """Batches uploaded over ``STALE_AFTER`` ago and still unconfirmed or unfinished, and batches whose
+    background job failed within ``FAILED_WITHIN``."""
+    stale = Q(status__in=UNFINISHED_BATCH, created_at__lt=now - STALE_AFTER)
+    failed = Q(status=RosterBatch.Status.FAILED, created_at__gte=now - FAILED_WITHIN)
+    return batches.filter(stale | failed)
+
+
+def uploads_needing_attention(
+    uploads: QuerySet[EnrollmentUpload], now: datetime.datetime
+) -> QuerySet[EnrollmentUpload]:
+    """Enrollment lists uploaded over ``STALE_AFTER`` ago and never confirmed (or left half-recorded)."""
+    return uploads.filter(status__in=UNFINISHED_UPLOAD, created_at__lt=now - STALE_AFTER)
 
 
 def later_applied_batch(batch: RosterBatch) -> RosterBatch | None:

@@ -42,7 +42,7 @@ from policies.selectors import enrollment_block
 from rosters.comparison import Comparison, Finding, Outcome, RegistryPerson, compare, match_key, rows_text
 from rosters.enrollment import CoverageCheck, Interpretation, check_covered, interpret, reconcile_records
 from rosters.files import read_enrollment_list, read_roster, relation_code
-from rosters.models import ROSTER_SOURCES, RosterBatch, RosterChange, RosterFindingList
+from rosters.models import ROSTER_SOURCES, EnrollmentUpload, RosterBatch, RosterChange, RosterFindingList
 from rosters.selectors import (
     category_codes_by_key,
     chunks,
@@ -783,7 +783,12 @@ class EnrollmentImport:
     def as_dict(self, *, mask_ids: bool) -> dict:
         def person(covered) -> dict:
             number = mask(covered.id_number) if mask_ids else covered.id_number
-            return {"id_number": number, "name": covered.name, "village": covered.village_code}
+            return {
+                "id_number": number,
+                "name": covered.name,
+                "village": covered.village_code,
+                "rows": self.interpretation.rows.get(covered.id_number, []),
+            }
 
         found = self.interpretation
         return {
@@ -910,3 +915,74 @@ def _record_enrollments(
         record._change_reason = history["default_change_reason"]
         record.delete()
     result.created, result.updated, result.removed = len(created), len(changed), len(removed)
+
+
+ENROLLMENT_NOT_PREVIEWED = "参保名单 #{upload} 当前状态为“{status}”，不能再确认。"
+ENROLLMENT_OTHER_AREA = "参保名单 #{upload} 是按区域 {area} 比对的，只能由管辖区域相同的管理员确认：请重新上传。"
+ENROLLMENT_ROWS_REFUSED = "名单有 {count} 处无法识别，未写入任何数据：请更正后重新上传。"
+
+
+def enrollment_upload_preview(
+    *, user: User, year: int, file_name: str, content: bytes
+) -> tuple[EnrollmentImport, EnrollmentUpload | None]:
+    """Preview a list uploaded in the browser (``enrollment_import``, nothing recorded) and keep it for
+    the confirmation, unless a row could not be read: such a list is refused and nothing is kept."""
+    try:
+        check_file(content, file_name, Limits.from_settings())
+    except SpreadsheetError as exc:
+        raise ValidationError(str(exc), code="unreadable_file") from None
+    result = enrollment_import(user=user, year=year, file_name=file_name, content=content)
+    if result.interpretation.errors:
+        return result, None
+    upload = EnrollmentUpload(
+        year=year,
+        area_code=user.area_prefix,
+        file_name=file_name[:255],
+        file_sha256=hashlib.sha256(content).hexdigest(),
+        report=result.as_dict(mask_ids=False),
+        created_by=user,
+    )
+    upload.file.save(file_name, ContentFile(content), save=False)
+    upload.full_clean()
+    upload.save()
+    return result, upload
+
+
+def enrollment_upload_apply(*, upload: EnrollmentUpload, user: User) -> EnrollmentImport:
+    """Record a previewed list: the service reads the kept file again and records it in one transaction,
+    all or nothing. A second confirmation (a double click, another tab) is refused."""
+    ensure_roster_admin(user)
+    if user.area_prefix != upload.area_code:
+        raise ValidationError(
+            ENROLLMENT_OTHER_AREA.format(upload=upload.pk, area=upload.area_code or "全国"), code="other_area"
+        )
+    claimed = EnrollmentUpload.objects.filter(pk=upload.pk, status=EnrollmentUpload.Status.PREVIEWED).update(
+        status=EnrollmentUpload.Status.APPLYING
+    )
+    if not claimed:
+        upload.refresh_from_db()
+        raise ValidationError(
+            ENROLLMENT_NOT_PREVIEWED.format(upload=upload.pk, status=upload.get_status_display()),
+            code="not_previewed",
+        )
+    try:
+        with upload.file.open("rb") as handle:
+            content = handle.read()
+        with transaction.atomic():
+            result = enrollment_import(
+                user=user, year=upload.year, file_name=upload.file_name, content=content, apply=True
+            )
+            if not result.applied:
+                refusal = ENROLLMENT_ROWS_REFUSED.format(count=len(result.interpretation.errors))
+                raise ValidationError(refusal, code="rows_refused")
+            EnrollmentUpload.objects.filter(pk=upload.pk).update(
+                status=EnrollmentUpload.Status.APPLIED,
+                report=result.as_dict(mask_ids=False),
+                applied_by=user,
+                applied_at=timezone.now(),
+            )
+    except BaseException:
+        EnrollmentUpload.objects.filter(pk=upload.pk).update(status=EnrollmentUpload.Status.PREVIEWED)
+        raise
+    upload.refresh_from_db()
+    return result

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from rosters import views
+from rosters import enrollment_views, views
 
 app_name = "rosters"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path("<int:pk>/apply/", views.batch_apply, name="batch_apply"),
     path("<int:pk>/revert/", views.batch_revert, name="batch_revert"),
     path("<int:pk>/report.xlsx", views.batch_report, name="batch_report"),
+    path("enrollment/", enrollment_views.enrollment_upload, name="enrollment_upload"),
+    path("enrollment/<int:pk>/", enrollment_views.enrollment_detail, name="enrollment_detail"),
+    path("enrollment/<int:pk>/apply/", enrollment_views.enrollment_apply, name="enrollment_apply"),
 ]

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLog
@@ -19,7 +20,12 @@ from rosters.comparison import Outcome
 from rosters.forms import ExitConfirmationForm, RosterUploadForm
 from rosters.models import RosterBatch, RosterFindingList
 from rosters.report import batch_report_write
-from rosters.selectors import CategoryLabels, batches_visible_to, later_applied_batch
+from rosters.selectors import (
+    CategoryLabels,
+    batches_needing_attention,
+    batches_visible_to,
+    later_applied_batch,
+)
 from rosters.services import (
     ROSTER_PERMISSION,
     Exits,
@@ -60,8 +66,23 @@ def _start(job, size: int, *args) -> None:
 
 @admin_only
 def batch_list(request):
-    page = Paginator(batches_visible_to(request.user), 20).get_page(request.GET.get("page"))
-    return render(request, "rosters/batch_list.html", {"page": page, "outcomes": list(Outcome)})
+    """Every batch of the area, newest first; ``?status=`` one status, ``?attention=1`` the stale and failed
+    ones (``batches_needing_attention``), as the administrator's home page links to them."""
+    batches = batches_visible_to(request.user)
+    status = request.GET.get("status")
+    if status in RosterBatch.Status.values:
+        batches = batches.filter(status=status)
+    attention = bool(request.GET.get("attention"))
+    if attention:
+        batches = batches_needing_attention(batches, timezone.now())
+    page = Paginator(batches, 20).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "outcomes": list(Outcome),
+        "status": RosterBatch.Status(status) if status in RosterBatch.Status.values else None,
+        "attention": attention,
+    }
+    return render(request, "rosters/batch_list.html", context)
 
 
 @admin_only

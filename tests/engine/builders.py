@@ -12,7 +12,7 @@ from policies.document import Policy, parse_policy
 from policies.engine import ClaimInput, ClaimSettlement
 
 VECTORS = Path(__file__).resolve().parents[1] / "data" / "vectors"
-VECTOR_SETS = ("youyang-2017", "public-examples")
+VECTOR_SETS = ("youyang-2017", "public-examples", "conditions-example")
 
 
 def read_vector(name: str, kind: str) -> Any:
@@ -52,6 +52,11 @@ def claim(
     diseases: tuple[str, ...] = (),
     date: datetime.date = datetime.date(2017, 6, 1),
     recorded: dict[str, str] | None = None,
+    hospital: str | None = None,
+    in_county: bool = False,
+    referred: bool = False,
+    birth_date: datetime.date | None = None,
+    sex: str | None = None,
 ) -> ClaimInput:
     return ClaimInput(
         id=id,
@@ -65,6 +70,11 @@ def claim(
         total=Decimal(total),
         in_catalog=Decimal(total if in_catalog is None else in_catalog),
         recorded={code: Decimal(amount) for code, amount in (recorded or {}).items()},
+        hospital=hospital,
+        in_county=in_county,
+        referred=referred,
+        birth_date=birth_date,
+        sex=sex,
     )
 
 
@@ -81,6 +91,11 @@ def claim_from_vector(data: dict) -> ClaimInput:
         total=Decimal(data["total"]),
         in_catalog=Decimal(data["in_catalog"]),
         recorded={code: Decimal(amount) for code, amount in data.get("recorded", {}).items()},
+        hospital=data.get("hospital"),
+        in_county=data.get("in_county", False),
+        referred=data.get("referred", False),
+        birth_date=datetime.date.fromisoformat(data["birth_date"]) if data.get("birth_date") else None,
+        sex=data.get("sex"),
     )
 
 

@@ -185,6 +185,38 @@ BAD_CLAIMS = {
         '账单 "X1" 的字段 "recorded.basic"：已结算金额 48,000.01 超过本层可支付的政策范围内费用余额 48,000.00',
     ),
     "no claims list": ({"bills": []}, '必须是形如 {"claims": [...]} 的 JSON 对象'),
+    "hospital empty": (
+        with_claim(hospital=" "),
+        '第 2 条账单（编号 "X1"）的字段 "hospital"：' + reimburse.NOT_TEXT,
+    ),
+    "hospital as a list": (
+        with_claim(hospital=["H-1"]),
+        '第 2 条账单（编号 "X1"）的字段 "hospital"：' + reimburse.NOT_TEXT,
+    ),
+    "in_county as text": (
+        with_claim(in_county="true"),
+        '第 2 条账单（编号 "X1"）的字段 "in_county"：' + reimburse.NOT_BOOL,
+    ),
+    "referred as a number": (
+        with_claim(referred=1),
+        '第 2 条账单（编号 "X1"）的字段 "referred"：' + reimburse.NOT_BOOL,
+    ),
+    "birth date in another format": (
+        with_claim(birth_date="1980/01/01"),
+        '第 2 条账单（编号 "X1"）的字段 "birth_date"：' + reimburse.NOT_DATE,
+    ),
+    "impossible birth date": (
+        with_claim(birth_date="2013-02-29"),
+        '第 2 条账单（编号 "X1"）的字段 "birth_date"：' + reimburse.NOT_DATE,
+    ),
+    "born after the bill": (
+        with_claim(birth_date="2017-08-04"),
+        '第 2 条账单（编号 "X1"）的字段 "birth_date"：出生日期晚于就诊日期',
+    ),
+    "sex as a letter": (
+        with_claim(sex="F"),
+        '第 2 条账单（编号 "X1"）的字段 "sex"：' + reimburse.NOT_SEX,
+    ),
 }
 
 
@@ -275,16 +307,43 @@ def manage(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_the_program_prints_one_json_document_and_exits_0():
+@pytest.mark.parametrize("name", ["youyang-2017", "conditions-example"])
+def test_the_program_prints_one_json_document_and_exits_0(name):
     # when
-    done = manage(str(VECTORS / "youyang-2017.policy.json"), str(VECTORS / "youyang-2017.claims.json"))
+    done = manage(str(VECTORS / f"{name}.policy.json"), str(VECTORS / f"{name}.claims.json"))
 
     # then
     assert done.returncode == 0, done.stderr
-    assert (
-        only_contract_keys(json.loads(done.stdout)["results"])
-        == read_vector("youyang-2017", "expected")["results"]
-    )
+    assert only_contract_keys(json.loads(done.stdout)["results"]) == read_vector(name, "expected")["results"]
+
+
+def test_the_person_and_hospital_keys_may_be_null_or_absent(tmp_path):
+    # given: the conditions example with every optional key of one claim null, and of another absent
+    claims = read_vector("conditions-example", "claims")
+    for key in ("hospital", "in_county", "referred", "birth_date", "sex"):
+        claims["claims"][0][key] = None
+        claims["claims"][1].pop(key, None)
+
+    # when
+    output = run(VECTORS / "conditions-example.policy.json", write(tmp_path / "claims.json", claims))
+
+    # then: E1 loses its hospital tilt (400 deductible, 65%); E2 is settled as before (the defaults
+    # were its values, and the 1 July rise reads only the date)
+    first, second = (result["payments"] for result in output["results"][:2])
+    assert first[0]["amount"] == "2990.00"
+    assert second[0]["amount"] == "15990.00" and second[1]["amount"] == "6307.00"
+
+
+def test_the_explanations_name_the_new_conditions():
+    # when
+    output = run(VECTORS / "conditions-example.policy.json", VECTORS / "conditions-example.claims.json")
+
+    # then
+    e1, e2, e3, _ = (result["payments"] for result in output["results"])
+    assert e1[0]["explanation"].startswith("按第 1 条规则（身份类别 建档立卡贫困人口；医疗机构 H-COUNTY-TCM）")
+    assert e1[2]["explanation"] == "不适用：本层只适用于“疾病 C50、C53；女性”的账单。"
+    assert e2[1]["explanation"].startswith("按第 1 条规则（2024-07-01 起）")
+    assert e3[0]["explanation"].startswith("按第 3 条规则（疾病 C91、Q21；年龄 17 周岁及以下）")
 
 
 def test_the_program_refuses_with_status_2_and_nothing_on_standard_output(tmp_path):

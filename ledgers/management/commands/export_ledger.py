@@ -1,6 +1,4 @@
-from pathlib import Path
-
-from accounts.cli import UserCommand, refused
+from accounts.cli import UserCommand, option_out, refused
 from ledgers.periods import PeriodError, days_period, parse_day
 from ledgers.selectors import LedgerFilter
 from ledgers.services import area_check, ledger_export_write
@@ -15,17 +13,6 @@ def option_day(option: str, text: str | None, *, required: bool = True):
         return parse_day(text)
     except PeriodError as exc:
         raise refused(f"{option}：{exc}") from None
-
-
-def option_out(text: str | None) -> Path:
-    if not text:
-        raise refused("请用 --out 指定输出文件（.xlsx）。")
-    path = Path(text)
-    if path.suffix.lower() != ".xlsx":
-        raise refused(f"--out：输出文件“{text}”应以 .xlsx 结尾。")
-    if not path.parent.is_dir():
-        raise refused(f"--out：目录“{path.parent}”不存在。")
-    return path
 
 
 class Command(UserCommand):

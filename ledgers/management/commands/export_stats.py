@@ -1,5 +1,4 @@
-from accounts.cli import UserCommand, refused
-from ledgers.management.commands.export_ledger import option_out
+from accounts.cli import UserCommand, option_out, refused
 from ledgers.periods import PeriodError, parse_quarter
 from ledgers.services import area_check, stats_export_write
 

@@ -45,6 +45,8 @@ NOT_TEXT_LIST = "必须是文本列表"
 NOT_DATE = "必须是 YYYY-MM-DD 格式的有效日期"
 NOT_MONEY = "必须是以元为单位的金额（十进制数字）"
 NOT_OBJECT = "必须是 JSON 对象"
+NOT_BOOL = "必须是 true 或 false"
+NOT_SEX = '必须是 "male" 或 "female"'
 
 
 def _refuse(message: str) -> CommandError:
@@ -98,6 +100,18 @@ def _date(value: Any) -> datetime.date:
         raise ValueError(NOT_DATE) from None
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(NOT_BOOL)
+    return value
+
+
+def _sex(value: Any) -> str:
+    if value not in ("male", "female"):
+        raise ValueError(NOT_SEX)
+    return value
+
+
 def _money(value: Any) -> Decimal:
     try:
         return parse_decimal(value)
@@ -115,6 +129,15 @@ READERS = {
     "date": _date,
     "total": _money,
     "in_catalog": _money,
+}
+# Optional keys (reimbursement.md, "Conditions on the hospital, the person and the date"): absent or
+# null leaves the engine's default (no hospital, not in the county, not referred, no birth date or sex).
+OPTIONAL_READERS = {
+    "hospital": _text,
+    "in_county": _bool,
+    "referred": _bool,
+    "birth_date": _date,
+    "sex": _sex,
 }
 
 
@@ -136,6 +159,13 @@ def _claim(item: Any) -> tuple[ClaimInput | None, list[tuple[str, str]]]:
         values["diseases"] = () if item.get("diseases") is None else _texts(item["diseases"])
     except ValueError as error:
         problems.append(("diseases", str(error)))
+    for key, read in OPTIONAL_READERS.items():
+        if item.get(key) is None:
+            continue
+        try:
+            values[key] = read(item[key])
+        except ValueError as error:
+            problems.append((key, str(error)))
     recorded = {} if item.get("recorded") is None else item["recorded"]
     if not isinstance(recorded, dict):
         problems.append(("recorded", NOT_OBJECT))

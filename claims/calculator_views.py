@@ -1,10 +1,27 @@
+"""明白卡: what each layer of a policy pays on a bill, with the reasons, before anything is stored.
+
+It lives in claims, not policies, because it offers the hospitals the policy names (claims' records).
+"""
+
+import datetime
+
 from django.shortcuts import render
 from django.utils import timezone
 
+from claims.selectors import hospital_names
 from policies import engine
 from policies.forms import CalculatorForm, recorded_amounts
 from policies.models import PolicyVersion
 from policies.selectors import parsed_policy
+
+
+def _same_day_in(year: int) -> datetime.date:
+    """Today's date in the policy's year (28 February for 29 February in a common year)."""
+    today = timezone.localdate()
+    try:
+        return today.replace(year=year)
+    except ValueError:
+        return datetime.date(year, 2, 28)
 
 
 def _latest_versions():
@@ -23,9 +40,10 @@ def calculator(request):
     data = request.POST or None
     chosen = versions.filter(pk=(data or {}).get("version")).first() or versions.first()
     policy = parsed_policy(chosen) if chosen else None
-    initial = {"version": chosen, "date": timezone.localdate().replace(year=chosen.policy.year) if chosen else None,
+    names = hospital_names(policy) if policy else {}
+    initial = {"version": chosen, "date": _same_day_in(chosen.policy.year) if chosen else None,
                "insurances": ["resident_basic"]}
-    form = CalculatorForm(data, versions=versions, policy=policy, initial=initial)
+    form = CalculatorForm(data, versions=versions, policy=policy, hospital_names=names, initial=initial)
     settlement = error = None
     if data is not None and form.is_valid():
         cleaned = form.cleaned_data
@@ -35,9 +53,11 @@ def calculator(request):
             hospital_level=cleaned["hospital_level"], diseases=cleaned["diseases"], date=cleaned["date"],
             total=cleaned["total"], in_catalog=cleaned["in_catalog"],
             recorded=recorded_amounts(cleaned, policy.layers),
+            hospital=cleaned["hospital"] or None, in_county=cleaned["in_county"], referred=cleaned["referred"],
+            birth_date=cleaned["birth_date"], sex=cleaned["sex"] or None,
         )
         try:
-            settlement, _ = engine.settle_claim(policy, claim, engine.YearToDate())
+            settlement, _ = engine.settle_claim(policy, claim, engine.YearToDate(), hospital_names=names)
         except engine.ClaimError as exc:
             error = exc
     context = {"form": form, "settlement": settlement, "error": error, "version": chosen, "policy": policy}
