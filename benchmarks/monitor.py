@@ -428,8 +428,8 @@ def drift(database_url: str) -> dict:
             CREATE TABLE {DRIFT_TABLE} AS
             SELECT s.id, s.personal FROM claims_settlement s JOIN claims_claim c ON c.id = s.claim_id
             WHERE s.superseded_at IS NULL AND c.status = 'settled'
-              AND c.discharged_on BETWEEN '{YEAR}-01-01' AND '{YEAR}-12-31' AND s.id % 100 IN (17, 67)""")
-        cursor.execute(f"UPDATE claims_settlement s SET personal = CASE WHEN s.id % 100 = 17 THEN s.personal * 5"
+              AND c.discharged_on BETWEEN '{YEAR}-01-01' AND '{YEAR}-12-31' AND s.id % 200 IN (17, 117)""")
+        cursor.execute(f"UPDATE claims_settlement s SET personal = CASE WHEN s.id % 200 = 17 THEN s.personal * 5"
                        f" ELSE 0 END FROM {DRIFT_TABLE} d WHERE d.id = s.id")
         changed = cursor.rowcount
     connection.commit()
@@ -579,10 +579,10 @@ def report(figures: dict) -> str:
         reading queries, every person's threshold and level, the alerts written, the alert list read and
         printed): *first* with an empty alert table (every alert created); *again* with nothing to change
         ({len(agains)} runs, the median; each: {again_list} s); *drift* after {drifted['changed']:,} current
-        settlements (1 %) were changed by SQL behind the application's back, half five times larger and half
-        set to zero (the alerts repaired). Peak memory is the command's process (`ru_maxrss`, Python and
-        Django included). After each run the benchmark checks the outcome with its own SQL (psycopg2, not
-        Django) and exits with an error on any disagreement.""")
+        settlements ({drifted["changed"] / built["settled"]:.1%}) were changed by SQL behind the application's
+        back, half five times larger and half set to zero (the alerts repaired). Peak memory is the command's
+        process (`ru_maxrss`, Python and Django included). After each run the benchmark checks the outcome
+        with its own SQL (psycopg2, not Django) and exits with an error on any disagreement.""")
     leaves_out = _fill("""
         What it leaves out: the interpreter's and Django's start-up before `call_command` (about a second);
         the PostgreSQL server's own CPU time and memory (it shares this machine's two CPUs with the command:

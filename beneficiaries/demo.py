@@ -55,8 +55,9 @@ HOUSEHOLD_KINDS = [
     (0.03, ["other_hardship_rural"]),
     (0.03, ["sudden_hardship"]),
 ]
-SUBSIDY = {"tekun_rural": Decimal("350.00"), "dibao_rural": Decimal("150.00"), "poor": Decimal("120.00"),
-           "marginal": Decimal("100.00"), "unstable": Decimal("100.00")}
+# The premium subsidies of the demo policy (酉阳 2017's enrollment block: 特困 the whole 180, the poor and 低保 90),
+# so that 查缴费 finds only what the demo means it to.
+SUBSIDY = {"tekun_rural": Decimal("180.00"), "dibao_rural": Decimal("90.00"), "poor": Decimal("90.00")}
 
 
 def _id_number(rng: random.Random, birth: datetime.date, male: bool, taken: set[str]) -> str:
