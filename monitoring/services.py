@@ -165,12 +165,18 @@ def _held_by_person(prefix: str, year: int) -> tuple[dict[int, set[str]], dict[i
 
 
 def _place_notes(blocks: dict[tuple[str, int], Monitoring | None], versions, year: int) -> list[str]:
-    notes = []
+    """One sentence per policy that cannot monitor (or per lack of a policy), naming its villages."""
+    villages: dict[object, list[str]] = defaultdict(list)
     for (village, _), version in sorted(versions.items()):
+        if version is None or blocks[(village, year)] is None:
+            villages[version].append(village)
+    notes = []
+    for version, codes in villages.items():
+        place = "、".join(codes[:3]) + (f" 等 {len(codes)} 个村" if len(codes) > 3 else "")
         if version is None:
-            notes.append(NO_POLICY.format(place=village, year=year))
-        elif blocks[(village, year)] is None:
-            notes.append(NO_MONITORING.format(place=village, year=year, policy=version.policy.name))
+            notes.append(NO_POLICY.format(place=place, year=year))
+        else:
+            notes.append(NO_MONITORING.format(place=place, year=year, policy=version.policy.name))
     return notes
 
 
