@@ -141,3 +141,29 @@ def test_monitor_says_plainly_when_the_policy_has_no_monitoring_block(db, make_p
     result = json.loads(out.getvalue())
     assert result["monitored"] == 0
     assert any("没有监测标准" in note for note in result["notes"])
+
+
+def test_re_settling_the_year_after_a_policy_correction_moves_the_alert(poor, settle, clerk_a):
+    # given: an alert at 超标 under the shipped policy
+    from claims.services import resettle_year
+    from policies.models import Policy
+    from policies.selectors import current_version
+    from policies.services import policy_load
+
+    settle(clerk_a, poor, day=D(2017, 8, 3), total="100000", in_catalog="60000", level="city")
+    assert Alert.objects.get(beneficiary=poor).level == Level.OVER
+
+    # when: a corrected version pays the whole in-catalog amount from basic insurance, and the year is re-settled
+    document = current_version(Policy.objects.get(code="youyang-2017")).document
+    basic = next(layer for layer in document["layers"] if layer["code"] == "basic_inpatient")
+    basic.update(deductible="0.00", bands=[{"upto": None, "ratio": "1"}], cap_per_visit=None, cap_per_year=None,
+                 rules=[])
+    policy_load(user=system_user(), document=document, note="更正")
+    resettle_year(user=system_user(), year=2017, area="500242")
+
+    # then: the burden is the out-of-catalog 40,000 less what later layers pay of it, and the alert follows
+    alert = Alert.objects.get(beneficiary=poor)
+    stored = Claim.objects.get().settlements.get(superseded_at__isnull=True).personal
+    assert alert.burden == stored
+    assert [c["cause"] for c in alert.changes][-1] == "政策修订后重算"
+    assert len(alert.changes) == 2 and alert.changes[0]["burden"] != alert.changes[1]["burden"]
