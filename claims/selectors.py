@@ -82,7 +82,7 @@ def adjustments_visible(user: User) -> QuerySet[Adjustment]:
 
 # --- The engine's bill, for one bill or a whole year -------------------------------------------------
 
-SEXES = {"M": "male", "F": "female"}  # Beneficiary.sex → the engine's ``sex``
+ENGINE_SEX = {"M": "male", "F": "female"}  # Beneficiary.sex → the engine's ``sex``
 
 
 class YearFacts:
@@ -158,7 +158,7 @@ def engine_bill(
         in_county=in_county,
         referred=referred,
         birth_date=birth_date,
-        sex=SEXES.get(sex),
+        sex=ENGINE_SEX.get(sex),
     )
 
 

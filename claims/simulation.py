@@ -4,7 +4,7 @@ The bills are those the ledger counts (settled, not voided, each with its curren
 set-based by ``selectors.billed_people`` and turned into the engine's bills by the same builder as
 the window's (``selectors.engine_bill``). Each person's bills of the year are settled in the same
 order as the database settles them (discharge date, then id) with the same platform (``recorded``)
-amounts, through ``engine.settle_claims``, a few thousand bills at a time; ``policies.simulation``
+amounts, through ``engine.settle_claims``, ``CHUNK_BILLS`` bills at a time; ``policies.simulation``
 adds up the comparison. Nothing is written to the registry or to any money: the browser's run record
 (``PolicySimulation``), its Excel file and the access log of that file are all it leaves.
 
