@@ -26,9 +26,7 @@ Choices (docs/decisions.md, "政策试算"):
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
-import os
 import secrets
 import threading
 from collections.abc import Callable, Iterator
@@ -63,6 +61,7 @@ from regions.codes import AreaCodeError, area_prefix
 from regions.models import Region
 from spreadsheets.errors import SpreadsheetError
 from spreadsheets.json_documents import load_json
+from spreadsheets.writing import replaced_when_done
 
 SIMULATE = "claims.view_policysimulation"
 EXPORT_DIR = "policy_simulations"
@@ -235,21 +234,6 @@ class _Beside:
         return value
 
 
-@contextlib.contextmanager
-def _cyclic_collector_paused() -> Iterator[None]:
-    """A year's bills make a few million small objects that never form reference cycles; the cyclic garbage
-    collector would only scan them again and again (a fifth of the run, measured: docs/performance.md).
-    Reference counting still frees everything; the collector is back on when the run ends."""
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def _relief_received(prefix: str, year: int) -> dict[int, Decimal]:
     """Grants paid to each person for the year outside the cascade (monitoring.md: 临时救助, 二次救助, the
     hardship fund, charity). None are recorded yet: when grants exist, their sum per person goes here,
@@ -357,7 +341,7 @@ def policy_simulate(
             people[str(person.id)] = (person.name, person.id_number, person.village)
 
     # Closed however the loop ends: the reader's thread and connection end with it.
-    with _cyclic_collector_paused(), contextlib.closing(selectors.billed_people(prefix, year)) as billed:
+    with engine.cyclic_collector_paused(), contextlib.closing(selectors.billed_people(prefix, year)) as billed:
         batch: list[selectors.BilledPerson] = []
         size = 0
         for person in billed:
@@ -505,7 +489,7 @@ def simulation_export_write(*, user: User, simulation: Simulation, path: str | P
     """The report as an Excel workbook at ``path``, written to the access log; returns its person rows."""
     from claims.simulation_workbook import simulation_workbook_write
 
-    with _replaced_when_done(Path(path)) as partial:
+    with replaced_when_done(Path(path)) as partial:
         rows = simulation_workbook_write(str(partial), simulation, mask_ids=not user.sees_sensitive)
     draft = simulation.draft
     access_log_record(
@@ -514,17 +498,6 @@ def simulation_export_write(*, user: User, simulation: Simulation, path: str | P
         rows=rows,
     )
     return rows
-
-
-@contextlib.contextmanager
-def _replaced_when_done(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it only when writing succeeds."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        yield partial
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 # --- Trial runs asked for in the browser -----------------------------------------------------------------

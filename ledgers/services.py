@@ -5,9 +5,8 @@ and edits of the responsibility table. Every export is written to the access log
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,6 +27,7 @@ from ledgers.selectors import (
 from ledgers.workbooks import LedgerWorkbook, responsibility_workbook_write, stats_workbook_write
 from regions.codes import AreaCodeError, area_prefix
 from regions.models import Region
+from spreadsheets.writing import replaced_when_done
 
 EXPORT_DIR = "ledger_exports"
 PROGRESS_EVERY = 2000
@@ -57,19 +57,6 @@ def ledger_title(ledger_filter: LedgerFilter) -> str:
     return title + "）"
 
 
-@contextlib.contextmanager
-def _replaced_when_done(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` that replaces it only when writing succeeds.
-
-    So a failed run writes nothing."""
-    partial = path.with_name(path.name + ".part")
-    try:
-        yield partial
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def ledger_export_write(
     *,
     user: User,
@@ -84,7 +71,7 @@ def ledger_export_write(
     area_check(user, ledger_filter.area_code)
     rows = 0
     totals = LedgerTotals()
-    with _replaced_when_done(Path(path)) as partial:
+    with replaced_when_done(Path(path)) as partial:
         workbook = LedgerWorkbook(
             str(partial), title=ledger_title(ledger_filter), mask_ids=not user.sees_sensitive
         )

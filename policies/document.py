@@ -294,9 +294,9 @@ class RuleCondition:
             failed.append("referred")
         if self.sex is not None and sex != self.sex:
             failed.append("sex")
-        if self.age_range is not None and not _within(age, self.age_min, self.age_max):
+        if self.age_range is not None and not within(age, self.age_min, self.age_max):
             failed.append("age")
-        if self.date_range is not None and not _within(date, self.date_from, self.date_to):
+        if self.date_range is not None and not within(date, self.date_from, self.date_to):
             failed.append("date")
         return tuple(failed)
 
@@ -356,7 +356,8 @@ class RuleCondition:
         return self.describe()
 
 
-def _within(value: Any, low: Any, high: Any) -> bool:
+def within(value: Any, low: Any, high: Any) -> bool:
+    """``value`` is known and lies in [low, high] (an absent bound does not limit)."""
     return value is not None and (low is None or value >= low) and (high is None or value <= high)
 
 

@@ -39,6 +39,7 @@ from .document import (
     RuleCondition,
     age_on,
     category_names,
+    within,
 )
 
 
@@ -478,7 +479,7 @@ def settle_claims(
     years: dict[tuple[str, int], YearToDate] = {}
     settlements = []
     empty = YearToDate()
-    with _cyclic_collector_paused():
+    with cyclic_collector_paused():
         for claim in claims:
             key = (claim.person, claim.date.year)
             settlement, years[key] = _settle(plans, claim, years.get(key, empty))
@@ -487,7 +488,7 @@ def settle_claims(
 
 
 @contextmanager
-def _cyclic_collector_paused() -> Iterator[None]:
+def cyclic_collector_paused() -> Iterator[None]:
     """A run of bills builds many objects that live on and never form reference cycles: the cyclic
     garbage collector would only re-scan them, a third of a large run's time (docs/performance.md).
     Reference counting still frees everything; the collector is back on when the run ends."""
@@ -515,10 +516,6 @@ class _Plan(NamedTuple):
 
 def _distinct(values: Iterable) -> tuple:
     return tuple(dict.fromkeys(values))
-
-
-def _in_range(value, low, high) -> bool:
-    return value is not None and (low is None or value >= low) and (high is None or value <= high)
 
 
 class _Plans:
@@ -634,7 +631,7 @@ class _Plans:
             outcomes = self.age_outcomes.get(age)
             if outcomes is None:
                 outcomes = self.age_outcomes[age] = tuple(
-                    _in_range(age, low, high) for low, high in self.age_ranges
+                    within(age, low, high) for low, high in self.age_ranges
                 )
             profile += outcomes
         if self.date_ranges:
@@ -642,7 +639,7 @@ class _Plans:
             outcomes = self.date_outcomes.get(date)
             if outcomes is None:
                 outcomes = self.date_outcomes[date] = tuple(
-                    _in_range(date, low, high) for low, high in self.date_ranges
+                    within(date, low, high) for low, high in self.date_ranges
                 )
             profile += outcomes
         return profile

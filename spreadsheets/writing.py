@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
+from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MONEY_FORMAT = "#,##0.00"
+
+
+@contextlib.contextmanager
+def replaced_when_done(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` that replaces it only when writing succeeds: a failed run
+    writes nothing."""
+    partial = path.with_name(path.name + ".part")
+    try:
+        yield partial
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def safe_text(value: str) -> str:
