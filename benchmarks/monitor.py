@@ -50,25 +50,20 @@ import io
 import json
 import math
 import os
-import platform
 import random
-import re
-import resource
 import subprocess
 import sys
 import textwrap
 import time
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PERFORMANCE = ROOT / "docs" / "performance.md"
 SECTION = "## Monitoring recomputation (monitor)"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5436/postgres"
 BENCH_DATABASE = "monitor_benchmark"
-SHIPPED = ROOT / "policies" / "data" / "youyang-2017.json"
 COUNTY = "500242"
 YEAR = 2017
 TOWNSHIPS, VILLAGES_PER_TOWNSHIP = 10, 30
@@ -81,22 +76,13 @@ BURDEN_MEDIAN, BURDEN_SIGMA = 1000.0, 1.1
 DRIFT_TABLE = "bench_drift"  # the settlements the drift run changed, with their amounts before
 BUILT_TABLE = "bench_built"  # what the build made (for --keep)
 
+# The shared harness, bound to this benchmark.
+from benchmarks import harness  # noqa: E402  (after ROOT is on the path)
+from benchmarks.harness import load_average, machine, machine_busy, median, peak_mb, setup_django, shipped  # noqa: E402,F401
 
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy since boot (``/proc/stat``: all but idle and iowait)."""
-    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+stage = partial(harness.stage, __file__)
+postgres = partial(harness.postgres, database=BENCH_DATABASE)
+write_section = partial(harness.write_section, SECTION)
 
 
 def wait_for_quiet(limit: float) -> float:
@@ -110,10 +96,6 @@ def wait_for_quiet(limit: float) -> float:
         if busy < 0.2 or time.monotonic() >= deadline:
             return busy
         time.sleep(2)
-
-
-def shipped() -> dict:
-    return json.loads(SHIPPED.read_text(encoding="utf-8"))
 
 
 # --- Building the county -------------------------------------------------------------------------------
@@ -163,7 +145,7 @@ def build(people: int, bills: int, seed: int) -> dict:
     hospital = Hospital.objects.create(name="酉阳县人民医院（基准测试）", level="county", in_county=True)
     categories = {c.code: c.pk for c in Category.objects.all()}
     now = datetime.datetime(YEAR + 1, 1, 15, 9, tzinfo=datetime.timezone.utc).isoformat()
-    first, last = datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 31)
+    first = datetime.date(YEAR, 1, 1)
 
     raw = connection.cursor().cursor  # psycopg2's own cursor, for COPY
     # People: birth dates spread over 80 years, each (date, sequence) pair once: unique ID numbers.
@@ -487,50 +469,6 @@ def profile() -> None:
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
-def stage(name: str, env: dict, *args: str) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--stage", name, *args], env=env, capture_output=True,
-                            text=True, check=False)
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr[-5000:])
-        raise SystemExit(f"stage {name} failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def postgres(server_url: str, *, fresh: bool) -> tuple[str, str]:
-    """The benchmark database's URL on that server (dropped and created afresh when ``fresh``) and the
-    server's version."""
-    import psycopg2
-
-    connection = psycopg2.connect(server_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        if fresh:
-            cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-            cursor.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0].split()[0]
-    connection.close()
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}")), version
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"nproc={nproc}, {cpu} ({platform.machine()}, {platform.system()}), CPython {platform.python_version()}"
-
-
-def load_average() -> str:
-    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def _fill(text: str) -> str:
     return textwrap.fill(" ".join(text.split()), width=110, break_on_hyphens=False)
 
@@ -653,16 +591,6 @@ WHERE_THE_TIME_GOES = """
     workers) took 0.9 s; its 98,000 rows of (person, sum) are small enough to fetch at once. And a threshold
     computed once per distinct set of categories held (a handful) rather than per person would save most of
     the 1.6 s."""
-
-
-def write_section(text: str) -> None:
-    current = PERFORMANCE.read_text(encoding="utf-8")
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        current = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", current)
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    PERFORMANCE.write_text(current.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def measured(name: str, env: dict, database: str, wait: float) -> dict:

@@ -38,30 +38,33 @@ import gc
 import io
 import json
 import os
-import platform
 import random
-import re
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PERFORMANCE = ROOT / "docs" / "performance.md"
 SECTION = "## Policy simulation (政策试算)"
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5434/postgres"
 BENCH_DATABASE = "simulate_benchmark"
-SHIPPED = ROOT / "policies" / "data" / "youyang-2017.json"
 COUNTY = "500242"
 YEAR = 2017
 TOWNSHIPS, VILLAGES_PER_TOWNSHIP = 10, 30
 BATCH = 5000
 CENT = Decimal("0.01")
+
+# The shared harness, bound to this benchmark.
+from benchmarks import harness  # noqa: E402  (after ROOT is on the path)
+from benchmarks.harness import load_average, machine, machine_busy, median, peak_mb, setup_django, shipped  # noqa: E402,F401
+
+stage = partial(harness.stage, __file__)
+postgres = partial(harness.postgres, database=BENCH_DATABASE)
+write_section = partial(harness.write_section, SECTION)
 
 CATEGORY_MIX = [(("poor",), 50), (("poor", "dibao_rural"), 10), (("dibao_rural",), 12), (("tekun_rural",), 4),
                 (("marginal",), 8), (("low_income_rural",), 6), ((), 10)]
@@ -73,23 +76,6 @@ VISIT_MIX = [
 DISEASES = ["I10", "E11.900", "J44.100", "C34.900", "N18.500", "I63.900", "K74.600", "J18.900"]
 # County hospitals the shipped policy names by code (its tilts), and one of each level without a code.
 NAMED_HOSPITALS = [("500242-RMYY", "酉阳县人民医院"), ("500242-ZYY", "酉阳县中医院"), ("500242-FYBJ", "酉阳县妇幼保健院")]
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def machine_busy() -> float:
-    """CPU seconds the whole machine has spent busy since boot (``/proc/stat``: all but idle and iowait)."""
-    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
 
 
 class Timed:
@@ -121,10 +107,6 @@ def wait_for_quiet(limit: float) -> float:
         if busy < 0.2 or time.monotonic() >= deadline:
             return busy
         time.sleep(2)
-
-
-def shipped() -> dict:
-    return json.loads(SHIPPED.read_text(encoding="utf-8"))
 
 
 def draft_document() -> dict:
@@ -382,50 +364,6 @@ def profile(draft_path: str) -> None:
     pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
 
 
-def stage(name: str, env: dict, *args: str) -> dict:
-    result = subprocess.run([sys.executable, __file__, "--stage", name, *args], env=env, capture_output=True,
-                            text=True, check=False)
-    if result.returncode != 0:
-        sys.stderr.write(result.stderr[-5000:])
-        raise SystemExit(f"stage {name} failed")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def postgres(server_url: str, *, fresh: bool) -> tuple[str, str]:
-    """The benchmark database's URL on that server (dropped and created afresh when ``fresh``) and the
-    server's version."""
-    import psycopg2
-
-    connection = psycopg2.connect(server_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        if fresh:
-            cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-            cursor.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0].split()[0]
-    connection.close()
-    parts = urlsplit(server_url)
-    return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}")), version
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
-    nproc = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"nproc={nproc}, {cpu} ({platform.machine()}, {platform.system()}), CPython {platform.python_version()}"
-
-
-def load_average() -> str:
-    return ", ".join(f"{value:.1f}" for value in os.getloadavg())
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-
-
 def in_force_text(in_force: dict) -> str:
     if not in_force["moved"]:
         return (f"With the policy in force (the shipped document uploaded as the draft) the command reported no "
@@ -551,16 +489,6 @@ left out, personal payments changed by {outcome['personal_change']} yuan, {outco
 {outcome['burden_down']:,} less, {outcome['newly_over']:,} newly over their threshold; {outcome['changes']} layer
 totals moved. {in_force_text(in_force)}
 """
-
-
-def write_section(text: str) -> None:
-    current = PERFORMANCE.read_text(encoding="utf-8")
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        current = pattern.sub(lambda _: text.rstrip("\n") + "\n\n", current)
-    else:
-        current = current.rstrip("\n") + "\n\n" + text
-    PERFORMANCE.write_text(current.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def main() -> None:
