@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import User
 from beneficiaries import idnumbers
@@ -32,6 +35,81 @@ def beneficiary_search(*, user: User, query: str) -> QuerySet[Beneficiary]:
     if text[:-1].isdigit() and len(text) >= 4:
         return people.filter(id_number__endswith=text)[:SEARCH_LIMIT]
     return people.filter(name__startswith=query.strip())[:SEARCH_LIMIT]
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a person stood at a moment: their household and their status (在册 / 死亡 / 迁出)."""
+
+    household_id: int | None
+    status: str
+
+
+def _standings(moment: datetime.datetime | None, people: Q) -> dict[int, Standing]:
+    """Person id → standing at ``moment`` (None: now) of the ``people``: two queries at most.
+
+    At a past moment a person's household is the one their last change recorded before it names; a person
+    with no record before it (registered later, or loaded in bulk without history) is where they are today.
+    Their status is today's when its date (死亡 / 迁出) falls before the moment, 在册 when it falls after;
+    without such a date, the one recorded as for the household."""
+    today = {
+        pk: (household_id, status, status_date)
+        for pk, household_id, status, status_date in Beneficiary.objects.filter(people)
+        .values_list("pk", "household_id", "status", "status_date")
+    }
+    if moment is None:
+        return {pk: Standing(household_id, status) for pk, (household_id, status, _) in today.items()}
+    recorded = {}
+    rows = (
+        Beneficiary.history.filter(history_date__lt=moment, id__in=Beneficiary.objects.filter(people).values("pk"))
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "household_id", "status")
+    )
+    for pk, household_id, status in rows:  # in time order: the last record before the moment wins
+        recorded[pk] = (household_id, status)
+    first_day_after = timezone.localtime(moment).date()
+    standings = {}
+    for pk, (household_id, status, status_date) in today.items():
+        household_then, status_then = recorded.get(pk, (household_id, status))
+        if status != Beneficiary.Status.ACTIVE and status_date is not None:
+            status_then = status if status_date < first_day_after else Beneficiary.Status.ACTIVE
+        standings[pk] = Standing(household_then, status_then)
+    return standings
+
+
+def standings_at(moment: datetime.datetime | None, people: Iterable[int] | QuerySet) -> dict[int, Standing]:
+    """Person id → their household and status at ``moment`` (None: now); ``people`` are ids or a query of them."""
+    return _standings(moment, Q(pk__in=people))
+
+
+def household_members_at(
+    moment: datetime.datetime | None, households: Iterable[int] | QuerySet
+) -> dict[int, dict[int, Standing]]:
+    """Household id → its members at ``moment`` (None: now), person id → standing, for ``households`` (ids or
+    a query of them; others may come back too, with the members who moved there from these)."""
+    people = Q(household_id__in=households)
+    if moment is not None:
+        people |= Q(pk__in=Beneficiary.history.filter(household_id__in=households).values("id"))
+    members: dict[int, dict[int, Standing]] = defaultdict(dict)
+    for pk, standing in _standings(moment, people).items():
+        if standing.household_id is not None:
+            members[standing.household_id][pk] = standing
+    return members
+
+
+def households_at(
+    moment: datetime.datetime | None, people: Iterable[int] | QuerySet
+) -> tuple[dict[int, Standing], dict[int, dict[int, Standing]]]:
+    """The people's standings at ``moment`` (None: now) and the members, at that moment, of the households they
+    then belonged to (as ``household_members_at``): four queries at most, whatever the number of people."""
+    people = people if isinstance(people, QuerySet) else list(people)
+    own = standings_at(moment, people)
+    households = Beneficiary.objects.filter(pk__in=people).values("household_id")
+    if moment is not None:
+        households = Household.objects.filter(
+            Q(pk__in=households) | Q(pk__in=Beneficiary.history.filter(id__in=people).values("household_id"))
+        ).values("pk")
+    return own, household_members_at(moment, households)
 
 
 def categories_on(person: Beneficiary, day: datetime.date) -> list[Category]:

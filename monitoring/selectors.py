@@ -3,8 +3,9 @@ person's or a household's year against the threshold, for the person and househo
 
 A person's burden of year Y is Σ ``personal`` of the current settlements of their settled bills dated in Y
 (relief outside the cascade is not recorded yet, so it is 0 here and on the alerts). A household's burden
-is Σ of its members' burdens, the members being the people linked to the household today, except those
-recorded as moved away (迁出): a member who died in the year still counts, their bills were the family's.
+is Σ of its members' burdens, the members being those of the end of the year, or of today for the current
+year (``membership_moment``), except those then recorded as moved away (迁出): a member who died in the year
+still counts, their bills were the family's.
 """
 
 from __future__ import annotations
@@ -16,13 +17,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, FloatField, Prefetch, QuerySet, Sum, Value
 from django.db.models.functions import Cast, NullIf
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import area_within
 from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary, CategoryHolding, Household
+from beneficiaries.selectors import household_members_at, households_at
 from claims.models import Claim, Settlement
 from monitoring.models import Alert, AlertStep, Level
 from monitoring.services import NO_MONITORING, NO_POLICY
@@ -48,6 +51,14 @@ YEARS_SHOWN = 3  # on the person and household pages: this year and the latest y
 
 def _year_range(year: int) -> tuple[datetime.date, datetime.date]:
     return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def membership_moment(year: int) -> datetime.datetime | None:
+    """When a year's household members are taken (monitoring.md): the end of the year, or now (None) for the
+    current year and any later one."""
+    if year >= timezone.localdate().year:
+        return None
+    return timezone.make_aware(datetime.datetime(year + 1, 1, 1))
 
 
 def _settlements_of_years(first_year: int, last_year: int) -> QuerySet[Settlement]:
@@ -167,34 +178,32 @@ class AlertRow:
         return self.alert.beneficiary
 
 
+def _medical_of_year(ids: Iterable[int], year: int) -> dict[int, Decimal]:
+    """Person id → Σ personal of their current settlements of the year (one query)."""
+    return {
+        person_id: quantize_money(personal)  # SQLite sums decimals as floats: back to the cent per person
+        for person_id, personal in _settlements_of_years(year, year).filter(claim__beneficiary_id__in=ids)
+        .values_list("claim__beneficiary_id").annotate(personal=Sum("personal")).order_by()
+    }
+
+
 def household_burdens(people: Sequence[Beneficiary], year: int) -> dict[int, Decimal]:
     """Person id → the year's burden of their household (Σ members' burdens, the module docstring's
-    members; a person without a household is a household of one), for all the people in one query."""
-    ids = {person.pk for person in people}
-    households = {person.household_id for person in people if person.household_id}
-    rows = (
-        _settlements_of_years(year, year)
-        .filter(Q(claim__beneficiary__household_id__in=households) | Q(claim__beneficiary_id__in=ids))
-        .values_list("claim__beneficiary_id", "claim__beneficiary__household_id", "claim__beneficiary__status")
-        .annotate(personal=Sum("personal"))
-        .order_by()
-    )
-    by_person: dict[int, Decimal] = {}
-    by_household: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for person_id, household_id, status, personal in rows:
-        amount = quantize_money(personal)  # SQLite sums decimals as floats: back to the cent per person
-        by_person[person_id] = amount
-        if household_id is not None and status != Beneficiary.Status.MOVED_AWAY:
-            by_household[household_id] += amount
+    members; a person without a household is a household of one), in five queries at most."""
+    own, members = households_at(membership_moment(year), [person.pk for person in people])
+    medical = _medical_of_year({*own, *(pk for group in members.values() for pk in group)}, year)
     burdens = {}
     for person in people:
-        own = by_person.get(person.pk, ZERO)
-        if person.household_id is None:
-            burdens[person.pk] = own
-        else:
-            # the row's own person always counts, even when recorded as moved away
-            extra = own if person.status == Beneficiary.Status.MOVED_AWAY else ZERO
-            burdens[person.pk] = by_household[person.household_id] + extra
+        standing = own[person.pk]
+        mine = medical.get(person.pk, ZERO)
+        if standing.household_id is None:
+            burdens[person.pk] = mine
+            continue
+        group = members.get(standing.household_id, {})
+        total = sum((medical.get(pk, ZERO) for pk, member in group.items()
+                     if member.status != Beneficiary.Status.MOVED_AWAY), ZERO)
+        # the row's own person always counts, even when recorded as moved away
+        burdens[person.pk] = total + (mine if standing.status == Beneficiary.Status.MOVED_AWAY else ZERO)
     return burdens
 
 
@@ -222,7 +231,8 @@ class ExportRow:
 
 
 def alert_export_rows(alerts: QuerySet[Alert], year: int) -> list[ExportRow]:
-    """The alerts with their household head and size and the year's totals by fund: three queries."""
+    """The alerts with their household's head and size (the household of the year's membership moment) and
+    the year's totals by fund: seven queries at most, whatever the number of alerts."""
     alerts_list = list(alerts)
     people = alerts.values("beneficiary_id")
     sums = {
@@ -230,19 +240,21 @@ def alert_export_rows(alerts: QuerySet[Alert], year: int) -> list[ExportRow]:
         for row in _settlements_of_years(year, year).filter(claim__beneficiary_id__in=people)
         .values("claim__beneficiary_id").annotate(**{name: Sum(name) for name in FUNDS_SUMMED}).order_by()
     }
-    sizes = dict(
-        Beneficiary.objects.filter(household_id__in=alerts.values("beneficiary__household_id"))
-        .exclude(status=Beneficiary.Status.MOVED_AWAY)
-        .values_list("household_id").annotate(n=Count("pk")).order_by()
+    own, members = households_at(membership_moment(year), people)
+    heads = dict(
+        Household.objects.filter(pk__in={standing.household_id for standing in own.values()} - {None})
+        .values_list("pk", "head__name")
     )
     rows = []
     for alert in alerts_list:
         person = alert.beneficiary
-        household = person.household
-        if household is None:
+        household_id = own[person.pk].household_id
+        if household_id is None:
             head, size = person.name, 1
         else:
-            head, size = (household.head.name if household.head else ""), sizes.get(household.pk, 0)
+            head = heads.get(household_id) or ""
+            size = sum(1 for member in members.get(household_id, {}).values()
+                       if member.status != Beneficiary.Status.MOVED_AWAY)
         village = person.village
         rows.append(ExportRow(
             alert=alert, head=head, household_size=size,
@@ -452,13 +464,20 @@ class HouseholdBurden:
 
 
 def household_years_burdens(household: Household, years: Iterable[int]) -> list[HouseholdBurden]:
-    """The household's members with their burdens for each year (newest first) and the sum of those counted."""
-    members = list(household.members.select_related("village").order_by("pk"))
+    """The household's members of each year (as the module docstring says) with their burdens, newest year
+    first, and the sum of those counted."""
     years = sorted(set(years), reverse=True)
-    figures = year_burdens(members, years)
+    standings = {year: household_members_at(membership_moment(year), [household.pk]).get(household.pk, {})
+                 for year in years}
+    people = list(
+        Beneficiary.objects.filter(pk__in={pk for group in standings.values() for pk in group})
+        .select_related("village").order_by("pk")
+    )
+    figures = year_burdens(people, years)
     return [
         HouseholdBurden(year, [
-            MemberBurden(m, figures[(m.pk, year)], m.status != Beneficiary.Status.MOVED_AWAY) for m in members
+            MemberBurden(m, figures[(m.pk, year)], standings[year][m.pk].status != Beneficiary.Status.MOVED_AWAY)
+            for m in people if m.pk in standings[year]
         ])
         for year in years
     ]
