@@ -30,6 +30,8 @@ ALIASES = {
     "name": ("姓名", "psn_name"),
     "visit_type": ("就诊类型", "医疗类别", "med_type"),
     "hospital": ("医疗机构", "医疗机构名称", "定点医药机构名称", "fixmedins_name"),
+    "hospital_code": ("机构编码", "医疗机构编码", "定点医药机构编号", "fixmedins_code"),
+    "in_county": ("县域内", "是否县域内", "县域内机构"),
     "level": ("医疗机构等级", "医疗机构级别", "机构级别"),
     "admitted_on": ("入院日期", "begndate", "adm_date"),
     "discharged_on": ("出院日期", "enddate", "dscg_date"),
@@ -42,8 +44,9 @@ ALIASES = {
     "assistance": ("医疗救助支付", "医疗救助基金支出", "maf_pay"),
     "other": ("其他保障支付", "其他支出", "oth_pay"),
     "referred": ("是否转诊", "按规定转诊", "转诊", "转诊标志", "转诊备案", "refl_flag"),
+    "pay_later": ("先诊疗后付费", "是否先诊疗后付费", "先诊疗后付费标志"),
 }
-# 转诊: how lists say yes and no.
+# The yes/no columns (转诊, 县域内, 先诊疗后付费): how lists say yes and no.
 YES = {"是", "y", "yes", "1", "true", "已转诊", "转诊", "已备案"}
 NO = {"否", "n", "no", "0", "false", "未转诊", "无"}
 REQUIRED = ("id_number", "name", "visit_type", "hospital", "total", "in_catalog")
@@ -87,6 +90,8 @@ class ParsedRow:
     hospital_name: str
     level: str | None
     bill: dict
+    hospital_code: str = ""
+    in_county: bool = False
 
 
 class _RowReader:
@@ -180,28 +185,35 @@ def _read_rows(table: Table, user: User, report: ImportReport) -> list[ParsedRow
         if total is not None and in_catalog is not None and in_catalog > total:
             reader.fail("in_catalog", "政策范围内费用不能超过总费用。")
         by_fund = {fund: amount for fund in FUND_COLUMNS if (amount := reader.money(fund, required=False)) is not None}
-        referred = reader.flag("referred")
+        referred, pay_later, in_county = reader.flag("referred"), reader.flag("pay_later"), reader.flag("in_county")
         diagnoses = tuple({"code": code.strip().upper(), "name": ""}
                           for code in re.split(r"[,，;；/\s]+", record.get("diagnoses", "")) if code.strip())
         if reader.ok:
             parsed.append(ParsedRow(number, person, hospital_name, level, {
                 "visit_type": visit_type, "admitted_on": admitted if visit_type == "inpatient" else None,
                 "discharged_on": discharged, "total": total, "in_catalog": in_catalog, "diagnoses": diagnoses,
-                "by_fund": by_fund, "referred": referred,
-            }))
+                "by_fund": by_fund, "referred": referred, "pay_later": pay_later,
+            }, hospital_code=record.get("hospital_code", "").strip(), in_county=in_county))
     return parsed
 
 
 def _hospitals(rows: list[ParsedRow], report: ImportReport, user: User) -> dict[str, Hospital]:
-    """The hospitals the rows name: accepted ones, the user's own proposals, and new ones, which are
-    accepted at once when an administrator imports and otherwise proposed until one accepts them."""
+    """The hospitals the rows name (row's hospital name → hospital): accepted ones, the user's own proposals,
+    and new ones, which are accepted at once when an administrator imports and otherwise proposed until one
+    accepts them. A row's 机构编码 finds its hospital whatever name the list gives it; a new hospital takes the
+    row's code and 县域内 (otherwise out of county, the spec's default)."""
     names = {row.hospital_name for row in rows}
+    codes = {row.hospital_code for row in rows} - {""}
     usable = Hospital.objects.filter(Q(status=Hospital.Status.ACCEPTED) | Q(proposed_by=user))
     known = {hospital.name: hospital for hospital in usable.filter(name__in=names)}
+    by_code = {hospital.code: hospital for hospital in usable.filter(code__in=codes)}
     proposed_by_others = set(Hospital.objects.filter(name__in=names - known.keys()).values_list("name", flat=True))
     accepts = user.has_perm("claims.accept_hospital")
     for row in rows:
         if row.hospital_name in known:
+            continue
+        if row.hospital_code in by_code:
+            known[row.hospital_name] = by_code[row.hospital_code]
             continue
         if row.hospital_name in proposed_by_others:
             report.errors.append(RowError(row.number, "医疗机构", PROPOSED_ELSEWHERE.format(name=row.hospital_name)))
@@ -211,10 +223,14 @@ def _hospitals(rows: list[ParsedRow], report: ImportReport, user: User) -> dict[
             continue
         known[row.hospital_name] = Hospital.objects.create(
             name=row.hospital_name,
+            code=row.hospital_code,
+            in_county=row.in_county,
             level=row.level,
             status=Hospital.Status.ACCEPTED if accepts else Hospital.Status.PROPOSED,
             proposed_by=None if accepts else user,
         )
+        if row.hospital_code:
+            by_code[row.hospital_code] = known[row.hospital_name]
         report.hospitals_created.append(row.hospital_name)
     return known
 
@@ -253,7 +269,7 @@ def _import(table: Table, user: User, report: ImportReport) -> None:
             facts = BillFacts(hospital=hospital, visit_type=bill["visit_type"], admitted_on=bill["admitted_on"],
                               discharged_on=bill["discharged_on"], total=bill["total"],
                               in_catalog=bill["in_catalog"], diagnoses=bill["diagnoses"], recorded=recorded,
-                              referred=bill["referred"])
+                              referred=bill["referred"], pay_later=bill["pay_later"])
             with transaction.atomic():
                 claim_settle(user=user, person=row.person, bill=facts, allow_duplicate=True,
                              origin=Claim.Origin.IMPORT)

@@ -160,3 +160,31 @@ def test_an_administrator_accepts_a_proposed_hospital_in_the_admin(client, clerk
     assert hospital.status == Hospital.Status.ACCEPTED and "已确认 1 家医疗机构" in response.content.decode()
     assert hospital.history.first().history_user == county_admin
     assert hospital in ClaimForm().fields["hospital"].queryset
+
+
+def test_the_hospital_code_county_and_pay_later_columns(people, tmp_path):
+    one, two = people
+    header = "身份证号,姓名,就诊类型,医疗机构,机构编码,县域内,医疗机构等级,入院日期,出院日期,总费用,政策范围内费用,先诊疗后付费\n"
+    path = write(tmp_path, [
+        f"{one.id_number},冉一,住院,酉阳县人民医院,H50024200001,是,县级,2017-07-29,2017-08-03,60000,48000,是\n",
+        # another list's name for the same hospital: its code finds it
+        f"{two.id_number},冉二,住院,酉阳县人民医院（本部）,H50024200001,是,县级,2017-09-01,2017-09-05,8000,6000,否\n",
+    ], header=header)
+    applied = run(path, "--apply")
+    assert (applied["settled"], applied["hospitals_created"]) == (2, ["酉阳县人民医院"])
+    hospital = Hospital.objects.get()
+    assert (hospital.code, hospital.in_county) == ("H50024200001", True)
+    assert {c.beneficiary.name: c.pay_later for c in Claim.objects.select_related("beneficiary")} == {
+        "冉一": True, "冉二": False}
+
+
+def test_a_new_hospital_without_the_county_column_is_out_of_county_and_a_bad_flag_is_named(people, tmp_path):
+    one, _ = people
+    run(write(tmp_path, [f"{one.id_number},冉一,住院,市中心医院,市级,2017-07-29,2017-08-03,,60000,48000,\n"]),
+        "--apply")
+    assert Hospital.objects.get().in_county is False
+    header = "身份证号,姓名,就诊类型,医疗机构,医疗机构等级,出院日期,总费用,政策范围内费用,先诊疗后付费\n"
+    with pytest.raises(CommandError) as info:
+        run(write(tmp_path, [f"{one.id_number},冉一,住院,市中心医院,市级,2017-09-05,100,80,也许\n"],
+                  header=header, name="bad.csv"), "--apply")
+    assert "先诊疗后付费" in str(info.value) and "“也许”应为 是 / 否" in str(info.value)
