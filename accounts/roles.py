@@ -20,6 +20,7 @@ NEVER_DELETED = [
     "claims.delete_*",
     "rosters.delete_*",
     "monitoring.delete_*",
+    "assistance.delete_*",
     "accounts.delete_accesslog",
 ]
 
@@ -46,11 +47,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "monitoring.view_*",
         "monitoring.refer_alert",
         "monitoring.add_publicityvisit",
+        "assistance.view_*",
+        "assistance.decide_grant",
     ],
     # An official reads everything of their area and works the alert list (核实、推送、办结): that
     # workflow moves no money.
     Role.VIEWER: ["beneficiaries.view_*", "regions.view_*", "policies.view_*", "claims.view_*", "ledgers.view_*",
-                  "monitoring.view_*", "monitoring.refer_alert"],
+                  "monitoring.view_*", "monitoring.refer_alert", "assistance.view_*"],
 }
 
 

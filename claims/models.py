@@ -266,10 +266,14 @@ class Adjustment(models.Model):
 
 
 class PersonYear(models.Model):
-    """A row to lock while a person's bills of a year are settled, so that two clerks never race."""
+    """A row to lock while a person's bills of a year are settled, so that two clerks never race.
+
+    It also keeps the relief received outside the cascade for the year (Σ the grants paid, written by
+    assistance under the same lock), so a settlement announces the year's burden without reading grants."""
 
     beneficiary = models.ForeignKey("beneficiaries.Beneficiary", on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField()
+    relief = models.DecimalField("医疗保障外救助", max_digits=14, decimal_places=2, default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["beneficiary", "year"], name="person_year_unique")]

@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -100,9 +100,9 @@ def _key(claim: Claim) -> tuple:
     return (claim.discharged_on, claim.pk)
 
 
-def lock_person_year(person_id: int, year: int) -> None:
+def lock_person_year(person_id: int, year: int) -> PersonYear:
     PersonYear.objects.get_or_create(beneficiary_id=person_id, year=year)
-    PersonYear.objects.select_for_update().get(beneficiary_id=person_id, year=year)
+    return PersonYear.objects.select_for_update().get(beneficiary_id=person_id, year=year)
 
 
 class PersonYearFacts(YearFacts):
@@ -207,12 +207,13 @@ def resettle_person_year(
     user: User,
     version_for: Callable[[Claim, Settlement | None], PolicyVersion],
     cause: str,
+    locked: PersonYear,
 ) -> list[PaymentChange]:
     """Settle (again) every bill of the person-year from ``since`` (a (date, id) key) on, in order,
     and announce the person-year's new personal total (``person_years_settled``, for ``cause``).
 
     Bills before ``since`` keep their settlements and only feed the year-to-date totals. Must run
-    inside a transaction holding the person-year lock.
+    inside a transaction holding the person-year lock (``locked``, as ``lock_person_year`` returned it).
     """
     facts = PersonYearFacts(person, year)
     ytd = engine.YearToDate()
@@ -241,9 +242,22 @@ def resettle_person_year(
         if old is not None:
             moved = _moved_payments(claim, old, settlement, result, user)
             changes.extend(moved)
-    settled = PersonYearSettled(person.pk, person.village_id, year, personal, facts.held)
+    settled = PersonYearSettled(person.pk, person.village_id, year, personal, facts.held, locked.relief)
     person_years_settled.send(sender=Claim, person_years=[settled], user=user, cause=cause)
     return changes
+
+
+def person_year_announce(*, person: Beneficiary, year: int, user: User, cause: str, locked: PersonYear) -> None:
+    """Announce the person-year as it stands (``person_years_settled``) when something besides its bills
+    changed it (a grant's relief): its personal total read from the current settlements, no bill settled
+    again. Must run inside a transaction holding the person-year lock (``locked``)."""
+    personal = (
+        Settlement.objects.current().filter(claim__beneficiary_id=person.pk, claim__discharged_on__year=year)
+        .aggregate(total=Sum("personal"))["total"]
+    )
+    settled = PersonYearSettled(person.pk, person.village_id, year, engine.quantize_money(Decimal(personal or 0)),
+                                PersonYearFacts(person, year).held, locked.relief)
+    person_years_settled.send(sender=Claim, person_years=[settled], user=user, cause=cause)
 
 
 def _moved_payments(claim, old: Settlement, new: Settlement, result, user) -> list[PaymentChange]:
@@ -318,7 +332,7 @@ def claim_settle(
             return SettleOutcome(claim=existing, created=False)
     _validate_bill(person, bill)
     year = bill.discharged_on.year
-    lock_person_year(person.pk, year)
+    locked = lock_person_year(person.pk, year)
     if not allow_duplicate:
         duplicates = claim_duplicates(person=person, bill=bill)
         if duplicates:
@@ -337,7 +351,7 @@ def claim_settle(
     try:
         changes = resettle_person_year(
             person=person, year=year, since=_key(claim), reason=Settlement.Reason.EARLIER_BILL, user=user,
-            version_for=keep_version, cause=f"结算账单 #{claim.pk}",
+            version_for=keep_version, cause=f"结算账单 #{claim.pk}", locked=locked,
         )
     except engine.ClaimError as exc:
         raise ValidationError({_form_field(i.field): i.message for i in exc.errors}, code="bad_claim") from None
@@ -351,7 +365,7 @@ def claim_void(*, user: User, claim: Claim, reason: str) -> SettleOutcome:
     ensure_in_area(user, claim.beneficiary.village_id, claim.beneficiary.name)
     if not reason.strip():
         raise ValidationError({"reason": "请填写作废原因。"}, code="reason_required")
-    lock_person_year(claim.beneficiary_id, claim.year)
+    locked = lock_person_year(claim.beneficiary_id, claim.year)
     claim.refresh_from_db()
     if claim.status == Claim.Status.VOIDED:
         raise ValidationError("该账单已作废。", code="already_voided")
@@ -370,7 +384,7 @@ def claim_void(*, user: User, claim: Claim, reason: str) -> SettleOutcome:
         )
     changes = resettle_person_year(
         person=claim.beneficiary, year=claim.year, since=_key(claim), reason=Settlement.Reason.VOID, user=user,
-        version_for=keep_version, cause=f"作废账单 #{claim.pk}",
+        version_for=keep_version, cause=f"作废账单 #{claim.pk}", locked=locked,
     )
     return SettleOutcome(claim=claim, created=False, changes=changes, resettled=sorted({c.claim for c in changes}))
 
@@ -390,13 +404,13 @@ def resettle_year(*, user: User, year: int, area: str = "") -> tuple[int, list[P
     changes: list[PaymentChange] = []
     for person in Beneficiary.objects.filter(pk__in=list(people)).order_by("pk"):
         with transaction.atomic():
-            lock_person_year(person.pk, year)
+            locked = lock_person_year(person.pk, year)
             version = policy_version_for(person, year)
             claims += Claim.objects.filter(beneficiary=person, discharged_on__year=year,
                                            status=Claim.Status.SETTLED).count()
             changes += resettle_person_year(
                 person=person, year=year, since=(datetime.date.min, 0), reason=Settlement.Reason.POLICY, user=user,
-                version_for=lambda claim, old: version, cause="政策修订后重算",
+                version_for=lambda claim, old: version, cause="政策修订后重算", locked=locked,
             )
     return claims, changes
 

@@ -19,8 +19,8 @@ Choices (docs/decisions.md, "政策试算"):
   and listed with the reason.
 - **Thresholds.** The current level uses the monitoring block of the policy in force for the person's
   village; the draft's level uses the draft's block when it has one, else the same one in force.
-  Burden is personal minus relief received outside the cascade, and relief is 0 until grants are
-  recorded (``_relief_received`` is the seam).
+  Burden is personal minus relief received outside the cascade (the grants paid, as the person-year
+  keeps their sum).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from accounts.services import access_log_record, area_within, ensure_permitted
 from beneficiaries.idnumbers import mask
 from beneficiaries.models import Category
 from claims import selectors
-from claims.models import PolicySimulation
+from claims.models import PersonYear, PolicySimulation
 from policies import engine
 from policies.document import (
     CATEGORY_NAMES, FUNDS, LEVEL_OVER, LEVEL_WARNING, ZERO, Monitoring, PolicyError, money_text, parse_policy,
@@ -236,9 +236,11 @@ class _Beside:
 
 def _relief_received(prefix: str, year: int) -> dict[int, Decimal]:
     """Grants paid to each person for the year outside the cascade (monitoring.md: 临时救助, 二次救助, the
-    hardship fund, charity). None are recorded yet: when grants exist, their sum per person goes here,
-    and burden = personal − relief follows everywhere."""
-    return {}
+    hardship fund, charity), as assistance keeps their sum on the person-year: one query."""
+    return dict(
+        PersonYear.objects.filter(year=year, relief__gt=0, beneficiary__village__code__startswith=prefix)
+        .values_list("beneficiary_id", "relief")
+    )
 
 
 def _settled(draft: PolicyDocument, claims: list[engine.ClaimInput],

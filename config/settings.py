@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rosters",
     "claims",
     "ledgers",
+    "assistance",
     "monitoring",
 ]
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("rosters/", include("rosters.urls")),
     path("ledger/", include("ledgers.urls")),
     path("monitoring/", include("monitoring.urls")),
+    path("assistance/", include("assistance.urls")),
 ]

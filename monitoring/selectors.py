@@ -1,8 +1,8 @@
 """Reading the monitoring figures (monitoring.md): the alert list of a user's area, and the burden of a
 person's or a household's year against the threshold, for the person and household pages.
 
-A person's burden of year Y is Σ ``personal`` of the current settlements of their settled bills dated in Y
-(relief outside the cascade is not recorded yet, so it is 0 here and on the alerts). A household's burden
+A person's burden of year Y is Σ ``personal`` of the current settlements of their settled bills dated in Y,
+less the grants paid to them for Y (relief outside the cascade: assistance's records), never below 0. A household's burden
 is Σ of its members' burdens, the members being those of the end of the year, or of today for the current
 year (``membership_moment``), except those then recorded as moved away (迁出): a member who died in the year
 still counts, their bills were the family's.
@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import area_within
+from assistance.models import Grant
 from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary, CategoryHolding, Household
 from beneficiaries.selectors import household_members_at, households_at
@@ -178,10 +179,23 @@ class AlertRow:
         return self.alert.beneficiary
 
 
-def _medical_of_year(ids: Iterable[int], year: int) -> dict[int, Decimal]:
-    """Person id → Σ personal of their current settlements of the year (one query)."""
+def _relief_of_years(ids: Iterable[int], first_year: int, last_year: int) -> dict[tuple[int, int], Decimal]:
+    """(person id, year) → Σ the grants paid for the year (monitoring.md's relief), in one query."""
     return {
-        person_id: quantize_money(personal)  # SQLite sums decimals as floats: back to the cent per person
+        (person_id, year): quantize_money(Decimal(total))
+        for person_id, year, total in Grant.objects.filter(
+            beneficiary_id__in=ids, year__gte=first_year, year__lte=last_year, status=Grant.Status.PAID)
+        .values_list("beneficiary_id", "year").annotate(total=Sum("amount")).order_by()
+    }
+
+
+def _burden_of_year(ids: Iterable[int], year: int) -> dict[int, Decimal]:
+    """Person id → their burden of the year: Σ personal of their current settlements of the year less the
+    grants paid for it, never below 0 (two queries)."""
+    ids = list(ids)
+    relief = _relief_of_years(ids, year, year)
+    return {
+        person_id: max(ZERO, quantize_money(personal) - relief.get((person_id, year), ZERO))
         for person_id, personal in _settlements_of_years(year, year).filter(claim__beneficiary_id__in=ids)
         .values_list("claim__beneficiary_id").annotate(personal=Sum("personal")).order_by()
     }
@@ -189,18 +203,18 @@ def _medical_of_year(ids: Iterable[int], year: int) -> dict[int, Decimal]:
 
 def household_burdens(people: Sequence[Beneficiary], year: int) -> dict[int, Decimal]:
     """Person id → the year's burden of their household (Σ members' burdens, the module docstring's
-    members; a person without a household is a household of one), in five queries at most."""
+    members; a person without a household is a household of one), in six queries at most."""
     own, members = households_at(membership_moment(year), [person.pk for person in people])
-    medical = _medical_of_year({*own, *(pk for group in members.values() for pk in group)}, year)
+    burdens_of = _burden_of_year({*own, *(pk for group in members.values() for pk in group)}, year)
     burdens = {}
     for person in people:
         standing = own[person.pk]
-        mine = medical.get(person.pk, ZERO)
+        mine = burdens_of.get(person.pk, ZERO)
         if standing.household_id is None:
             burdens[person.pk] = mine
             continue
         group = members.get(standing.household_id, {})
-        total = sum((medical.get(pk, ZERO) for pk, member in group.items()
+        total = sum((burdens_of.get(pk, ZERO) for pk, member in group.items()
                      if member.status != Beneficiary.Status.MOVED_AWAY), ZERO)
         # the row's own person always counts, even when recorded as moved away
         burdens[person.pk] = total + (mine if standing.status == Beneficiary.Status.MOVED_AWAY else ZERO)
@@ -386,8 +400,8 @@ def _held_in(holdings: list[tuple[str, datetime.date, datetime.date | None]], ye
 
 
 def year_burdens(people: Sequence[Beneficiary], years: Iterable[int]) -> dict[tuple[int, int], YearBurden]:
-    """(person id, year) → YearBurden for every person and year, in four queries whatever their number:
-    the settlements, the category holdings, the policies in force and the alerts."""
+    """(person id, year) → YearBurden for every person and year, in five queries whatever their number:
+    the settlements, the grants, the category holdings, the policies in force and the alerts."""
     people, years = list(people), sorted(set(years))
     if not people or not years:
         return {}
@@ -407,6 +421,7 @@ def year_burdens(people: Sequence[Beneficiary], years: Iterable[int]) -> dict[tu
     )
     for person_id, code, start, end in rows:
         holdings[person_id].append((code, start, end))
+    relief = _relief_of_years(ids, years[0], years[-1])
     versions = versions_in_force({(person.village_id, year) for person in people for year in years})
     alerts = {
         (a.beneficiary_id, a.year): a for a in Alert.objects.filter(beneficiary_id__in=ids, year__in=years)
@@ -414,10 +429,10 @@ def year_burdens(people: Sequence[Beneficiary], years: Iterable[int]) -> dict[tu
     result = {}
     for person in people:
         for year in years:
-            amount = medical.get((person.pk, year), ZERO)
+            amount, received = medical.get((person.pk, year), ZERO), relief.get((person.pk, year), ZERO)
             version = versions[(person.village_id, year)]
             place = person.village.name
-            common = {"year": year, "medical": amount, "relief": ZERO, "burden": max(ZERO, amount - ZERO),
+            common = {"year": year, "medical": amount, "relief": received, "burden": max(ZERO, amount - received),
                       "alert": alerts.get((person.pk, year))}
             if version is None:
                 result[(person.pk, year)] = YearBurden(

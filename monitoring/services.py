@@ -1,8 +1,8 @@
 """Alerts kept current with the settlements (monitoring.md), and their workflow.
 
 Two ways in, one arithmetic (``_figures``): ``alerts_follow_settlements`` inside the transaction of
-whatever settled a bill (claims announces the person-year with its new personal total, so no bill is
-read again: at most three queries), and ``alerts_recompute`` (``manage.py monitor``) from the records
+whatever settled a bill or paid or voided a grant (claims announces the person-year with its new personal
+total and its relief, so neither bill nor grant is read again: at most three queries), and ``alerts_recompute`` (``manage.py monitor``) from the records
 of a whole area-year, set-based, which also repairs any drift.
 """
 
@@ -21,10 +21,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import area_within, ensure_in_area, ensure_permitted
+from assistance.models import Grant
 from beneficiaries.models import CategoryHolding
 from claims.models import Claim, Settlement
 from claims.signals import PersonYearSettled
 from policies.document import Monitoring, monitoring_threshold
+from policies.engine import quantize_money
 from policies.selectors import parsed_policy, versions_in_force
 from monitoring.models import Alert, AlertStep, Level
 
@@ -112,7 +114,7 @@ def alerts_follow_settlements(sender, *, person_years: list[PersonYearSettled], 
     queries (the policies in force, the alerts, their writing)."""
     blocks = _monitoring_blocks(versions_in_force((py.village_id, py.year) for py in person_years))
     figures = {
-        (py.person_id, py.year): _figures(blocks[(py.village_id, py.year)], py.held, py.personal, ZERO)
+        (py.person_id, py.year): _figures(blocks[(py.village_id, py.year)], py.held, py.personal, py.relief)
         for py in person_years
     }
     wanted = Q()
@@ -150,6 +152,15 @@ def _medical_by_person(prefix: str, year: int) -> dict[int, Decimal]:
     return dict(rows.iterator(chunk_size=BATCH))
 
 
+def _relief_by_person(prefix: str, year: int) -> dict[int, Decimal]:
+    """Σ the grants paid for the year, per person of the area, in one query (assistance's records)."""
+    rows = (
+        Grant.objects.within(prefix).filter(year=year, status=Grant.Status.PAID)
+        .values_list("beneficiary_id").annotate(total=Sum("amount")).order_by()
+    )
+    return {person_id: quantize_money(Decimal(total)) for person_id, total in rows.iterator(chunk_size=BATCH)}
+
+
 def _held_by_person(prefix: str, year: int) -> tuple[dict[int, set[str]], dict[int, str]]:
     """The categories each person of the area held on any day of the year, and their villages."""
     held: dict[int, set[str]] = defaultdict(set)
@@ -185,12 +196,13 @@ def alerts_recompute(*, user: User, year: int, area: str = "") -> MonitorResult:
     """Recompute every monitored person-year of the area from the records and repair the alerts."""
     ensure_permitted(user, "monitoring.view_alert", "查看因病返贫致贫监测")
     prefix = area_within(user, area)
-    medical = _medical_by_person(prefix, year)
+    medical, relief = _medical_by_person(prefix, year), _relief_by_person(prefix, year)
     held, villages = _held_by_person(prefix, year)
     versions = versions_in_force({(village, year) for village in set(villages.values())})
     blocks = _monitoring_blocks(versions)
     figures = {
-        (person_id, year): _figures(blocks[(villages[person_id], year)], codes, medical.get(person_id, ZERO), ZERO)
+        (person_id, year): _figures(blocks[(villages[person_id], year)], codes, medical.get(person_id, ZERO),
+                                    relief.get(person_id, ZERO))
         for person_id, codes in held.items()
     }
     existing = {
@@ -199,7 +211,8 @@ def alerts_recompute(*, user: User, year: int, area: str = "") -> MonitorResult:
     }
     for key, alert in existing.items():
         if key not in figures:  # no longer holds any category this year: not monitored
-            figures[key] = _figures(None, (), medical.get(alert.beneficiary_id, ZERO), ZERO)
+            figures[key] = _figures(None, (), medical.get(alert.beneficiary_id, ZERO),
+                                    relief.get(alert.beneficiary_id, ZERO))
     created, updated = _apply(figures, existing, user=user, cause="监测重算")
     levels = [f.level for f in figures.values()]
     alerting = (

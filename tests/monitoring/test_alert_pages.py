@@ -191,11 +191,11 @@ def test_the_household_burden_sums_the_members_to_the_cent(client, records, view
     assert personal(husband) > 0 and personal(son) > 0
     assert expected != personal(red) + personal(husband) + personal(son)
 
-    # the selector, five queries for every row shown (the members of the end of 2017, then the bills)
+    # the selector, six queries for every row shown (the members of the end of 2017, the bills, the grants)
     alerts = list(selectors.alerts_visible(viewer).filter(year=YEAR))
     with CaptureQueriesContext(connection) as queries:
         rows = {row.person.name: row.household_burden for row in selectors.alert_rows(alerts, YEAR)}
-    assert len(queries) == 5
+    assert len(queries) == 6
     assert rows == {"田小红": expected, "冉春花": alert_of("冉春花").burden, "白明华": alert_of("白明华").burden}
 
     # the page's column

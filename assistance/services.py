@@ -1,0 +1,170 @@
+"""Deciding, paying and voiding grants, and setting a fund's yearly total.
+
+A grant is decided (核定: its fund's year committed to it), then paid (支付: the person's relief of the year
+grows), or voided with a reason (撤销; a paid grant voided is money recovered). Paying and voiding change
+the year's relief on the person-year kept by claims, under its lock, and announce the person-year so the
+monitoring alert moves in the same transaction (monitoring.md). The limits of seed 004 附件6 are the
+fund's own (``Fund``): times and amount per person per year, the cap per grant of each case, and never
+more than what remains of the fund's year.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Sum
+
+from accounts.models import User
+from accounts.services import ensure_in_area, ensure_permitted
+from assistance.models import Fund, FundYear, Grant
+from assistance.selectors import fund_balance, relief_of_year
+from beneficiaries.models import Beneficiary
+from claims.services import lock_person_year, person_year_announce
+
+CENT = Decimal("0.01")
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"¥{amount:,.2f}"
+
+
+def _save(instance, user: User, **kwargs):
+    instance._history_user = user
+    instance.save(**kwargs)
+    return instance
+
+
+def _check_limits(fund: Fund, person: Beneficiary, year: int, case: str, amount: Decimal) -> None:
+    """The fund's limits for one more grant of ``amount`` to the person-year; the fund's year is locked."""
+    errors = []
+    earlier = (
+        Grant.objects.filter(fund=fund, beneficiary=person, year=year).exclude(status=Grant.Status.VOIDED)
+        .aggregate(n=Count("pk"), total=Sum("amount"))
+    )
+    count, total = earlier["n"], earlier["total"] or Decimal("0.00")
+    if fund.grants_per_year is not None and count + 1 > fund.grants_per_year:
+        errors.append(f"{fund.name}每人每年不得超过 {fund.grants_per_year} 次：{person.name} {year} 年已核定 {count} 次。")
+    if fund.amount_per_year is not None and total + amount > fund.amount_per_year:
+        left = max(Decimal("0.00"), fund.amount_per_year - total)
+        errors.append(f"{fund.name}每人每年救助总额不超过 {_yuan(fund.amount_per_year)}：{person.name} {year} 年已核定 "
+                      f"{_yuan(total)}，本次最多 {_yuan(left)}。")
+    cap = {Grant.Case.CHRONIC: fund.chronic_cap, Grant.Case.MAJOR: fund.major_cap}.get(case)
+    if cap is not None and amount > cap:
+        errors.append(f"“{Grant.Case(case).label}”每次救助不超过 {_yuan(cap)}。")
+    balance = fund_balance(fund, year)
+    if balance.budget is None:
+        errors.append(f"{fund.name} {year} 年尚未设定年度总额，请管理员先设定。")
+    elif amount > balance.balance:
+        errors.append(f"超过{fund.name} {year} 年剩余总额 {_yuan(max(balance.balance, Decimal('0.00')))}"
+                      f"（年度总额 {_yuan(balance.available)}，已支付 {_yuan(balance.paid)}，已核定待支付 "
+                      f"{_yuan(balance.committed)}）。")
+    if errors:
+        raise ValidationError({"amount": errors}, code="over_limit")
+
+
+@transaction.atomic
+def grant_decide(
+    *,
+    user: User,
+    person: Beneficiary,
+    year: int,
+    kind: str,
+    amount: Decimal,
+    reason: str,
+    decided_on: datetime.date,
+    fund: Fund | None = None,
+    case: str = "",
+    organisation: str = "",
+) -> Grant:
+    """Decide a grant for the person's medical burden of ``year`` (核定), within the fund's limits."""
+    ensure_permitted(user, "assistance.decide_grant", "核定救助金")
+    ensure_in_area(user, person.village_id, person.name)
+    errors: dict[str, list[str]] = {}
+    if kind not in Grant.Kind.values:
+        errors.setdefault("kind", []).append(f"“{kind}”不是救助类型，应为 {'、'.join(Grant.Kind.labels)}。")
+    if amount is None or amount <= 0 or amount != amount.quantize(CENT):
+        errors.setdefault("amount", []).append("救助金额应为大于 0、最多两位小数的金额（元）。")
+    if not reason.strip():
+        errors.setdefault("reason", []).append("请填写救助理由。")
+    if kind == Grant.Kind.CHARITY and not organisation.strip():
+        errors.setdefault("organisation", []).append("慈善救助请填写慈善组织。")
+    if kind == Grant.Kind.HARDSHIP and case not in Grant.Case.values:
+        errors.setdefault("case", []).append(f"卫生医疗困难救助请选择救助情形：{'、'.join(Grant.Case.labels)}。")
+    if fund is None and kind == Grant.Kind.HARDSHIP:
+        errors.setdefault("fund", []).append("卫生医疗困难救助请选择支出基金。")
+    if fund is not None and (fund.kind != Fund.Kind.GRANTS or not person.village_id.startswith(fund.region_id)):
+        errors.setdefault("fund", []).append(f"“{fund.name}”不能支付 {person.name} 的救助金（应为本区县的救助金基金）。")
+    if not person.active_on(decided_on):
+        errors.setdefault("decided_on", []).append(
+            f"{person.name}已于 {person.status_date:%Y-%m-%d} {person.get_status_display()}，不能核定救助。")
+    if not 2000 <= year <= decided_on.year:
+        errors.setdefault("year", []).append(f"救助年度 {year} 应不晚于核定日期所在年度。")
+    if errors:
+        raise ValidationError(errors, code="bad_grant")
+    lock_person_year(person.pk, year)  # one decision at a time per person-year: the limits count the others
+    if fund is not None:
+        FundYear.objects.select_for_update().filter(fund=fund, year=year).first()  # and per fund-year
+        _check_limits(fund, person, year, case, amount)
+    grant = Grant(beneficiary=person, year=year, kind=kind, fund=fund, case=case, organisation=organisation.strip(),
+                  reason=reason.strip(), amount=amount, decided_on=decided_on, decided_by=user)
+    return _save(grant, user)
+
+
+def _relief_changed(grant: Grant, user: User, cause: str) -> None:
+    """Write the person-year's relief (Σ its paid grants) and announce it, under the person-year's lock."""
+    locked = lock_person_year(grant.beneficiary_id, grant.year)
+    locked.relief = relief_of_year(grant.beneficiary_id, grant.year)
+    locked.save(update_fields=["relief"])
+    person_year_announce(person=grant.beneficiary, year=grant.year, user=user, cause=cause, locked=locked)
+
+
+def _locked_grant(grant: Grant, user: User, action: str) -> Grant:
+    ensure_permitted(user, "assistance.decide_grant", action)
+    ensure_in_area(user, grant.beneficiary.village_id, grant.beneficiary.name)
+    lock_person_year(grant.beneficiary_id, grant.year)
+    return Grant.objects.select_related("beneficiary").get(pk=grant.pk)
+
+
+@transaction.atomic
+def grant_pay(*, user: User, grant: Grant, paid_on: datetime.date) -> Grant:
+    """Record the payment (支付) of a decided grant: the person's relief of the year grows."""
+    grant = _locked_grant(grant, user, "支付救助金")
+    if grant.status != Grant.Status.DECIDED:
+        raise ValidationError(f"救助金 #{grant.pk} 当前为“{grant.get_status_display()}”，不能再支付。", code="not_decided")
+    if paid_on < grant.decided_on:
+        raise ValidationError({"paid_on": f"支付日期不能早于核定日期 {grant.decided_on:%Y-%m-%d}。"}, code="paid_before")
+    grant.status, grant.paid_on = Grant.Status.PAID, paid_on
+    _save(grant, user, update_fields=["status", "paid_on"])
+    _relief_changed(grant, user, f"支付救助金 #{grant.pk}")
+    return grant
+
+
+@transaction.atomic
+def grant_void(*, user: User, grant: Grant, reason: str) -> Grant:
+    """Void a grant with its reason (撤销): a decided one frees its fund; a paid one also lowers the relief."""
+    if not reason.strip():
+        raise ValidationError({"reason": "请填写撤销原因。"}, code="reason_required")
+    grant = _locked_grant(grant, user, "撤销救助金")
+    if grant.status == Grant.Status.VOIDED:
+        raise ValidationError(f"救助金 #{grant.pk} 已撤销。", code="already_voided")
+    was_paid = grant.status == Grant.Status.PAID
+    grant.status, grant.void_reason = Grant.Status.VOIDED, reason.strip()
+    _save(grant, user, update_fields=["status", "void_reason"])
+    if was_paid:
+        _relief_changed(grant, user, f"撤销救助金 #{grant.pk}")
+    return grant
+
+
+@transaction.atomic
+def fund_year_set(*, user: User, fund: Fund, year: int, budget: Decimal) -> FundYear:
+    """Set the fund's total for the year (年度总额); the change is recorded with who and when."""
+    ensure_permitted(user, "assistance.change_fundyear", "设定基金年度总额")
+    if budget is None or budget < 0 or budget != budget.quantize(CENT):
+        raise ValidationError({"budget": "年度总额应为不小于 0、最多两位小数的金额（元）。"}, code="bad_budget")
+    fund_year = FundYear.objects.select_for_update().filter(fund=fund, year=year).first() or FundYear(
+        fund=fund, year=year)
+    fund_year.budget = budget
+    return _save(fund_year, user)
