@@ -49,6 +49,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "monitoring.add_publicityvisit",
         "assistance.view_*",
         "assistance.decide_grant",
+        "assistance.add_hardshipapplication",
+        "assistance.change_hardshipapplication",
     ],
     # An official reads everything of their area and works the alert list (核实、推送、办结): that
     # workflow moves no money.
