@@ -81,6 +81,11 @@ def visit_column(visit_type: str, measure: str) -> Column:
     return COLUMNS[FIRST_VISIT_COLUMN - 1 + offset]
 
 
+# Grants paid in the period (临时救助, 二次救助, 倾斜救助, 卫生医疗困难救助, 慈善救助) are added to 住院 其他保障支付金额:
+# they relieve the year's medical burden, which inpatient stays make, and belong to no bill (docs/ledger.md).
+GRANT_COLUMN = visit_column("inpatient", "other")
+
+
 def visit_group_columns(visit_type: str) -> list[Column]:
     first = visit_column(visit_type, VISIT_MEASURES[0]).index
     return COLUMNS[first:first + len(VISIT_MEASURES)]

@@ -20,9 +20,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractMonth, Left
 
 from accounts.models import User
+from assistance.models import Grant
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment
 from claims.models import Claim, Settlement
-from ledgers.columns import CATEGORY_COLUMNS, COLUMNS, NO, VISIT_MEASURES, YES, Kind, visit_column
+from ledgers.columns import CATEGORY_COLUMNS, COLUMNS, GRANT_COLUMN, NO, VISIT_MEASURES, YES, Kind, visit_column
 from ledgers.models import Duty, LedgerExport, Responsibility
 from ledgers.periods import Period
 from policies.document import FUNDS, VISIT_TYPES
@@ -108,6 +109,11 @@ def _settlements_in_period(ledger_filter: LedgerFilter) -> QuerySet[Settlement]:
     return Settlement.objects.current().filter(claim__discharged_on__range=(period.first, period.last))
 
 
+def _grants_in_period(ledger_filter: LedgerFilter) -> QuerySet[Grant]:
+    period = ledger_filter.period
+    return Grant.objects.filter(status=Grant.Status.PAID, paid_on__range=(period.first, period.last))
+
+
 def ledger_people(user: User, ledger_filter: LedgerFilter) -> QuerySet[Beneficiary]:
     """The people the ledger lists: holders of a category in the period (or on the as-of day) and people
     with a settled bill in the period; with a category filter, only holders of those categories."""
@@ -184,6 +190,11 @@ def _settlement_rows(ledger_filter: LedgerFilter) -> QuerySet:
     return _per_person(settlements, "claim__beneficiary_id", SETTLEMENT_AGGREGATES)
 
 
+def _grant_rows(ledger_filter: LedgerFilter) -> QuerySet:
+    grants = _in_area(_grants_in_period(ledger_filter), "beneficiary", ledger_filter.area_code)
+    return _per_person(grants, "beneficiary_id", {"amount": Sum("amount")})
+
+
 class PoolingAreas:
     """Column 1: the name of the pooling area whose policy applies to a county in a year.
 
@@ -220,7 +231,7 @@ def _yes(flag) -> str:
 SETTLEMENT_COUNTS = [measure == "bills" for _ in VISIT_TYPES for measure in VISIT_MEASURES]
 
 
-def _cells(person: tuple, flags: tuple | None, enrollment: tuple | None, sums: tuple | None,
+def _cells(person: tuple, flags: tuple | None, enrollment: tuple | None, sums: tuple | None, grants: tuple | None,
            pooling: PoolingAreas, village_names: dict[str, str]) -> list:
     """The 36 cells of one person from the rows of the per-person queries (None: no such row)."""
     person_id, village, name, id_number = person
@@ -235,6 +246,8 @@ def _cells(person: tuple, flags: tuple | None, enrollment: tuple | None, sums: t
         cells += [value or 0 if count else money(value) for value, count in zip(sums[1:], SETTLEMENT_COUNTS)]
     else:
         cells += [0, ZERO, ZERO, ZERO, ZERO, ZERO] * len(VISIT_TYPES)
+    if grants:
+        cells[GRANT_COLUMN.index] += money(grants[1])
     return cells
 
 
@@ -258,7 +271,7 @@ def _next_matching(
 def ledger_rows(user: User, ledger_filter: LedgerFilter) -> Iterator[LedgerRow]:
     """Every row of the ledger, in registration order (person id).
 
-    Four queries ordered by person id, read at once in chunks and merged; rows of an aggregate stream
+    Five queries ordered by person id, read at once in chunks and merged; rows of an aggregate stream
     whose person is not listed (a filter left them out) are skipped by the merge. Ordering by the
     person id lets the database walk its person indexes instead of sorting (docs/ledger.md).
     """
@@ -268,7 +281,8 @@ def ledger_rows(user: User, ledger_filter: LedgerFilter) -> Iterator[LedgerRow]:
         ledger_people(user, ledger_filter).order_by("pk")
         .values_list("pk", "village_id", "name", "id_number").iterator(chunk_size=STREAM_CHUNK)
     )
-    aggregates = (_flag_rows(ledger_filter), _enrollment_rows(ledger_filter), _settlement_rows(ledger_filter))
+    aggregates = (_flag_rows(ledger_filter), _enrollment_rows(ledger_filter), _settlement_rows(ledger_filter),
+                  _grant_rows(ledger_filter))
     streams = [iter(rows.iterator(chunk_size=STREAM_CHUNK)) for rows in aggregates]
     heads = [next(stream, None) for stream in streams]
     for person in people:
@@ -300,7 +314,11 @@ def _column_sort_value(ledger_filter: LedgerFilter, number: int):
     ).values("claim__beneficiary")
     if measure == "bills":
         return Coalesce(Subquery(settlements.annotate(value=Count("pk")).values("value")), Value(0))
-    return Coalesce(Subquery(settlements.annotate(value=Sum(measure)).values("value")), Value(ZERO))
+    value = Coalesce(Subquery(settlements.annotate(value=Sum(measure)).values("value")), Value(ZERO))
+    if column == GRANT_COLUMN:
+        grants = _grants_in_period(ledger_filter).filter(beneficiary=OuterRef("pk")).values("beneficiary")
+        value = value + Coalesce(Subquery(grants.annotate(value=Sum("amount")).values("value")), Value(ZERO))
+    return value
 
 
 SORTABLE_COLUMNS = [17] + [c.number for c in COLUMNS if c.number >= 19]
@@ -346,13 +364,14 @@ def ledger_page(
     flags = _rows_by_person(_flag_rows(ledger_filter), ids, "beneficiary")
     enrollments = _rows_by_person(_enrollment_rows(ledger_filter), ids, "beneficiary")
     sums = _rows_by_person(_settlement_rows(ledger_filter), ids, "claim__beneficiary")
+    grants = _rows_by_person(_grant_rows(ledger_filter), ids, "beneficiary")
     pooling = PoolingAreas(ledger_filter.period.last.year)
     village_names = dict(Region.objects.filter(code__in={p[1] for p in persons}).values_list("code", "name"))
     rows = []
     for person in persons:
         person_id = person[0]
-        cells = _cells(person, flags.get(person_id), enrollments.get(person_id), sums.get(person_id), pooling,
-                       village_names)
+        cells = _cells(person, flags.get(person_id), enrollments.get(person_id), sums.get(person_id),
+                       grants.get(person_id), pooling, village_names)
         rows.append(LedgerRow(person_id, cells))
     return LedgerPage(page=page, rows=rows, totals=ledger_totals(user, ledger_filter, people=paginator.count))
 
@@ -392,7 +411,7 @@ def totals_cells(people: int, values: dict[int, int | Decimal]) -> list:
 
 
 def ledger_totals(user: User, ledger_filter: LedgerFilter, *, people: int | None = None) -> list:
-    """The totals row of everyone listed, from three aggregate queries (and a count unless given)."""
+    """The totals row of everyone listed, from four aggregate queries (and a count unless given)."""
     listed = ledger_people(user, ledger_filter)
     if people is None:
         people = listed.count()
@@ -418,6 +437,8 @@ def ledger_totals(user: User, ledger_filter: LedgerFilter, *, people: int | None
     for visit_type in VISIT_TYPES:
         for measure in VISIT_MEASURES:
             values[visit_column(visit_type, measure).index] = sums[f"{visit_type}_{measure}"]
+    granted = _grants_in_period(ledger_filter).filter(beneficiary__in=listed_ids).aggregate(total=Sum("amount"))
+    values[GRANT_COLUMN.index] = money(Decimal(values[GRANT_COLUMN.index] or 0)) + money(granted["total"])
     return totals_cells(people, values)
 
 
