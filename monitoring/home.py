@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from accounts.models import Role, User
+from assistance.models import HardshipApplication
+from assistance.selectors import FundBalance, fund_balances, funds_of_area
 from claims.models import Claim
 from monitoring.five_checks import CHECKS, FiveChecks
 from monitoring.models import Alert, Level
@@ -50,6 +52,36 @@ class AlertWork:
 def _over_first(alerts: QuerySet[Alert]) -> QuerySet[Alert]:
     rank = Case(When(level=Level.OVER, then=Value(0)), default=Value(1), output_field=IntegerField())
     return alerts.select_related("beneficiary__village").order_by(rank, "-burden", "pk")
+
+
+@dataclass(frozen=True)
+class ApplicationWork:
+    """Hardship-fund applications of the user's area waiting for a step (the counts of one query)."""
+
+    to_check: int  # 待乡镇审核
+    to_publicise: int  # 待卫生院初核公示
+    to_review: int  # 公示期已过、待评审，或评审中
+    to_pay: int  # 已核准、待支付
+
+    @property
+    def any(self) -> bool:
+        return bool(self.to_check or self.to_publicise or self.to_review or self.to_pay)
+
+
+def application_work(user: User, today: datetime.date) -> ApplicationWork:
+    S = HardshipApplication.Status
+    counts = HardshipApplication.objects.visible_to(user).aggregate(
+        to_check=Count("pk", filter=Q(status=S.SUBMITTED)),
+        to_publicise=Count("pk", filter=Q(status=S.CHECKED)),
+        to_review=Count("pk", filter=Q(status=S.PUBLICISED, publicity_to__lt=today) | Q(status=S.REVIEWING)),
+        to_pay=Count("pk", filter=Q(status=S.APPROVED)),
+    )
+    return ApplicationWork(**counts)
+
+
+def funds_at_warning(user: User, year: int) -> list[FundBalance]:
+    """The funds of the user's area past their warning line (80 % of the year's total used, by default)."""
+    return [balance for balance in fund_balances(funds_of_area(user.area_id or ""), year) if balance.warning]
 
 
 def alert_work(user: User, year: int) -> AlertWork:

@@ -31,6 +31,10 @@ def home_page(request):
         context["bills"] = home.recent_bills(user)
     if user.role == Role.ADMIN:
         context["imports"] = home.import_work(user, timezone.now())
+    if user.has_perm("assistance.change_fundyear"):
+        context["funds_warning"] = home.funds_at_warning(user, year)
+    if user.has_perm("assistance.view_hardshipapplication"):
+        context["applications"] = home.application_work(user, today)
     return render(request, "monitoring/home.html", context)
 
 

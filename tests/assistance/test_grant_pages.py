@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assistance.models import Fund, FundYear, Grant
 from monitoring.models import Alert
@@ -88,3 +89,25 @@ def test_a_clerk_of_another_township_sees_no_grant_of_this_one(client, poor, har
     assert "田小红" not in client.get(reverse("assistance:grant_list")).content.decode()
     assert client.get(reverse("assistance:grant_detail", args=[grant.pk])).status_code == 404
     assert client.get(reverse("assistance:grant_create", args=[poor.pk])).status_code == 404
+
+
+def test_the_home_page_warns_the_administrator_of_a_fund_past_its_line_and_counts_applications(
+        client, poor, hardship, clerk_a, county_admin):
+    from assistance import applications as flow
+    from assistance.services import grant_decide
+
+    Fund.objects.filter(pk=hardship.pk).update(carries_over=False)  # 2017's total stays in 2017
+    FundYear.objects.create(fund=hardship, year=timezone.localdate().year, budget=Decimal("1.20"))
+    hardship.refresh_from_db()
+    grant_decide(user=clerk_a, person=poor, year=timezone.localdate().year, kind="hardship", fund=hardship,
+                 case="major", amount=Decimal("1"), reason="同意", decided_on=timezone.localdate())
+    flow.application_submit(user=clerk_a, person=poor, fund=hardship, year=YEAR, submitted_on=D(YEAR, 9, 1),
+                            address="红花村", phone="1", disease="肾病", case="major", family="二人", bank_account="1",
+                            bank_name="农商行", account_holder="田小红", reason="困难")
+    client.force_login(county_admin)
+    html = client.get("/").content.decode()
+    assert "基金使用预警" in html and "卫生医疗困难救助基金" in html and "83.3%" in html
+    assert "待乡镇审核" in html
+    client.force_login(clerk_a)
+    html = client.get("/").content.decode()
+    assert "基金使用预警" not in html and "待乡镇审核" in html

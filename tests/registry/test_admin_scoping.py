@@ -52,6 +52,8 @@ SHARED = {
     "claims.hospital",
     "policies.policy",
     "policies.policyversion",
+    "assistance.fund",
+    "assistance.fundyear",
 }
 # Area-bound registered models and the row of township B that the walk attacks.
 AREA_BOUND = {
@@ -162,6 +164,11 @@ def world(admin_a, township_a, township_b, village_a, village_b, clerk_a):
         "policies.policy": policy,
         "policies.policyversion": version,
     }
+    fund = apps.get_model("assistance", "Fund").objects.create(
+        code="hardship", name="卫生医疗困难救助基金", kind="grants", region=township_a.parent)
+    shared["assistance.fund"] = fund
+    shared["assistance.fundyear"] = apps.get_model("assistance", "FundYear").objects.create(
+        fund=fund, year=2026, budget=Decimal("1000.00"))
     for row in shared.values():
         row.save()  # seeded rows get a history record, so that their historical pages are walked too
     person_b = b["person"]
