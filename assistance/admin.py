@@ -2,7 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.adminscope import SharedDataAdmin
-from assistance.models import Fund, FundYear
+from assistance.models import Expert, Fund, FundYear
 from assistance.services import fund_year_set
 
 
@@ -24,3 +24,17 @@ class FundYearAdmin(SharedDataAdmin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         fund_year_set(user=request.user, fund=obj.fund, year=obj.year, budget=obj.budget)
+
+
+@admin.register(Expert)
+class ExpertAdmin(SharedDataAdmin, SimpleHistoryAdmin):
+    """The county's medical expert pool (医疗专家库): an expert leaves it by being marked not 在库, never deleted,
+    since past draws name them."""
+
+    list_display = ("name", "unit", "specialty", "region", "active")
+    list_filter = ("active", "region")
+    search_fields = ("name", "unit", "specialty")
+    autocomplete_fields = ("region",)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

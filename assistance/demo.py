@@ -1,5 +1,5 @@
 """The demo county's funds (seed 004): the layer funds of the 酉阳 policy with their yearly totals, and the
-hardship fund of 附件6 with its limits; a few grants decided and paid for the people most burdened, so the
+hardship fund of 附件6 with its limits and an expert pool of twelve; a few grants decided and paid for the people most burdened, so the
 alert list and the funds page show relief. Idempotent."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import datetime
 from decimal import Decimal
 
 from accounts.models import User
-from assistance.models import Fund, FundYear, Grant
+from assistance.models import Expert, Fund, FundYear, Grant
 from assistance.services import fund_year_set, grant_decide, grant_pay
 from beneficiaries.demo import COUNTY
 from beneficiaries.models import Beneficiary
@@ -25,6 +25,10 @@ FUNDS = [
     ("temporary", "临时救助资金", Fund.Kind.GRANTS, Decimal("3000000"), {}),
 ]
 GRANTED = 5  # the most burdened people of the year get a hardship grant, paid
+EXPERTS = [("冉光明", "县人民医院", "心血管内科"), ("田晓燕", "县人民医院", "肾内科"), ("白云松", "县人民医院", "肿瘤科"),
+           ("何世平", "县中医院", "中医内科"), ("石春兰", "县中医院", "康复科"), ("杨志刚", "县人民医院", "神经内科"),
+           ("陈红梅", "县妇幼保健院", "儿科"), ("彭建华", "县人民医院", "普外科"), ("龚明", "县疾控中心", "慢病管理"),
+           ("冉秀英", "县精神病医院", "精神科"), ("李国强", "县人民医院", "呼吸内科"), ("张兰", "县中医院", "骨伤科")]
 
 
 def load_funds(actor: User, year: int, today: datetime.date) -> int:
@@ -36,6 +40,9 @@ def load_funds(actor: User, year: int, today: datetime.date) -> int:
         for each in (year - 1, year):
             if not FundYear.objects.filter(fund=funds[code], year=each).exists():
                 fund_year_set(user=actor, fund=funds[code], year=each, budget=total)
+    if not Expert.objects.filter(region_id=COUNTY).exists():
+        Expert.objects.bulk_create(Expert(region_id=COUNTY, name=name, unit=unit, specialty=specialty)
+                                   for name, unit, specialty in EXPERTS)
     if Grant.objects.filter(year=year).exists():
         return 0
     day = min(today, datetime.date(year, 12, 31))

@@ -54,6 +54,7 @@ SHARED = {
     "policies.policyversion",
     "assistance.fund",
     "assistance.fundyear",
+    "assistance.expert",
 }
 # Area-bound registered models and the row of township B that the walk attacks.
 AREA_BOUND = {
@@ -169,6 +170,8 @@ def world(admin_a, township_a, township_b, village_a, village_b, clerk_a):
     shared["assistance.fund"] = fund
     shared["assistance.fundyear"] = apps.get_model("assistance", "FundYear").objects.create(
         fund=fund, year=2026, budget=Decimal("1000.00"))
+    shared["assistance.expert"] = apps.get_model("assistance", "Expert").objects.create(
+        region=township_a.parent, name="专家甲", unit="县人民医院")
     for row in shared.values():
         row.save()  # seeded rows get a history record, so that their historical pages are walked too
     person_b = b["person"]
