@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
+from django.db.models.functions import Left
 
 from accounts.models import User
 from assistance.models import Fund, FundYear, Grant
@@ -64,38 +65,43 @@ def funds_of_area(area: str) -> QuerySet[Fund]:
         "region")
 
 
-def _lines(funds: list[Fund], last_year: int) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
-    """(fund id, year) → (paid, committed) for every year up to ``last_year``: two grouped queries."""
+def _lines(funds: list[Fund], years: set[int]) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
+    """(fund id, year) → (paid, committed) for the given years: one grouped query for the grant-making funds and
+    one for all the layer funds together (a single pass over those years' payments of their layers)."""
     lines: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     grant_funds = [f.pk for f in funds if f.kind == Fund.Kind.GRANTS]
-    rows = (
-        Grant.objects.filter(fund_id__in=grant_funds, year__lte=last_year).exclude(status=Grant.Status.VOIDED)
-        .values_list("fund_id", "year", "status").annotate(total=Sum("amount")).order_by()
-    )
-    for fund_id, year, status, total in rows:
-        lines[(fund_id, year)][0 if status == Grant.Status.PAID else 1] += quantize_money(Decimal(total))
-    for fund in (f for f in funds if f.kind == Fund.Kind.LAYER):
+    if grant_funds:
+        rows = (
+            Grant.objects.filter(fund_id__in=grant_funds, year__in=years).exclude(status=Grant.Status.VOIDED)
+            .values_list("fund_id", "year", "status").annotate(total=Sum("amount")).order_by()
+        )
+        for fund_id, year, status, total in rows:
+            lines[(fund_id, year)][0 if status == Grant.Status.PAID else 1] += quantize_money(Decimal(total))
+    layer_funds = {(f.code, f.region_id): f.pk for f in funds if f.kind == Fund.Kind.LAYER}
+    if layer_funds:
         rows = (
             SettlementPayment.objects.filter(
-                layer=fund.code, settlement__superseded_at__isnull=True, settlement__claim__status="settled",
-                settlement__claim__discharged_on__year__lte=last_year,
-                settlement__claim__beneficiary__village__code__startswith=fund.region_id,
+                layer__in={code for code, _ in layer_funds}, settlement__superseded_at__isnull=True,
+                settlement__claim__status="settled", settlement__claim__discharged_on__year__in=years,
             )
-            .annotate(paid_out=ExpressionWrapper(Q(settlement__claim__paid_out_on__isnull=False),
+            .annotate(county=Left("settlement__claim__beneficiary__village_id", 6),
+                      paid_out=ExpressionWrapper(Q(settlement__claim__paid_out_on__isnull=False),
                                                  output_field=BooleanField()))
-            .values_list("settlement__claim__discharged_on__year", "paid_out")
+            .values_list("layer", "county", "settlement__claim__discharged_on__year", "paid_out")
             .annotate(total=Sum("amount")).order_by()
         )
-        for year, paid_out, total in rows:
-            lines[(fund.pk, year)][0 if paid_out else 1] += quantize_money(Decimal(total))
+        for layer, county, year, paid_out, total in rows:
+            fund_id = layer_funds.get((layer, county))
+            if fund_id is not None:
+                lines[(fund_id, year)][0 if paid_out else 1] += quantize_money(Decimal(total))
     return {key: (paid, committed) for key, (paid, committed) in lines.items()}
 
 
 def fund_balances(funds: Iterable[Fund], year: int) -> list[FundBalance]:
-    """Each fund's year as the module docstring says."""
+    """Each fund's year as the module docstring says: three queries whatever the number of funds and years."""
     funds = list(funds)
     budgets = {(fy.fund_id, fy.year): fy.budget for fy in FundYear.objects.filter(fund__in=funds, year__lte=year)}
-    lines = _lines(funds, year)
+    lines = _lines(funds, {year} | {budgeted for _, budgeted in budgets})
     balances = []
     for fund in funds:
         carried = ZERO
