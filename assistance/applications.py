@@ -256,7 +256,7 @@ def application_pay(*, user: User, application: HardshipApplication, paid_on: da
                     ) -> HardshipApplication:
     """支付: the grant paid into the applicant's bank account."""
     application = _locked(application, user, REVIEW, "支付救助金", (S.APPROVED,))
-    grant_pay(user=user, grant=application.grant, paid_on=paid_on)
+    grant_pay(user=user, grant=application.grant, paid_on=paid_on, for_application=True)
     before = application.status
     application.status = S.PAID
     _step(application, user, before, f"已打入 {application.bank_name} {application.bank_account}"

@@ -121,17 +121,24 @@ def _relief_changed(grant: Grant, user: User, cause: str) -> None:
     person_year_announce(person=grant.beneficiary, year=grant.year, user=user, cause=cause, locked=locked)
 
 
-def _locked_grant(grant: Grant, user: User, action: str) -> Grant:
+def _locked_grant(grant: Grant, user: User, action: str, for_application: bool) -> Grant:
+    """The grant, its person-year locked; one decided by a hardship application is paid through that
+    application's own step (``for_application``), so that the two never disagree."""
     ensure_permitted(user, "assistance.decide_grant", action)
     ensure_in_area(user, grant.beneficiary.village_id, grant.beneficiary.name)
     lock_person_year(grant.beneficiary_id, grant.year)
-    return Grant.objects.select_related("beneficiary").get(pk=grant.pk)
+    locked = Grant.objects.select_related("beneficiary", "application").get(pk=grant.pk)
+    application = getattr(locked, "application", None)
+    if application is not None and not for_application:
+        raise ValidationError(f"救助金 #{locked.pk} 由卫生医疗困难救助申请 #{application.pk} 核定，请在申请页面办理。",
+                              code="through_application")
+    return locked
 
 
 @transaction.atomic
-def grant_pay(*, user: User, grant: Grant, paid_on: datetime.date) -> Grant:
+def grant_pay(*, user: User, grant: Grant, paid_on: datetime.date, for_application: bool = False) -> Grant:
     """Record the payment (支付) of a decided grant: the person's relief of the year grows."""
-    grant = _locked_grant(grant, user, "支付救助金")
+    grant = _locked_grant(grant, user, "支付救助金", for_application)
     if grant.status != Grant.Status.DECIDED:
         raise ValidationError(f"救助金 #{grant.pk} 当前为“{grant.get_status_display()}”，不能再支付。", code="not_decided")
     if paid_on < grant.decided_on:
@@ -147,7 +154,7 @@ def grant_void(*, user: User, grant: Grant, reason: str) -> Grant:
     """Void a grant with its reason (撤销): a decided one frees its fund; a paid one also lowers the relief."""
     if not reason.strip():
         raise ValidationError({"reason": "请填写撤销原因。"}, code="reason_required")
-    grant = _locked_grant(grant, user, "撤销救助金")
+    grant = _locked_grant(grant, user, "撤销救助金", False)
     if grant.status == Grant.Status.VOIDED:
         raise ValidationError(f"救助金 #{grant.pk} 已撤销。", code="already_voided")
     was_paid = grant.status == Grant.Status.PAID

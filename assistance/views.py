@@ -96,8 +96,8 @@ def grant_create(request, person_pk):
 
 @permission_required(VIEW, raise_exception=True)
 def grant_detail(request, pk):
-    grant = get_object_or_404(selectors.grants_visible(request.user), pk=pk)
-    can_decide = request.user.has_perm(DECIDE)
+    grant = get_object_or_404(selectors.grants_visible(request.user).select_related("application"), pk=pk)
+    can_decide = request.user.has_perm(DECIDE) and not hasattr(grant, "application")
     pay_form = PayForm(initial={"paid_on": timezone.localdate()}, prefix="pay")
     void_form = VoidForm(prefix="void")
     if request.method == "POST":

@@ -253,3 +253,17 @@ def test_the_steps_through_the_page(client, poor, hardship, clerk_a, county_admi
     client.post(page, {"action": "pay", "pay-paid_on": "2026-01-06"})
     application.refresh_from_db()
     assert application.status == S.PAID and application.grant.amount == Decimal("6000.00")
+
+
+def test_an_applications_grant_is_paid_only_through_the_application(poor, hardship, clerk_a, county_admin):
+    from assistance.services import grant_pay, grant_void
+
+    application = submit(clerk_a, poor, hardship)
+    to_review(application, clerk_a, county_admin)
+    flow.application_decide(user=county_admin, application=application, approved=True, amount=Decimal("8000"),
+                            opinion="同意", members="民政、社保、财政", decided_on=D(YEAR, 9, 25))
+    grant = HardshipApplication.objects.get(pk=application.pk).grant
+    assert "请在申请页面办理" in refused(lambda: grant_pay(user=county_admin, grant=grant, paid_on=D(YEAR, 9, 30)))
+    assert "请在申请页面办理" in refused(lambda: grant_void(user=county_admin, grant=grant, reason="x"))
+    flow.application_pay(user=county_admin, application=application, paid_on=D(YEAR, 9, 30))
+    assert Grant.objects.get(pk=grant.pk).status == Grant.Status.PAID
