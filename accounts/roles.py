@@ -18,6 +18,7 @@ NEVER_DELETED = [
     "beneficiaries.delete_categoryholding",
     "beneficiaries.delete_enrollment",
     "claims.delete_*",
+    "payments.delete_*",
     "rosters.delete_*",
     "monitoring.delete_*",
     "assistance.delete_*",
@@ -41,6 +42,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "claims.view_*",
         "claims.add_*",
         "claims.change_*",
+        "payments.view_*",
         "ledgers.view_*",
         "ledgers.add_responsibility",
         "ledgers.change_responsibility",
@@ -55,7 +57,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # An official reads everything of their area and works the alert list (核实、推送、办结): that
     # workflow moves no money.
     Role.VIEWER: ["beneficiaries.view_*", "regions.view_*", "policies.view_*", "claims.view_*", "ledgers.view_*",
-                  "monitoring.view_*", "monitoring.refer_alert", "assistance.view_*"],
+                  "monitoring.view_*", "monitoring.refer_alert", "assistance.view_*", "payments.view_*"],
 }
 
 

@@ -1,12 +1,11 @@
 from django.contrib import admin
-from django.utils import timezone
 from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.adminscope import AreaScopedAdmin, ScopedInlineMixin, SharedDataAdmin
 from claims.models import Adjustment, Claim, Hospital, Settlement, SettlementPayment
-from claims.services import claims_mark_paid_out, hospitals_accept
+from claims.services import hospitals_accept
 from regions.models import Region
 
 
@@ -71,18 +70,10 @@ class ReadOnlyAdmin(AreaScopedAdmin):
         return False
 
 
-@admin.action(description="记为已拨付（今日）")
-def mark_paid_out(modeladmin, request, queryset):
-    count = claims_mark_paid_out(user=request.user, claims=queryset.select_related("beneficiary"),
-                                 day=timezone.localdate())
-    modeladmin.message_user(request, f"已记为拨付 {count} 张账单；此后其支付变动将记为补付或追回。")
-
-
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     area_lookup = "beneficiary__village__code"
     person_path = "beneficiary_id"
-    actions = [mark_paid_out]
     list_display = ("id", "beneficiary", "hospital", "visit_type", "discharged_on", "total", "status", "origin")
     list_filter = ("status", "visit_type", "origin", "pay_later", "hospital__level", "paid_out_on")
     search_fields = ("=id", "beneficiary__name", "=beneficiary__id_number", "hospital__name")

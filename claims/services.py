@@ -416,19 +416,6 @@ def resettle_year(*, user: User, year: int, area: str = "") -> tuple[int, list[P
 
 
 @transaction.atomic
-def claims_mark_paid_out(*, user: User, claims: Iterable[Claim], day: datetime.date) -> int:
-    """Record that the funds paid these bills out (拨付); later moves of their payments are adjustments."""
-    ensure_permitted(user, "claims.mark_paid_out", "记录拨付")
-    due = [c for c in claims if user.can_see_code(c.beneficiary.village_id)
-           and c.paid_out_on is None and c.status == Claim.Status.SETTLED]
-    for claim in due:
-        claim.paid_out_on = day
-    # With history rows naming the user, as every change a person makes.
-    bulk_update_with_history(due, Claim, ["paid_out_on"], default_user=user, batch_size=500)
-    return len(due)
-
-
-@transaction.atomic
 def hospitals_accept(*, user: User, hospitals: Iterable[Hospital]) -> int:
     """Accept hospitals a clerk's import proposed: from then on every window and import may use them."""
     ensure_permitted(user, "claims.accept_hospital", "确认新的医疗机构")

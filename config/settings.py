@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "policies",
     "rosters",
     "claims",
+    "payments",
     "ledgers",
     "assistance",
     "monitoring",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("beneficiaries.urls")),
     path("policies/calculator/", calculator_views.calculator, name="calculator"),
     path("claims/", include("claims.urls")),
+    path("payments/", include("payments.urls")),
     path("rosters/", include("rosters.urls")),
     path("ledger/", include("ledgers.urls")),
     path("monitoring/", include("monitoring.urls")),

@@ -178,7 +178,7 @@ def test_mark_paid_out_then_a_void_of_an_earlier_bill_records_adjustments(youyan
     later = settle(clerk_a, youyang_poor, day=D(2017, 11, 20), total="30000", in_catalog="26000", level="city").claim
     out = StringIO()
     call_command("mark_paid_out", "--through", "2017-12-31", "--on", "2018-01-05", "--json", stdout=out)
-    assert json.loads(out.getvalue()) == {"paid_out": 2}
+    assert json.loads(out.getvalue())["paid_out"] == 2
     later.refresh_from_db()
     assert later.paid_out_on == D(2018, 1, 5)
     claim_void(user=clerk_a, claim=first, reason="重复")
