@@ -88,6 +88,10 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(label="撤回原因", max_length=200)
 
 
+class CancelForm(forms.Form):
+    reason = forms.CharField(label="撤销原因", max_length=200, help_text="已支付的，撤销后应追回救助金")
+
+
 def _visible(user):
     return HardshipApplication.objects.visible_to(user).select_related("beneficiary__village__parent", "fund", "grant")
 
@@ -145,6 +149,8 @@ def _forms(application: HardshipApplication, user, data=None, files=None) -> dic
                 "decided_on": today, "amount": application.clinic_amount})
         if status == S.APPROVED:
             found["pay"] = PayForm(data, prefix="pay", initial={"paid_on": today})
+        if status in (S.APPROVED, S.PAID):
+            found["cancel"] = CancelForm(data, prefix="cancel")
     return found
 
 
@@ -161,6 +167,7 @@ def _act(request, application, action: str, form) -> object | None:
         "conflict": lambda: flow.committee_conflict(user=user, application=application, **data),
         "decide": lambda: flow.application_decide(user=user, application=application, **data),
         "pay": lambda: flow.application_pay(user=user, application=application, **data),
+        "cancel": lambda: flow.application_cancel(user=user, application=application, **data),
     }
     return apply_service(form, calls[action])
 
@@ -192,6 +199,10 @@ def application_detail(request, pk):
 
 @permission_required(VIEW, raise_exception=True)
 def application_document(request, pk, document_pk):
+    """A scanned document, for who works applications or may see sensitive data (the scans show ID numbers
+    and bank cards)."""
+    if not any(request.user.has_perm(p) for p in (flow.SUBMIT, flow.REVIEW, "accounts.view_sensitive")):
+        raise PermissionDenied("您不能查看申请材料的扫描件。")
     application = get_object_or_404(_visible(request.user), pk=pk)
     document = get_object_or_404(application.documents, pk=document_pk)
     access_log_record(user=request.user, action=AccessLog.Action.VIEW_PERSON, object_id=str(application.beneficiary_id),

@@ -4,7 +4,8 @@
 卫生院初核并公示 (a preliminary amount and the publicity dates) → 评审 (after the publicity: three experts drawn
 at random from the county's pool, with the 民政 / 社保 / 财政 members; a declared conflict excludes an expert and
 the draw is repeated, both recorded) → 核准 (the decision and amount: a grant decided within the fund's limits)
-or 未通过 → 支付 (the grant paid into the bank account: the burden falls and the alert moves).
+or 未通过 → 支付 (the grant paid into the bank account: the burden falls and the alert moves). An approval found
+wrong is cancelled (核准后撤销), its grant voided with it.
 
 Every step is one transaction on the locked application that checks the status it starts from, so of two
 officials acting at once one wins and the other is told who did what; each step is an ``ApplicationStep``.
@@ -32,7 +33,7 @@ from assistance.models import (
     Grant,
     HardshipApplication,
 )
-from assistance.services import grant_decide, grant_pay
+from assistance.services import grant_decide, grant_pay, grant_void, yuan_text
 from beneficiaries.models import Beneficiary
 from claims.services import lock_person_year
 
@@ -43,10 +44,6 @@ REVIEW = "assistance.review_application"
 OPEN = (S.SUBMITTED, S.CHECKED, S.PUBLICISED, S.REVIEWING)
 DOCUMENT_TYPES = {b"%PDF": "PDF", b"\xff\xd8\xff": "JPEG", b"\x89PNG": "PNG"}
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-
-
-def _yuan(amount: Decimal) -> str:
-    return f"¥{amount:,.2f}"
 
 
 def _step(application: HardshipApplication, user: User, before: str, note: str) -> ApplicationStep:
@@ -150,11 +147,11 @@ def application_publicise(*, user: User, application: HardshipApplication, amoun
     _required(opinion=opinion)
     application = _locked(application, user, WORK, "初核公示", (S.CHECKED,))
     fund, errors = application.fund, {}
-    cap = {Grant.Case.CHRONIC: fund.chronic_cap, Grant.Case.MAJOR: fund.major_cap}.get(application.case)
+    cap = fund.cap_for(application.case)
     if amount is None or amount <= 0:
         errors["amount"] = ["初核金额应大于 0。"]
     elif cap is not None and amount > cap:
-        errors["amount"] = [f"“{application.get_case_display()}”每次救助不超过 {_yuan(cap)}。"]
+        errors["amount"] = [f"“{application.get_case_display()}”每次救助不超过 {yuan_text(cap)}。"]
     if publicity_to < publicity_from:
         errors["publicity_to"] = ["公示结束日期不能早于开始日期。"]
     if publicity_from < application.submitted_on:
@@ -165,7 +162,7 @@ def application_publicise(*, user: User, application: HardshipApplication, amoun
     application.clinic_amount, application.clinic_opinion = amount, opinion.strip()
     application.publicity_from, application.publicity_to = publicity_from, publicity_to
     application.status = S.PUBLICISED
-    _step(application, user, before, f"初核 {_yuan(amount)}，公示 {publicity_from:%Y-%m-%d} 至 {publicity_to:%Y-%m-%d}："
+    _step(application, user, before, f"初核 {yuan_text(amount)}，公示 {publicity_from:%Y-%m-%d} 至 {publicity_to:%Y-%m-%d}："
                                      f"{opinion}")
     return application
 
@@ -241,9 +238,9 @@ def application_decide(*, user: User, application: HardshipApplication, approved
         application.grant = grant_decide(
             user=user, person=application.beneficiary, year=application.year, kind=Grant.Kind.HARDSHIP,
             fund=application.fund, case=application.case, amount=amount, decided_on=decided_on,
-            reason=f"卫生医疗困难救助申请 #{application.pk}：{opinion.strip()}")
+            reason=f"卫生医疗困难救助申请 #{application.pk}：{opinion.strip()}", by_committee=True)
         application.decided_amount, application.status = amount, S.APPROVED
-        note = f"评审核准救助 {_yuan(amount)}：{opinion}"
+        note = f"评审核准救助 {yuan_text(amount)}：{opinion}"
     else:
         application.status = S.REJECTED
         note = f"评审未通过：{opinion}"
@@ -260,7 +257,7 @@ def application_pay(*, user: User, application: HardshipApplication, paid_on: da
     before = application.status
     application.status = S.PAID
     _step(application, user, before, f"已打入 {application.bank_name} {application.bank_account}"
-                                     f"（{application.account_holder}），{_yuan(application.decided_amount)}")
+                                     f"（{application.account_holder}），{yuan_text(application.decided_amount)}")
     return application
 
 
@@ -272,4 +269,18 @@ def application_withdraw(*, user: User, application: HardshipApplication, reason
     before = application.status
     application.status = S.WITHDRAWN
     _step(application, user, before, f"撤回：{reason}")
+    return application
+
+
+@transaction.atomic
+def application_cancel(*, user: User, application: HardshipApplication, reason: str) -> HardshipApplication:
+    """核准后撤销: the decision found wrong, or the applicant died before payment: the grant is voided with the
+    same reason (a paid one lowers the year's relief again: money to recover) in the same transaction."""
+    _required(reason=reason)
+    application = _locked(application, user, REVIEW, "撤销核准", (S.APPROVED, S.PAID))
+    grant_void(user=user, grant=application.grant, reason=f"申请 #{application.pk} 核准后撤销：{reason.strip()}",
+               for_application=True)
+    before = application.status
+    application.status = S.CANCELLED
+    _step(application, user, before, f"核准后撤销：{reason}")
     return application

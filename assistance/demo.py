@@ -24,7 +24,7 @@ FUNDS = [
       "major_cap": Decimal("10000")}),
     ("temporary", "临时救助资金", Fund.Kind.GRANTS, Decimal("3000000"), {}),
 ]
-GRANTED = 5  # the most burdened people of the year get a hardship grant, paid
+GRANTED = 5  # the most burdened people of the year get a 临时救助, paid
 EXPERTS = [("冉光明", "县人民医院", "心血管内科"), ("田晓燕", "县人民医院", "肾内科"), ("白云松", "县人民医院", "肿瘤科"),
            ("何世平", "县中医院", "中医内科"), ("石春兰", "县中医院", "康复科"), ("杨志刚", "县人民医院", "神经内科"),
            ("陈红梅", "县妇幼保健院", "儿科"), ("彭建华", "县人民医院", "普外科"), ("龚明", "县疾控中心", "慢病管理"),
@@ -50,8 +50,7 @@ def load_funds(actor: User, year: int, today: datetime.date) -> int:
     chosen = list(over.select_related("beneficiary").order_by("-burden")[:GRANTED])
     for alert in chosen:
         grant = grant_decide(
-            user=actor, person=alert.beneficiary, year=year, kind=Grant.Kind.HARDSHIP, fund=funds["hardship"],
-            case=Grant.Case.MAJOR, amount=Decimal("5000"), decided_on=day,
-            reason="重大疾病住院，个人自付过重（演示数据：评审委员会意见同意救助 5,000 元）")
+            user=actor, person=alert.beneficiary, year=year, kind=Grant.Kind.TEMPORARY, fund=funds["temporary"],
+            amount=Decimal("5000"), decided_on=day, reason="重大疾病住院，个人自付过重，基本生活陷入困境（演示数据）")
         grant_pay(user=actor, grant=grant, paid_on=day)
     return len(chosen)

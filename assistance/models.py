@@ -1,6 +1,8 @@
 """The funds the county runs and the grants it decides outside the cascade (临时救助, 二次救助, 倾斜救助, the
 hardship fund of seed 004 附件6, charity). A grant is never deleted: a void is a status with its reason."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
@@ -25,7 +27,7 @@ class Fund(models.Model):
                                help_text="基金的支出对象是本区县的人员")
     carries_over = models.BooleanField("结余滚存次年", default=True,
                                        help_text="年末结余（或超支）计入下一年度；不勾选则每年从本年预算重新开始")
-    warn_at = models.DecimalField("预警比例", max_digits=3, decimal_places=2, default=0.80,
+    warn_at = models.DecimalField("预警比例", max_digits=3, decimal_places=2, default=Decimal("0.80"),
                                   help_text="已支付与已承诺达到年度可用总额的这一比例时提醒")
     # Limits of a grant-making fund (seed 004 附件6 for the hardship fund); empty: no limit.
     grants_per_year = models.PositiveSmallIntegerField("每人每年最多次数", null=True, blank=True)
@@ -42,6 +44,10 @@ class Fund(models.Model):
 
     def __str__(self):
         return self.name
+
+    def cap_for(self, case: str) -> Decimal | None:
+        """The most one grant of ``case`` (a ``Grant.Case``) may be; None: no cap."""
+        return {"chronic": self.chronic_cap, "major": self.major_cap}.get(case)
 
 
 class FundYear(models.Model):
@@ -148,6 +154,7 @@ class HardshipApplication(models.Model):
         PAID = "paid", "已支付"
         REJECTED = "rejected", "未通过"
         WITHDRAWN = "withdrawn", "已撤回"
+        CANCELLED = "cancelled", "核准后撤销"
 
     beneficiary = models.ForeignKey(
         "beneficiaries.Beneficiary", verbose_name="申请人", on_delete=models.PROTECT, related_name="hardship_applications"

@@ -25,11 +25,12 @@ PER_PAGE = 50
 class GrantForm(forms.Form):
     year = forms.IntegerField(label="救助年度", min_value=2000, max_value=2100,
                               help_text="救助所针对的医疗费用年度，计入该年度的个人负担")
-    kind = forms.ChoiceField(label="救助类型", choices=Grant.Kind.choices)
+    kind = forms.ChoiceField(label="救助类型", help_text="卫生医疗困难救助须受理申请，经公示和评审委员会评审",
+                             choices=[(k, label) for k, label in Grant.Kind.choices if k != Grant.Kind.HARDSHIP])
     fund = forms.ModelChoiceField(label="支出基金", queryset=Fund.objects.none(), required=False,
-                                  help_text="卫生医疗困难救助必选；慈善救助不选")
+                                  help_text="慈善救助不选")
     case = forms.ChoiceField(label="救助情形", choices=[("", "—")] + Grant.Case.choices, required=False,
-                             help_text="卫生医疗困难救助：长期慢病每次不超过 5,000 元，重大疾病不超过 10,000 元")
+                             help_text="支出基金设有每次限额时按此核对")
     organisation = forms.CharField(label="慈善组织", max_length=100, required=False)
     amount = forms.DecimalField(label="救助金额（元）", max_digits=14, decimal_places=2, min_value=0)
     decided_on = forms.DateField(label="核定日期", widget=forms.DateInput(attrs={"type": "date"}))
@@ -101,6 +102,8 @@ def grant_detail(request, pk):
     pay_form = PayForm(initial={"paid_on": timezone.localdate()}, prefix="pay")
     void_form = VoidForm(prefix="void")
     if request.method == "POST":
+        if hasattr(grant, "application"):
+            raise PermissionDenied(f"该救助金由卫生医疗困难救助申请 #{grant.application.pk} 核定，请在申请页面办理。")
         if not can_decide:
             raise PermissionDenied("您不能支付或撤销救助金。")
         if "pay" in request.POST:

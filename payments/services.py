@@ -149,7 +149,8 @@ def _lock_person_years(bills: list[tuple[int, int, datetime.date]]) -> None:
     people = sorted({person for person, _ in wanted})
     for chunk in _chunks(people):
         rows = PersonYear.objects.filter(beneficiary_id__in=chunk, year__in={year for _, year in wanted})
-        list(rows.select_for_update().order_by("pk").values_list("pk", flat=True))
+        # by (person, year) across the chunks too: every batch takes the locks in that one order
+        list(rows.select_for_update().order_by("beneficiary_id", "year").values_list("pk", flat=True))
 
 
 def _plan(prefix: str, through: datetime.date, hospital: Hospital | None, *,

@@ -267,3 +267,31 @@ def test_an_applications_grant_is_paid_only_through_the_application(poor, hardsh
     assert "请在申请页面办理" in refused(lambda: grant_void(user=county_admin, grant=grant, reason="x"))
     flow.application_pay(user=county_admin, application=application, paid_on=D(YEAR, 9, 30))
     assert Grant.objects.get(pk=grant.pk).status == Grant.Status.PAID
+
+
+def test_an_approval_found_wrong_is_cancelled_with_its_grant(poor, hardship, clerk_a, county_admin):
+    application = submit(clerk_a, poor, hardship)
+    to_review(application, clerk_a, county_admin)
+    flow.application_decide(user=county_admin, application=application, approved=True, amount=Decimal("8000"),
+                            opinion="同意", members="民政、社保、财政", decided_on=D(YEAR, 9, 25))
+    flow.application_pay(user=county_admin, application=application, paid_on=D(YEAR, 9, 30))
+    burden = Alert.objects.get(beneficiary=poor).burden
+    flow.application_cancel(user=county_admin, application=application, reason="家庭收入核实有误")
+    application.refresh_from_db()
+    assert application.status == S.CANCELLED and application.grant.status == Grant.Status.VOIDED
+    assert "核实有误" in application.grant.void_reason
+    assert Alert.objects.get(beneficiary=poor).burden == burden + Decimal("8000.00")
+    assert "不能撤销核准" in refused(lambda: flow.application_cancel(user=clerk_a, application=application, reason="x"))
+
+
+def test_an_official_sees_the_application_masked_and_not_its_scans(client, poor, hardship, clerk_a, viewer, settings,
+                                                                   tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    application = submit(clerk_a, poor, hardship)
+    document = flow.document_add(user=clerk_a, application=application, kind="id_card",
+                                 upload=SimpleUploadedFile("身份证.png", b"\x89PNG\r\n"))
+    client.force_login(viewer)
+    page = client.get(reverse("assistance:application_detail", args=[application.pk])).content.decode()
+    assert "6230 0000 1111 2222" not in page and "13800000000" not in page and "138****0000" in page
+    url = reverse("assistance:application_document", args=[application.pk, document.pk])
+    assert client.get(url).status_code == 403

@@ -47,7 +47,7 @@ def test_the_balance_is_the_budget_and_carry_over_less_the_lines(sequence, count
             _, year, who, amount = step
             try:
                 grant = grant_decide(user=clerk_a, person=people[who], year=year, kind=Grant.Kind.HARDSHIP,
-                                     fund=fund, case=Grant.Case.MAJOR, amount=amount, reason="核定",
+                                     fund=fund, case=Grant.Case.MAJOR, amount=amount, reason="核定", by_committee=True,
                                      decided_on=datetime.date(2017, 12, 1))
             except ValidationError:
                 continue

@@ -40,7 +40,7 @@ def test_a_clerk_decides_pays_and_voids_a_grant_in_the_browser(client, poor, har
     client.force_login(clerk_a)
     person_page = client.get(reverse("person_detail", args=[poor.pk])).content.decode()
     assert reverse("assistance:grant_create", args=[poor.pk]) in person_page
-    form = {"year": YEAR, "kind": "hardship", "fund": hardship.pk, "case": "major", "amount": "10000.00",
+    form = {"year": YEAR, "kind": "temporary", "fund": hardship.pk, "case": "major", "amount": "10000.00",
             "decided_on": "2017-10-09", "reason": "评审委员会同意救助"}
     refused = client.post(reverse("assistance:grant_create", args=[poor.pk]), {**form, "amount": "10000.01"})
     assert "每次救助不超过 ¥10,000.00" in refused.content.decode() and not Grant.objects.exists()
@@ -66,7 +66,7 @@ def test_a_clerk_decides_pays_and_voids_a_grant_in_the_browser(client, poor, har
 def test_an_official_reads_grants_and_funds_but_cannot_decide(client, poor, hardship, clerk_a, viewer):
     from assistance.services import grant_decide
 
-    grant = grant_decide(user=clerk_a, person=poor, year=YEAR, kind="hardship", fund=hardship, case="major",
+    grant = grant_decide(user=clerk_a, person=poor, year=YEAR, kind="temporary", fund=hardship, case="major",
                          amount=Decimal("10000"), reason="同意", decided_on=D(YEAR, 10, 9))
     client.force_login(viewer)
     listed = client.get(reverse("assistance:grant_list"), {"year": YEAR}).content.decode()
@@ -83,7 +83,7 @@ def test_an_official_reads_grants_and_funds_but_cannot_decide(client, poor, hard
 def test_a_clerk_of_another_township_sees_no_grant_of_this_one(client, poor, hardship, clerk_a, clerk_b):
     from assistance.services import grant_decide
 
-    grant = grant_decide(user=clerk_a, person=poor, year=YEAR, kind="hardship", fund=hardship, case="major",
+    grant = grant_decide(user=clerk_a, person=poor, year=YEAR, kind="temporary", fund=hardship, case="major",
                          amount=Decimal("1000"), reason="同意", decided_on=D(YEAR, 10, 9))
     client.force_login(clerk_b)
     assert "田小红" not in client.get(reverse("assistance:grant_list")).content.decode()
@@ -99,7 +99,7 @@ def test_the_home_page_warns_the_administrator_of_a_fund_past_its_line_and_count
     Fund.objects.filter(pk=hardship.pk).update(carries_over=False)  # 2017's total stays in 2017
     FundYear.objects.create(fund=hardship, year=timezone.localdate().year, budget=Decimal("1.20"))
     hardship.refresh_from_db()
-    grant_decide(user=clerk_a, person=poor, year=timezone.localdate().year, kind="hardship", fund=hardship,
+    grant_decide(user=clerk_a, person=poor, year=timezone.localdate().year, kind="temporary", fund=hardship,
                  case="major", amount=Decimal("1"), reason="同意", decided_on=timezone.localdate())
     flow.application_submit(user=clerk_a, person=poor, fund=hardship, year=YEAR, submitted_on=D(YEAR, 9, 1),
                             address="红花村", phone="1", disease="肾病", case="major", family="二人", bank_account="1",

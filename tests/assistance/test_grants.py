@@ -52,10 +52,22 @@ def personal(person) -> Decimal:
     return sum((s.personal for s in rows), Decimal("0.00"))
 
 
-def decide(user, person, fund, amount, case=Grant.Case.MAJOR, **extra):
+def decide(user, person, fund, amount, case=Grant.Case.MAJOR, decided_on=D(YEAR, 10, 9), **extra):
+    """A grant of the fund decided as its committee does (the hardship fund's limits are under test here; the
+    application's steps before the decision are in test_applications.py)."""
     return grant_decide(user=user, person=person, year=YEAR, kind=Grant.Kind.HARDSHIP, fund=fund, case=case,
-                        amount=Decimal(amount), reason="住院费用过重，基本生活陷入困境", decided_on=D(YEAR, 10, 9),
+                        by_committee=True,
+                        amount=Decimal(amount), reason="住院费用过重，基本生活陷入困境", decided_on=decided_on,
                         **extra)
+
+
+def test_a_hardship_grant_is_decided_only_by_an_applications_committee(poor, hardship, clerk_a, county_admin):
+    for user in (clerk_a, county_admin):
+        message = refused(lambda: grant_decide(
+            user=user, person=poor, year=YEAR, kind=Grant.Kind.HARDSHIP, fund=hardship, case=Grant.Case.MAJOR,
+            amount=Decimal("100"), reason="x", decided_on=D(YEAR, 10, 9)))
+        assert "须经申请、乡镇审核、公示和评审委员会评审" in message
+    assert not Grant.objects.exists()
 
 
 def test_a_paid_grant_lowers_the_burden_and_moves_the_alert_and_a_void_moves_it_back(poor, hardship, clerk_a):
@@ -140,6 +152,8 @@ def test_the_cap_of_each_case(poor, hardship, clerk_a):
                                                                 case=Grant.Case.CHRONIC))
     assert "每次救助不超过 ¥10,000.00" in refused(lambda: decide(clerk_a, poor, hardship, "10000.01"))
     assert "请选择救助情形" in refused(lambda: decide(clerk_a, poor, hardship, "100", case=""))
+    assert "核定日期 2999-01-01 晚于今天" in refused(lambda: decide(clerk_a, poor, hardship, "100",
+                                                             decided_on=D(2999, 1, 1)))
 
 
 def test_never_more_than_what_remains_of_the_fund(poor, hardship, clerk_a, make_person, village_a, county_admin):
@@ -151,7 +165,20 @@ def test_never_more_than_what_remains_of_the_fund(poor, hardship, clerk_a, make_
     decide(clerk_a, other, hardship, "2000")
     assert "尚未设定年度总额" in refused(lambda: grant_decide(
         user=clerk_a, person=other, year=2016, kind=Grant.Kind.HARDSHIP, fund=hardship, case=Grant.Case.MAJOR,
-        amount=Decimal("100"), reason="x", decided_on=D(YEAR, 1, 5)))
+        amount=Decimal("100"), reason="x", decided_on=D(YEAR, 1, 5), by_committee=True))
+
+
+def test_with_carry_over_an_earlier_years_grant_may_not_sink_a_later_year(poor, hardship, clerk_a, county_admin,
+                                                                            make_person, village_a):
+    fund_year_set(user=county_admin, fund=hardship, year=2016, budget=Decimal("30000"))
+    fund_year_set(user=county_admin, fund=hardship, year=YEAR, budget=Decimal("25000"))
+    for i in range(6):  # 2017 uses all 55,000 (its 25,000 and the 30,000 carried over)
+        decide(clerk_a, make_person(village_a, name=f"冉{i}"), hardship, "9166.67" if i < 5 else "9166.65")
+    assert fund_balance(hardship, YEAR).balance == Decimal("0.00")
+    message = refused(lambda: grant_decide(
+        user=clerk_a, person=poor, year=2016, kind=Grant.Kind.HARDSHIP, fund=hardship, case=Grant.Case.MAJOR,
+        amount=Decimal("10000"), reason="x", decided_on=D(YEAR, 1, 5), by_committee=True))
+    assert "超过卫生医疗困难救助基金 2017 年剩余总额 ¥0.00" in message and "含上年结转 ¥30,000.00" in message
 
 
 def test_a_person_who_died_cannot_be_granted(poor, hardship, clerk_a):
@@ -180,7 +207,8 @@ def test_a_grant_paid_twice_is_refused(poor, hardship, clerk_a):
 def test_fund_status_carries_the_balance_over(poor, hardship, clerk_a, county_admin):
     fund_year_set(user=county_admin, fund=hardship, year=2016, budget=Decimal("30000"))
     earlier = grant_decide(user=clerk_a, person=poor, year=2016, kind=Grant.Kind.HARDSHIP, fund=hardship,
-                           case=Grant.Case.MAJOR, amount=Decimal("10000"), reason="x", decided_on=D(2016, 12, 1))
+                           case=Grant.Case.MAJOR, amount=Decimal("10000"), reason="x", decided_on=D(2016, 12, 1),
+                           by_committee=True)
     grant_pay(user=clerk_a, grant=earlier, paid_on=D(2016, 12, 20))
     decide(clerk_a, poor, hardship, "4000")  # committed
     grant_pay(user=clerk_a, grant=decide(clerk_a, poor, hardship, "3000"), paid_on=D(YEAR, 11, 1))

@@ -4,6 +4,9 @@ void one (``--void ID``), through the same services as the grants pages."""
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.db import transaction
+from django.utils import timezone
+
 from accounts.cli import UserCommand, refused
 from assistance.models import Fund, Grant
 from assistance.services import grant_decide, grant_pay, grant_void
@@ -42,8 +45,9 @@ class Command(UserCommand):
         parser.add_argument("--on", help="核定日期（默认今天）")
         parser.add_argument("--paid-on", help="支付日期（核定时同时支付，或与 --pay 一起用；默认今天）")
 
+    @transaction.atomic  # decided and paid together, or nothing written
     def run(self, user, *, pay, void, **options):
-        today = datetime.date.today()
+        today = timezone.localdate()
         paid_on = _date(options["paid_on"], "--paid-on") if options["paid_on"] else None
         if pay is not None:
             grant = grant_pay(user=user, grant=_grant(user, pay), paid_on=paid_on or today)
@@ -71,7 +75,9 @@ class Command(UserCommand):
         try:
             amount = Decimal(options["amount"])
         except InvalidOperation:
-            raise refused(f"--amount：“{options['amount']}”不是金额。") from None
+            amount = None
+        if amount is None or not amount.is_finite():
+            raise refused(f"--amount：“{options['amount']}”不是金额。")
         fund = None
         if options["fund"]:
             fund = Fund.objects.filter(code=options["fund"], region_id=person.village_id[:6]).first()
