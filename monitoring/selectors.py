@@ -24,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import area_within
 from assistance.models import Grant
+from assistance.selectors import relief_by_person_year
 from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary, CategoryHolding, Household
 from beneficiaries.selectors import household_members_at, households_at
@@ -181,12 +182,8 @@ class AlertRow:
 
 def _relief_of_years(ids: Iterable[int], first_year: int, last_year: int) -> dict[tuple[int, int], Decimal]:
     """(person id, year) → Σ the grants paid for the year (monitoring.md's relief), in one query."""
-    return {
-        (person_id, year): quantize_money(Decimal(total))
-        for person_id, year, total in Grant.objects.filter(
-            beneficiary_id__in=ids, year__gte=first_year, year__lte=last_year, status=Grant.Status.PAID)
-        .values_list("beneficiary_id", "year").annotate(total=Sum("amount")).order_by()
-    }
+    return relief_by_person_year(
+        Grant.objects.filter(beneficiary_id__in=ids, year__gte=first_year, year__lte=last_year))
 
 
 def _burden_of_year(ids: Iterable[int], year: int) -> dict[int, Decimal]:

@@ -22,11 +22,11 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import area_within, ensure_in_area, ensure_permitted
 from assistance.models import Grant
+from assistance.selectors import relief_by_person_year
 from beneficiaries.models import CategoryHolding
 from claims.models import Claim, Settlement
 from claims.signals import PersonYearSettled
 from policies.document import Monitoring, monitoring_threshold
-from policies.engine import quantize_money
 from policies.selectors import parsed_policy, versions_in_force
 from monitoring.models import Alert, AlertStep, Level
 
@@ -154,11 +154,8 @@ def _medical_by_person(prefix: str, year: int) -> dict[int, Decimal]:
 
 def _relief_by_person(prefix: str, year: int) -> dict[int, Decimal]:
     """Σ the grants paid for the year, per person of the area, in one query (assistance's records)."""
-    rows = (
-        Grant.objects.within(prefix).filter(year=year, status=Grant.Status.PAID)
-        .values_list("beneficiary_id").annotate(total=Sum("amount")).order_by()
-    )
-    return {person_id: quantize_money(Decimal(total)) for person_id, total in rows.iterator(chunk_size=BATCH)}
+    relief = relief_by_person_year(Grant.objects.within(prefix).filter(year=year))
+    return {person_id: amount for (person_id, _), amount in relief.items()}
 
 
 def _held_by_person(prefix: str, year: int) -> tuple[dict[int, set[str]], dict[int, str]]:
