@@ -50,6 +50,9 @@ class UserCommand(BaseCommand):
     """Subclasses implement ``run(user, **options)`` (``user`` is the acting User) returning the dict ``--json`` prints."""
 
     json_option = True
+    # The system checks import every view and URL (a second of a command that may run monthly on a hundred
+    # thousand rows); bin/serve and the tests run them, on the same code and settings.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--user", help="以该用户身份执行（记录为其操作，并限于其管辖区域）")

@@ -57,12 +57,13 @@ def shipped() -> dict:
     return json.loads(SHIPPED_YOUYANG.read_text(encoding="utf-8"))
 
 
-def stage(script: str, name: str, env: dict, *args: str) -> dict:
-    """Run ``script --stage name`` in a fresh process; its last line of output is its JSON figures."""
-    result = subprocess.run([sys.executable, script, "--stage", name, *args], env=env, capture_output=True,
-                            text=True, check=False)
+def stage(script: str, name: str, env: dict, *args: str, progress: bool = False) -> dict:
+    """Run ``script --stage name`` in a fresh process; its last line of output is its JSON figures.
+    With ``progress`` its standard error is shown as it comes (a long stage's progress) instead of kept."""
+    result = subprocess.run([sys.executable, script, "--stage", name, *args], env=env, stdout=subprocess.PIPE,
+                            stderr=None if progress else subprocess.PIPE, text=True, check=False)
     if result.returncode != 0:
-        sys.stderr.write(result.stderr[-5000:])
+        sys.stderr.write((result.stderr or "")[-5000:])
         raise SystemExit(f"stage {name} failed")
     return json.loads(result.stdout.strip().splitlines()[-1])
 

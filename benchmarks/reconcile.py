@@ -59,15 +59,10 @@ def village_code(index: int) -> str:
     return f"{COUNTY}{100 + index // 10:03d}{200 + index % 10:03d}"
 
 
-def setup(people: int, list_path: Path) -> dict:
-    """Migrate, build the regions, the registry and the list file (history of the registry is not needed)."""
-    import django
-
-    django.setup()
-    import openpyxl
+def build_regions() -> None:
+    """Migrate and add the county's 30 townships and 300 villages."""
     from django.core.management import call_command
 
-    from beneficiaries.models import Beneficiary, Category, CategoryHolding
     from regions.models import Region
 
     call_command("migrate", verbosity=0)
@@ -83,6 +78,56 @@ def setup(people: int, list_path: Path) -> dict:
             for v in range(300)
         ]
     )
+
+
+def setup_first(people: int, list_path: Path) -> dict:
+    """Migrate and build the regions and a list of ``people`` people none of whom the registry holds: the
+    county's first month. Families of three, the head listed first, each with a phone number."""
+    import django
+
+    django.setup()
+    import openpyxl
+
+    build_regions()
+    rng = random.Random(2025)
+    codes = [code for code, _alias, _weight in CATEGORY_MIX]
+    weights = [weight for _code, _alias, weight in CATEGORY_MIX]
+    aliases = {code: alias for code, alias, _weight in CATEGORY_MIX}
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet("名单")
+    sheet.append([f"酉阳县 {MONTH} 城乡困难群众名单"])
+    sheet.append(
+        ["序号", "姓名", "身份证号", "人员类别", "行政区划代码", "户主身份证号", "与户主关系", "联系电话"]
+    )
+    for index in range(people):
+        head_index = index - index % 3
+        family_code = rng.choices(codes, weights)[0] if index == head_index else family_code
+        sheet.append(
+            [
+                index + 1,
+                rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+                id_number(index),
+                aliases[family_code],
+                village_code(head_index // 3 % 300),
+                id_number(head_index),
+                "户主" if index == head_index else rng.choice(["配偶", "子女", "父母"]),
+                f"138{index:08d}",
+            ]
+        )
+    workbook.save(list_path)
+    return {"people": 0, "rows": people, "gone": 0, "changed": 0}
+
+
+def setup(people: int, list_path: Path) -> dict:
+    """Migrate, build the regions, the registry and the list file (history of the registry is not needed)."""
+    import django
+
+    django.setup()
+    import openpyxl
+
+    from beneficiaries.models import Beneficiary, Category, CategoryHolding
+
+    build_regions()
     rng = random.Random(2024)
     categories = {category.code: category.pk for category in Category.objects.all()}
     codes = [code for code, _alias, _weight in CATEGORY_MIX]
@@ -229,6 +274,60 @@ def measure(list_path: Path) -> dict:
     }
 
 
+BARE_READ = (
+    "import io, sys; from python_calamine import CalamineWorkbook; "
+    "CalamineWorkbook.from_filelike(io.BytesIO(open(sys.argv[1], 'rb').read()))"
+    ".get_sheet_by_index(0).to_python(skip_empty_area=False)"
+)
+
+
+def command(database_url: str, *arguments: str) -> tuple[float, float, str]:
+    """Run a process as a county's IT would; its wall time from start to exit, its peak memory in MB and
+    its standard output."""
+    # The settings of a county's server (docs/deploy.md): DEBUG off.
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "benchmark",
+        "ALLOWED_HOSTS": "localhost",
+    }
+    with tempfile.TemporaryFile() as output, tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen([sys.executable, *arguments], cwd=ROOT, env=environment, stdout=output, stderr=errors)
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        errors.seek(0)
+        if process.returncode:
+            sys.stderr.write(errors.read().decode()[-5000:])
+            raise SystemExit(f"{arguments[:2]} failed")
+        return seconds, usage.ru_maxrss / 1024, output.read().decode()
+
+
+def measure_first(database_url: str, list_path: Path) -> dict:
+    """The first month as a county runs it: the bare read, ``reconcile`` (preview) and ``reconcile --apply``,
+    each a whole process."""
+    reconcile = ["manage.py", "reconcile", str(list_path), "--source", "civil_affairs", "--month", MONTH, "--json"]
+    read_times, preview_times, preview_peaks = [], [], []
+    for _ in range(3):
+        read_times.append(command(database_url, "-c", BARE_READ, str(list_path))[0])
+        seconds, peak, _output = command(database_url, *reconcile)
+        preview_times.append(seconds)
+        preview_peaks.append(peak)
+    apply_seconds, apply_peak, output = command(database_url, *reconcile, "--apply")
+    return {
+        "read_seconds": round(min(read_times), 3),
+        "preview_seconds": round(min(preview_times), 3),
+        "preview_peak_mb": round(max(preview_peaks)),
+        "apply_seconds": round(apply_seconds, 2),
+        "apply_peak_mb": round(apply_peak),
+        "applied": json.loads(output),
+    }
+
+
 def stage(name: str, database_url: str, *arguments: str) -> dict:
     environment = {
         **os.environ,
@@ -259,13 +358,49 @@ def fresh_postgres(server_url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{BENCH_DATABASE}"))
 
 
-def section(results: list[dict], setup_facts: dict) -> str:
+def first_month_lines(firsts: list[dict]) -> list[str]:
+    """The table of the first month: an empty registry, every listed person new."""
+    lines = [
+        "### The first month: an empty registry",
+        "",
+        textwrap.fill(
+            f"A county's first list: {firsts[0]['applied']['new']:,} people, all new, in families of three "
+            "(head first, each with a phone number) in 300 villages, read into a registry holding only the "
+            "regions. Each figure is a whole process as a county's IT runs it, with the server's settings "
+            "(`DEBUG` off): *read* is `python -c` reading the sheet with python-calamine and nothing else; "
+            "*preview* is `manage.py reconcile LIST --source civil_affairs --month 2024-05 --json`; the two "
+            "take turns three times and the best of each counts. *Apply* is the same command with `--apply`, "
+            "once: every person, household and holding with its history row (user and batch), the batch's "
+            "record of what it created (one row per kind) and its report. Peak memory is the process's "
+            "maximum resident size.",
+            width=100,
+        ),
+        "",
+        "| database | read | preview | preview ÷ read | apply | peak memory (preview / apply) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for first in firsts:
+        ratio = first["preview_seconds"] / first["read_seconds"]
+        lines.append(
+            f"| {first['database']} | {first['read_seconds']:.2f} s | {first['preview_seconds']:.2f} s | "
+            f"{ratio:.1f}× | {first['apply_seconds']:.2f} s | {first['preview_peak_mb']} MB / "
+            f"{first['apply_peak_mb']} MB |"
+        )
+    lines += [
+        "",
+        "Goals (issue 13): apply ≤ 20 s on each database, preview ≤ 3× the read, peak memory < 500 MB.",
+        "",
+    ]
+    return lines
+
+
+def section(results: list[dict], setup_facts: dict, firsts: list[dict]) -> str:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     lines = [
         SECTION,
         "",
         "Run: `.venv/bin/python benchmarks/reconcile.py --write-doc` (options `--people`, `--databases`,",
-        "`--postgres`). PostgreSQL for it is a throwaway server started by hand:",
+        "`--scenarios first,monthly`, `--postgres`). PostgreSQL for it is a throwaway server started by hand:",
         "",
         "```",
         "runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D /tmp/pgbench-data",
@@ -354,32 +489,48 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgres")
     parser.add_argument("--postgres", default=os.environ.get("BENCHMARK_POSTGRES", DEFAULT_POSTGRES))
     parser.add_argument("--write-doc", action="store_true")
-    parser.add_argument("--stage", choices=["setup", "measure"], help=argparse.SUPPRESS)
+    parser.add_argument("--scenarios", default="first,monthly", help="first (an empty registry), monthly")
+    parser.add_argument("--keep", help="build the databases and lists in this folder and keep them")
+    parser.add_argument("--stage", choices=["setup", "setup-first", "measure"], help=argparse.SUPPRESS)
     parser.add_argument("--list", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.stage == "setup":
         print(json.dumps(setup(options.people, Path(options.list))))
         return
+    if options.stage == "setup-first":
+        print(json.dumps(setup_first(options.people, Path(options.list))))
+        return
     if options.stage == "measure":
         print(json.dumps(measure(Path(options.list))))
         return
 
-    results, facts = [], {}
-    with tempfile.TemporaryDirectory(prefix="roster-benchmark-") as work:
+    results, firsts, facts = [], [], {}
+    scenarios = options.scenarios.split(",")
+    with tempfile.TemporaryDirectory(prefix="roster-benchmark-") as temporary:
+        work = options.keep or temporary
         for database in options.databases.split(","):
-            url = (
-                f"sqlite:///{work}/registry.sqlite3"
-                if database == "sqlite"
-                else fresh_postgres(options.postgres)
-            )
-            list_path = Path(work) / f"{database}-{MONTH}.xlsx"
-            print(f"» {database}: building the registry and the list", file=sys.stderr)
-            facts = stage("setup", url, f"--people={options.people}", f"--list={list_path}")
-            print(f"» {database}: measuring", file=sys.stderr)
-            result = stage("measure", url, f"--list={list_path}")
-            print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
-            results.append(result)
-    text = section(results, facts)
+            for scenario in scenarios:
+                url = (
+                    f"sqlite:///{work}/{scenario}.sqlite3"
+                    if database == "sqlite"
+                    else fresh_postgres(options.postgres)
+                )
+                if database == "sqlite":
+                    Path(f"{work}/{scenario}.sqlite3").unlink(missing_ok=True)
+                list_path = Path(work) / f"{database}-{scenario}-{MONTH}.xlsx"
+                print(f"» {database}, {scenario}: building the registry and the list", file=sys.stderr)
+                if scenario == "first":
+                    stage("setup-first", url, f"--people={options.people}", f"--list={list_path}")
+                    print(f"» {database}, {scenario}: measuring", file=sys.stderr)
+                    result = {"database": database, **measure_first(url, list_path)}
+                    firsts.append(result)
+                else:
+                    facts = stage("setup", url, f"--people={options.people}", f"--list={list_path}")
+                    print(f"» {database}, {scenario}: measuring", file=sys.stderr)
+                    result = stage("measure", url, f"--list={list_path}")
+                    results.append(result)
+                print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
+    text = section(results, facts, firsts)
     print(text)
     if options.write_doc:
         write_doc(text)

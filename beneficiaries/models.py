@@ -113,7 +113,13 @@ class Beneficiary(models.Model):
         verbose_name = "保障对象"
         verbose_name_plural = "保障对象"
         ordering = ["village_id", "name"]
-        indexes = [models.Index(fields=["village", "name"]), models.Index(fields=["name"])]
+        indexes = [
+            models.Index(fields=["village", "name"]),
+            models.Index(fields=["name"]),
+            # The search by name prefix (LIKE '冉小%'): PostgreSQL's btree serves it only with the pattern
+            # operator class when the database collation is not C; other databases ignore the class.
+            models.Index(fields=["name"], name="beneficiary_name_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
         permissions = [("correct_id_number", "更正身份证号")]
 
     def __str__(self):

@@ -30,8 +30,12 @@ def beneficiary_search(*, user: User, query: str) -> QuerySet[Beneficiary]:
             number = idnumbers.parse(text).number
         except idnumbers.IdNumberError:
             number = text
-        former = Beneficiary.history.filter(id_number=number).values("id")
-        return people.filter(Q(id_number=number) | Q(pk__in=former))
+        # One IN over a UNION, each side an index lookup: an OR of the two conditions makes PostgreSQL read
+        # every person of the area to test the second.
+        holders = Beneficiary.objects.filter(id_number=number).order_by().values("id").union(
+            Beneficiary.history.filter(id_number=number).order_by().values("id")
+        )
+        return people.filter(pk__in=holders)
     if text[:-1].isdigit() and len(text) >= 4:
         return people.filter(id_number__endswith=text)[:SEARCH_LIMIT]
     return people.filter(name__startswith=query.strip())[:SEARCH_LIMIT]
@@ -132,15 +136,31 @@ class HistoryEntry:
 
 
 def _entries(records, what) -> list[HistoryEntry]:
+    """The entries of ``records`` (one history table, read in one query), newest first.
+
+    Each change is diffed against the record before it of the same object, found in the list itself:
+    simple_history's ``prev_record`` would cost a query per record. Related objects (village, household,
+    category…) are read with the records, so naming them costs nothing either."""
+    model = records.model
+    relations = [f.name for f in model.tracked_fields if f.is_relation and f.editable]
+    records = records.select_related("history_user", *relations).order_by("history_date", "history_id")
+    fields = model.instance_type._meta
     entries = []
+    # Object id → (date of its latest record, that record, the record before that date): as ``prev_record``,
+    # the previous record is the latest one strictly earlier, so records of one instant share it.
+    latest: dict[object, tuple] = {}
     for record in records:
-        previous = record.prev_record
+        previous = None
+        if record.id in latest:
+            date, last, before = latest[record.id]
+            previous = last if date < record.history_date else before
+        latest[record.id] = (record.history_date, record, previous)
         changes: list[tuple[str, str, str]] = []
         if record.history_type == "~" and previous is not None:
-            delta = record.diff_against(previous)
-            for change in delta.changes:
-                field = record.instance._meta.get_field(change.field)
-                changes.append((str(field.verbose_name), _display(field, change.old), _display(field, change.new)))
+            for change in record.diff_against(previous).changes:
+                field = fields.get_field(change.field)
+                changes.append((str(field.verbose_name), _display(field, change.old, previous),
+                                _display(field, change.new, record)))
             if not changes:
                 continue
         entries.append(
@@ -153,34 +173,32 @@ def _entries(records, what) -> list[HistoryEntry]:
                 reason=record.history_change_reason or "",
             )
         )
-    return entries
+    return entries[::-1]
 
 
-def _display(field, value) -> str:
+def _display(field, value, record) -> str:
+    """``value`` of ``field`` as ``record`` (a history record read with its related objects) has it."""
     if value is None or value == "":
         return "（空）"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if field.is_relation:
-        target = field.related_model._default_manager.filter(pk=value).first()
-        return str(target) if target else str(value)
+        target = getattr(record, field.name)  # None when the object has since been deleted
+        return str(target) if target is not None else str(value)
     return str(value)
 
 
 def person_history(person: Beneficiary) -> list[HistoryEntry]:
-    """Every recorded change to the person, their household, holdings and enrollment, newest first."""
-    entries = _entries(person.history.select_related("history_user"), lambda r: "个人信息")
+    """Every recorded change to the person, their household, holdings and enrollment, newest first: four
+    queries, whatever the number of records."""
+    entries = _entries(person.history.all(), lambda r: "个人信息")
     if person.household_id:
-        entries += _entries(
-            Household.history.filter(id=person.household_id).select_related("history_user"), lambda r: "家庭户信息"
-        )
+        entries += _entries(Household.history.filter(id=person.household_id), lambda r: "家庭户信息")
     entries += _entries(
-        CategoryHolding.history.filter(beneficiary_id=person.pk).select_related("history_user", "category"),
-        lambda r: f"类别认定：{r.category.name}",
+        CategoryHolding.history.filter(beneficiary_id=person.pk), lambda r: f"类别认定：{r.category.name}"
     )
     entries += _entries(
-        Enrollment.history.filter(beneficiary_id=person.pk).select_related("history_user", "insurance"),
-        lambda r: f"参保登记：{r.year} 年 {r.insurance.name}",
+        Enrollment.history.filter(beneficiary_id=person.pk), lambda r: f"参保登记：{r.year} 年 {r.insurance.name}"
     )
     return sorted(entries, key=lambda e: e.when, reverse=True)
 

@@ -3,9 +3,12 @@
 * ``NoStoreMiddleware`` — ``Cache-Control: no-store`` on every response Django makes: pages, htmx fragments,
   the admin, downloads (ledgers, rosters reports, exports), redirects and errors. They carry personal data
   whenever someone is signed in, and telling those apart from the few that do not (the login page) buys
-  nothing. Static files are left cacheable: the web server serves them in production and staticfiles'
-  handler in development, neither through this middleware, and paths under ``STATIC_URL`` are skipped in
-  case they ever are.
+  nothing. Static files are left cacheable: paths under ``STATIC_URL`` are skipped (WhiteNoise, inside this
+  middleware, answers them in production; staticfiles' handler, outside it, under runserver).
+* ``SessionIdleMiddleware`` — a signed-in session ends ``SESSION_COOKIE_AGE`` seconds after its last request
+  (the sliding idle timeout ``SESSION_SAVE_EVERY_REQUEST`` gave), but the session row is written at most once
+  every ``SESSION_REFRESH_INTERVAL`` seconds, not on every request: an idle session then ends between
+  ``SESSION_COOKIE_AGE − SESSION_REFRESH_INTERVAL`` and ``SESSION_COOKIE_AGE`` after its last request, never later.
 * ``client_ip`` — the address django-axes counts failed logins against (``AXES_CLIENT_IP_CALLABLE``).
 """
 
@@ -15,7 +18,10 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+SESSION_REFRESHED_AT = "_refreshed_at"  # in the session: when its expiry was last pushed back (Unix seconds)
 
 
 class NoStoreMiddleware:
@@ -26,6 +32,30 @@ class NoStoreMiddleware:
         response = self.get_response(request)
         if not is_static(request.path):
             patch_cache_control(response, no_store=True)
+        return response
+
+
+class SessionIdleMiddleware:
+    """Pushes a signed-in session's expiry back when it was last pushed back a refresh interval ago or more.
+
+    Saving the session (the stamp marks it modified) sets its expiry to now + ``SESSION_COOKIE_AGE``; between
+    two refreshes a request changes nothing, so an ordinary page writes no session row. Runs after the
+    authentication middleware and, on the way out, before the session middleware saves."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            session = request.session
+            now = int(timezone.now().timestamp())
+            refreshed = session.get(SESSION_REFRESHED_AT)
+            stale = not isinstance(refreshed, int) or not 0 <= now - refreshed < settings.SESSION_REFRESH_INTERVAL
+            # A session saved anyway (signing in, a message) is stamped too: it costs no extra write.
+            if stale or session.modified:
+                session[SESSION_REFRESHED_AT] = now
         return response
 
 

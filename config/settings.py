@@ -11,6 +11,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from config import logs
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 
@@ -41,6 +43,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Before django-simple-history and django-axes: its cleanup commands of the same names replace theirs
+    # (audit records are kept AUDIT_RETENTION_DAYS).
+    "operations",
     "simple_history",
     "import_export",
     "axes",
@@ -64,11 +69,16 @@ MIDDLEWARE = [
     # Outside the rest, so that every response gets their headers, also the ones other middleware answers with.
     "csp.middleware.CSPMiddleware",
     "config.security.NoStoreMiddleware",
+    # Static files, which WhiteNoise answers itself: before the rest, as WhiteNoise asks, but inside the
+    # three above so that they get their headers too (NoStoreMiddleware leaves their caching alone).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (it refreshes signed-in sessions only), and so before the session is saved.
+    "config.security.SessionIdleMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Before any view or CSRF check reads the body: an upload over the limit is answered at once.
     "spreadsheets.uploads.UploadLimitMiddleware",
@@ -129,9 +139,11 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after 30 minutes without a request (a shared computer at a hospital window).
+# Sessions end after 30 minutes without a request (a shared computer at a hospital window). The expiry is
+# pushed back at most once a minute (config.security.SessionIdleMiddleware), not by a write on every request:
+# an idle session ends 29 to 30 minutes after its last request.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_REFRESH_INTERVAL = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # Five failed logins for one user name from one address lock it for 30 minutes.
@@ -178,6 +190,15 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "staticfiles"))
+# Production serves what collectstatic gathered into STATIC_ROOT (bin/serve runs it): names carrying a hash of
+# the content, cached for ever, and gzipped copies. Development (and the tests) serve the source folders as
+# they are, found anew on each request, with nothing to collect first.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
@@ -200,6 +221,18 @@ JSON_MAX_DEPTH = int(os.environ.get("JSON_MAX_DEPTH", "64"))
 # A roster that would end more than this share of its source's open holdings in the area is applied
 # only when the number of people leaving is typed back (rosters/services.py, Exits).
 ROSTER_EXIT_CONFIRM_SHARE = float(os.environ.get("ROSTER_EXIT_CONFIRM_SHARE", "0.10"))
+
+# Audit records (history, the access and export log, login records) are kept at least this many days: the
+# cleanup commands refuse anything younger (operations/retention.py). The environment may lengthen it, never
+# shorten it.
+AUDIT_RETENTION_MIN_DAYS = 180
+try:
+    AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS") or AUDIT_RETENTION_MIN_DAYS)
+except ValueError:
+    raise ImproperlyConfigured("AUDIT_RETENTION_DAYS 必须是整数（审计记录保存的天数）。") from None
+if AUDIT_RETENTION_DAYS < AUDIT_RETENTION_MIN_DAYS:
+    raise ImproperlyConfigured(
+        f"AUDIT_RETENTION_DAYS 不能小于 {AUDIT_RETENTION_MIN_DAYS}：审计记录至少保存 {AUDIT_RETENTION_MIN_DAYS} 天。")
 
 # Money: every stored amount has this many digits, two after the point (yuan and fen).
 MONEY_MAX_DIGITS = 14
@@ -228,9 +261,6 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
-}
+# One line per record, each printed once: standard error, or with LOG_DIR, files rotated by size
+# (config/logs.py).
+LOGGING = logs.configuration(os.environ)

@@ -166,32 +166,36 @@ def _per_person(queryset: QuerySet, person_id: str, aggregates: dict) -> QuerySe
     return grouped.order_by(person_id).values_list(person_id, *aggregates)
 
 
-def _in_area(queryset: QuerySet, person: str, area_code: str) -> QuerySet:
-    """Rows of the area's people, by person id (an indexed ``IN``, which keeps the person-id order cheap)."""
+def _of_people(queryset: QuerySet, person: str, area_code: str, ids: list[int] | None) -> QuerySet:
+    """Rows of the people with ``ids`` (a page's), or of all the area's people when None: by person id, an
+    indexed ``IN``, which keeps the person-id order cheap. A page's ids are the area's already: the area is not
+    asked again, which would read all its people for fifty."""
+    if ids is not None:
+        return queryset.filter(**{f"{person}__in": ids})
     if not area_prefix(area_code):
         return queryset
     return queryset.filter(**{f"{person}__in": Beneficiary.objects.within(area_code).values("pk")})
 
 
-def _flag_rows(ledger_filter: LedgerFilter) -> QuerySet:
-    holdings = _in_area(_holdings_in_force(ledger_filter), "beneficiary", ledger_filter.area_code)
+def _flag_rows(ledger_filter: LedgerFilter, ids: list[int] | None = None) -> QuerySet:
+    holdings = _of_people(_holdings_in_force(ledger_filter), "beneficiary", ledger_filter.area_code, ids)
     return _per_person(holdings, "beneficiary_id", FLAG_AGGREGATES)
 
 
-def _enrollment_rows(ledger_filter: LedgerFilter) -> QuerySet:
-    enrollments = _in_area(_enrolled_in_period(ledger_filter), "beneficiary", ledger_filter.area_code)
+def _enrollment_rows(ledger_filter: LedgerFilter, ids: list[int] | None = None) -> QuerySet:
+    enrollments = _of_people(_enrolled_in_period(ledger_filter), "beneficiary", ledger_filter.area_code, ids)
     return _per_person(enrollments, "beneficiary_id", ENROLLMENT_AGGREGATES)
 
 
-def _settlement_rows(ledger_filter: LedgerFilter) -> QuerySet:
-    settlements = _in_area(
-        _settlements_in_period(ledger_filter), "claim__beneficiary", ledger_filter.area_code
+def _settlement_rows(ledger_filter: LedgerFilter, ids: list[int] | None = None) -> QuerySet:
+    settlements = _of_people(
+        _settlements_in_period(ledger_filter), "claim__beneficiary", ledger_filter.area_code, ids
     )
     return _per_person(settlements, "claim__beneficiary_id", SETTLEMENT_AGGREGATES)
 
 
-def _grant_rows(ledger_filter: LedgerFilter) -> QuerySet:
-    grants = _in_area(_grants_in_period(ledger_filter), "beneficiary", ledger_filter.area_code)
+def _grant_rows(ledger_filter: LedgerFilter, ids: list[int] | None = None) -> QuerySet:
+    grants = _of_people(_grants_in_period(ledger_filter), "beneficiary", ledger_filter.area_code, ids)
     return _per_person(grants, "beneficiary_id", {"amount": Sum("amount")})
 
 
@@ -339,10 +343,6 @@ def _sorted(people: QuerySet[Beneficiary], ledger_filter: LedgerFilter, sort: st
     return people.order_by("-sort_value" if descending else "sort_value", "pk")
 
 
-def _rows_by_person(rows: QuerySet, ids: list[int], person: str) -> dict[int, tuple]:
-    return {row[0]: row for row in rows.filter(**{f"{person}_id__in": ids})}
-
-
 @dataclass
 class LedgerPage:
     page: Page
@@ -361,10 +361,10 @@ def ledger_page(
     page = paginator.get_page(number)
     persons = list(page.object_list)
     ids = [person[0] for person in persons]
-    flags = _rows_by_person(_flag_rows(ledger_filter), ids, "beneficiary")
-    enrollments = _rows_by_person(_enrollment_rows(ledger_filter), ids, "beneficiary")
-    sums = _rows_by_person(_settlement_rows(ledger_filter), ids, "claim__beneficiary")
-    grants = _rows_by_person(_grant_rows(ledger_filter), ids, "beneficiary")
+    flags, enrollments, sums, grants = (
+        {row[0]: row for row in rows(ledger_filter, ids)}
+        for rows in (_flag_rows, _enrollment_rows, _settlement_rows, _grant_rows)
+    )
     pooling = PoolingAreas(ledger_filter.period.last.year)
     village_names = dict(Region.objects.filter(code__in={p[1] for p in persons}).values_list("code", "name"))
     rows = []
@@ -576,31 +576,22 @@ def _people_aggregates(person: str, year: int) -> dict:
     }
 
 
-def _bill_aggregates(person: str, period: Period) -> dict:
-    """The current settlements of the people's settled bills dated in the period, by visit type and fund."""
-    claim, settlement = f"{person}claims__", f"{person}claims__settlements"
-    current = Q(**{f"{claim}status": Claim.Status.SETTLED, f"{claim}discharged_on__range": (period.first, period.last),
-                   f"{settlement}__superseded_at__isnull": True})
-    inpatient_in_county = Q(**{f"{claim}visit_type": "inpatient", f"{claim}hospital__in_county": True})
+def _bill_aggregates() -> dict:
+    """Over settlements: by visit type and fund, with the in-county inpatient stays and 先诊疗后付费 bills."""
     aggregates = {
-        "inpatient_in_county": Count(settlement, filter=current & inpatient_in_county),
-        "pay_later": Count(settlement, filter=current & Q(**{f"{claim}pay_later": True})),
+        "inpatient_in_county": Count("pk", filter=Q(claim__visit_type="inpatient", claim__hospital__in_county=True)),
+        "pay_later": Count("pk", filter=Q(claim__pay_later=True)),
     }
     for visit_type in VISIT_TYPES:
-        of_type = current & Q(**{f"{claim}visit_type": visit_type})
-        aggregates[f"{visit_type}_bills"] = Count(settlement, filter=of_type)
+        of_type = Q(claim__visit_type=visit_type)
+        aggregates[f"{visit_type}_bills"] = Count("pk", filter=of_type)
         for name in FIGURE_FIELDS[1:]:
-            aggregates[f"{visit_type}_{name}"] = Sum(f"{settlement}__{name}", filter=of_type)
+            aggregates[f"{visit_type}_{name}"] = Sum(name, filter=of_type)
     return aggregates
 
 
-def _stats_rows(rows: QuerySet, person: str, group, labels: list[tuple[str, str]], period: Period) -> list[StatsRow]:
-    """One StatsRow per (code, label), from two grouped queries over ``rows`` (people or person-category pairs).
-
-    People and enrollment, then bills: in one query the joins would multiply each other's rows.
-    """
-    people = _grouped(rows, group, _people_aggregates(person, period.last.year))
-    paid = _grouped(rows, group, _bill_aggregates(person, period))
+def _stats_rows(people: dict, paid: dict, labels: list[tuple[str, str]]) -> list[StatsRow]:
+    """One StatsRow per (code, label) from the grouped people (with their enrollment) and their bills."""
     stats_rows = []
     for code, label in labels:
         of_group = people.get(code, {})
@@ -609,6 +600,16 @@ def _stats_rows(rows: QuerySet, person: str, group, labels: list[tuple[str, str]
         _fill_settlements(row, paid.get(code, {}))
         stats_rows.append(row)
     return stats_rows
+
+
+def _summed(groups: dict) -> dict:
+    """Every group's aggregates added up: the totals of groups that share no person."""
+    total: dict = {}
+    for values in groups.values():
+        for key, value in values.items():
+            if value is not None:
+                total[key] = total.get(key, 0) + value
+    return total
 
 
 def _overlap(prefix: str, user_prefix: str) -> str | None:
@@ -626,6 +627,10 @@ def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats
     The people counted are those who held a category at any time in the quarter; a person counts once
     in the totals and once in each category row they held. Their bills are the current settlements of
     settled bills dated in the quarter; enrollment is for the quarter's year.
+
+    Two grouped queries per kind of row: the people with their enrollment, and their bills read from the
+    settlements of the quarter (an index range on the bills' dates, not every bill of every person). Each
+    person lives in one township, so the totals row is the townships' groups added up.
     """
     prefix = area_prefix(area_code)
     holdings = CategoryHolding.objects.visible_to(user).within(prefix).during(period.first, period.last)
@@ -636,17 +641,29 @@ def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats
         beneficiary=OuterRef("beneficiary"), category=OuterRef("category"), pk__lt=OuterRef("pk")
     )
     person_categories = holdings.filter(~Exists(earlier_same))
+    bills = Settlement.objects.current().filter(
+        claim__discharged_on__range=(period.first, period.last), claim__beneficiary__in=holdings.values("beneficiary_id")
+    )
     townships = [] if seen is None else list(
         Region.objects.filter(level=Level.TOWNSHIP, code__startswith=seen[:9]).values_list("code", "name")
     )
+    year = period.last.year
+    by_township = _grouped(covered, Left("village_id", 9), _people_aggregates("", year))
+    paid_by_township = _grouped(bills, Left("claim__beneficiary__village_id", 9), _bill_aggregates())
+    # A bill counts in each category its person held: the join to the person's holdings of the quarter (one
+    # per category) repeats it once per category.
+    paid_by_category = _grouped(bills.filter(claim__beneficiary__holdings__in=person_categories),
+                                F("claim__beneficiary__holdings__category__code"), _bill_aggregates())
     return QuarterStats(
         area_code=prefix,
         area_name=area_title(area_region(prefix)),
         period=period,
-        townships=_stats_rows(covered, "", Left("village_id", 9), townships, period),
-        categories=_stats_rows(person_categories, "beneficiary__", F("category__code"),
-                               list(Category.objects.values_list("code", "name")), period),
-        total=_stats_rows(covered, "", Value("all"), [("all", "合计")], period)[0],
+        townships=_stats_rows(by_township, paid_by_township, townships),
+        categories=_stats_rows(
+            _grouped(person_categories, F("category__code"), _people_aggregates("beneficiary__", year)),
+            paid_by_category, list(Category.objects.values_list("code", "name")),
+        ),
+        total=_stats_rows({"all": _summed(by_township)}, {"all": _summed(paid_by_township)}, [("all", "合计")])[0],
         months=_monthly_trend(user, prefix, period),
     )
 

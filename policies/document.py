@@ -603,14 +603,14 @@ def _date(value: Any) -> datetime.date:
 def parse_decimal(value: Any) -> Decimal:
     """A finite Decimal from decimal text ("1234.50"), an int, a Decimal, or a float that a JSON
     reader made of a number; ValueError otherwise. Text in exponent form or with spaces is refused."""
-    if isinstance(value, bool):
-        raise ValueError(value)
     if isinstance(value, float):
         value = repr(value)  # the shortest text that reads back as this float: the JSON's own digits
     if isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value):
             raise ValueError(value)
         return Decimal(value)
+    if isinstance(value, bool):
+        raise ValueError(value)
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, Decimal) and value.is_finite():
@@ -1058,7 +1058,10 @@ def parse_policy(data: dict) -> Policy:
 
 
 def money_text(amount: Decimal) -> str:
-    return str(amount.quantize(CENT))
+    text = str(amount)
+    # Already two decimals, as the engine's amounts are: the text as it is (a point third from the
+    # end means plain notation, never an exponent), without quantizing it again.
+    return text if text[-3:-2] == "." else str(amount.quantize(CENT))
 
 
 def ratio_text(ratio: Decimal) -> str:

@@ -129,11 +129,11 @@ class _RowChecker:
     """Whether a row can be used and what it lists. Villages and category texts repeat down a list, so
     their verdicts are remembered: a hundred thousand rows name a few hundred villages."""
 
-    def __init__(self, source: str, vocabulary: Vocabulary, default_category: str | None, today):
+    def __init__(self, source: str, vocabulary: Vocabulary, default_category: str | None, number_of):
         self.source = source
         self.vocabulary = vocabulary
         self.default_category = default_category
-        self.today = today
+        self.number_of = number_of
         self.village_problems: dict[str, str] = {}
         self.category_verdicts: dict[str, tuple[frozenset[str], str]] = {}
 
@@ -155,7 +155,7 @@ class _RowChecker:
         head = ""
         if row.head_id_text:
             try:
-                head = parse(row.head_id_text, today=self.today).number
+                head = self.number_of(row.head_id_text)
             except IdNumberError as exc:
                 return frozenset(), "", f"“户主身份证号”无效：{exc.message}"
         return categories, head, ""
@@ -200,22 +200,32 @@ def compare(
     vocabulary: Vocabulary,
     default_category: str | None = None,
     today: datetime.date | None = None,
+    parsed: Mapping[str, str] | None = None,
 ) -> Comparison:
     """Every person's outcome and every unusable row by their first row, then the people who left.
 
     ``registry`` must hold every listed ID the registry knows and every person holding a category of
     ``source`` inside the area at the start of the month; ``held`` counts only holdings inside the area.
+    ``parsed`` may give the numbers of ID texts the caller has already parsed (text → number).
     """
     comparison = Comparison()
     findings = comparison.findings
+    today = today or datetime.date.today()
+    parsed = parsed or {}
+
+    def number_of(text: str) -> str:
+        # An ID the registry holds was checked when it was stored, and one parsed before need not be
+        # parsed again: only the others are.
+        if text in registry:
+            return text
+        return parsed.get(text) or parse(text, today=today).number
     # ID → its usable rows as (row, categories, head ID): one such triple, or a list of them once repeated.
     usable: dict[str, tuple | list[tuple]] = {}
     on_list: set[str] = set()
-    check = _RowChecker(source, vocabulary, default_category, today)
+    check = _RowChecker(source, vocabulary, default_category, number_of)
     for row in rows:
         try:
-            # An ID the registry holds was checked when it was stored: only the others need parsing.
-            number = row.id_text if row.id_text in registry else parse(row.id_text, today=today).number
+            number = number_of(row.id_text)
         except IdNumberError as exc:
             findings.append(
                 Finding(

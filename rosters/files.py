@@ -92,13 +92,15 @@ RELATIONS = {
 }
 
 
+RELATION_LABELS = {label: value for value, label in Relation.choices}
+
+
 def relation_code(text: str) -> str:
     """The registry's relation for a list's 与户主关系 text; any other non-empty text is 其他."""
     text = text.replace(" ", "")
     if not text:
         return ""
-    labels = {label: value for value, label in Relation.choices}
-    return labels.get(text) or RELATIONS.get(text) or Relation.OTHER
+    return RELATION_LABELS.get(text) or RELATIONS.get(text) or Relation.OTHER
 
 
 @dataclass(frozen=True)

@@ -106,12 +106,10 @@ class RosterBatch(models.Model):
 
 
 class RosterChange(models.Model):
-    """One write an applied batch made, with the state before and after, so that it can be undone."""
+    """One change an applied batch made to a row that was there before, with the state before and after,
+    so that it can be undone (what it created is in RosterCreation)."""
 
     class Action(models.TextChoices):
-        HOUSEHOLD_CREATED = "household_created", "新建家庭户"
-        PERSON_CREATED = "person_created", "新建人员"
-        HOLDING_CREATED = "holding_created", "新增类别认定"
         HOLDING_ENDED = "holding_ended", "终止类别认定"
 
     batch = models.ForeignKey(
@@ -153,6 +151,34 @@ class RosterChange(models.Model):
 
     def __str__(self):
         return f"#{self.batch_id} {self.get_action_display()} {self.id_number}"
+
+
+class RosterCreation(models.Model):
+    """The rows of one kind an applied batch created, by primary key, so that reverting it can delete them.
+
+    One row per batch and kind however many people a list brings (a county's first list is a hundred
+    thousand): who created each row, when, and for which batch is in the row's own history record
+    (its user and reason, "名单比对批次 #N").
+    """
+
+    class Kind(models.TextChoices):
+        HOUSEHOLD = "household", "家庭户"
+        PERSON = "person", "人员"
+        HOLDING = "holding", "类别认定"
+
+    batch = models.ForeignKey(
+        RosterBatch, verbose_name="批次", on_delete=models.PROTECT, related_name="creations"
+    )
+    kind = models.CharField("新建", max_length=10, choices=Kind.choices)
+    keys = models.JSONField("主键", default=list)
+
+    class Meta:
+        verbose_name = "名单批次新建记录"
+        verbose_name_plural = "名单批次新建记录"
+        constraints = [models.UniqueConstraint(fields=["batch", "kind"], name="roster_creation_once")]
+
+    def __str__(self):
+        return f"#{self.batch_id} {self.get_kind_display()} {len(self.keys)}"
 
 
 class RosterFindingList(models.Model):

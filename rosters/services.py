@@ -21,14 +21,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import OuterRef, ProtectedError, RestrictedError, Subquery
 from django.db.models.deletion import Collector
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import User
 from accounts.services import area_within, ensure_permitted
-from beneficiaries.idnumbers import mask, parse
+from beneficiaries.idnumbers import birth_date_of, mask, parse, sex_of
+from config.bulk import copy_to_history, insert_rows
 from beneficiaries.models import (
     Beneficiary,
     Category,
@@ -42,7 +43,14 @@ from policies.selectors import enrollment_block
 from rosters.comparison import Comparison, Finding, Outcome, RegistryPerson, compare, match_key, rows_text
 from rosters.enrollment import CoverageCheck, Interpretation, check_covered, interpret, reconcile_records
 from rosters.files import read_enrollment_list, read_roster, relation_code
-from rosters.models import ROSTER_SOURCES, EnrollmentUpload, RosterBatch, RosterChange, RosterFindingList
+from rosters.models import (
+    ROSTER_SOURCES,
+    EnrollmentUpload,
+    RosterBatch,
+    RosterChange,
+    RosterCreation,
+    RosterFindingList,
+)
 from rosters.selectors import (
     category_codes_by_key,
     chunks,
@@ -250,8 +258,8 @@ def roster_preview(*, request: RosterRequest, file_name: str, content: bytes) ->
             roster = reading.result()
         except SpreadsheetError as exc:
             raise ValidationError(str(exc), code="unreadable_file") from None
-        others = _parsed_ids(row.id_text for row in roster.rows if row.id_text not in registry)
-        registry.update(registry_people(number for number in others if number not in registry))
+        parsed = _parsed_ids(row.id_text for row in roster.rows if row.id_text not in registry)
+        registry.update(registry_people(number for number in parsed.values() if number not in registry))
         vocabulary = roster_vocabulary(
             village_codes=(row.village_code for row in roster.rows), area_prefix=request.area_prefix
         )
@@ -261,6 +269,7 @@ def roster_preview(*, request: RosterRequest, file_name: str, content: bytes) ->
             source=request.source,
             vocabulary=vocabulary,
             default_category=request.default_category,
+            parsed=parsed,
         )
     return RosterPreview(
         request=request,
@@ -271,13 +280,17 @@ def roster_preview(*, request: RosterRequest, file_name: str, content: bytes) ->
     )
 
 
-def _parsed_ids(texts: Iterable[str]) -> Iterator[str]:
-    """The valid IDs among these texts, upgraded; the invalid ones are the comparisons' to report."""
+def _parsed_ids(texts: Iterable[str]) -> dict[str, str]:
+    """The valid IDs among these texts, each text to its upgraded number; the invalid ones are the
+    comparison's to report."""
+    today = datetime.date.today()
+    numbers = {}
     for text in texts:
         try:
-            yield parse(text).number
+            numbers[text] = parse(text, today=today).number
         except ValueError:
             continue
+    return numbers
 
 
 def roster_apply(
@@ -322,8 +335,7 @@ def roster_apply(
         batch.error = ""
         batch.full_clean(exclude=["file"])
         batch.save()
-        changes = _write_changes(batch=batch, preview=preview, user=user)
-        RosterChange.objects.bulk_create(changes, batch_size=2000)
+        _write_changes(batch=batch, preview=preview, user=user)
         roster_findings_store(batch=batch, comparison=preview.comparison)
     return batch
 
@@ -505,22 +517,24 @@ def roster_findings_store(*, batch: RosterBatch, comparison: Comparison) -> None
     )
 
 
-def _write_changes(*, batch: RosterBatch, preview: RosterPreview, user: User) -> list[RosterChange]:
-    """Create people, households and holdings and end holdings as the findings say; the changes made."""
+CHANGE_COLUMNS = ("batch_id", "action", "id_number", "household_id", "beneficiary_id", "holding_id", "before", "after")
+
+
+def _write_changes(*, batch: RosterBatch, preview: RosterPreview, user: User) -> None:
+    """Create people, households and holdings and end holdings as the findings say: what it created kept by
+    kind (RosterCreation), each holding it ended as a RosterChange. Set-based: rows per statement, their
+    history rows copied from them in the database."""
     first_day = batch.month
     last_day_before = first_day - datetime.timedelta(days=1)
     reason = f"名单比对批次 #{batch.pk}"
-    history = {"default_user": user, "default_change_reason": reason}
     category_ids = dict(Category.objects.values_list("code", "pk"))
     findings = preview.comparison.findings
     known = (Outcome.CATEGORY_ADDED, Outcome.CHANGED, Outcome.EXITED)
     person_ids = registry_ids_within(
         id_numbers=(finding.id_number for finding in findings if finding.outcome in known), area_prefix=""
     )
-    changes: list[RosterChange] = []
-
     new = preview.comparison.of(Outcome.NEW)
-    changes += _create_people(batch=batch, new=new, person_ids=person_ids, history=history)
+    creations = _create_people(new=new, person_ids=person_ids, user=user, reason=reason)
 
     starts: list[tuple[str, str]] = []
     ends: dict[int, frozenset[str]] = {}
@@ -531,51 +545,40 @@ def _write_changes(*, batch: RosterBatch, preview: RosterPreview, user: User) ->
             ends[person_ids[finding.id_number]] = finding.before - finding.after
 
     note = f"{batch.get_source_display()} {batch.month_text} 名单（{reason}）"
-    holdings = bulk_create_with_history(
-        [
-            CategoryHolding(
-                beneficiary_id=person_ids[number],
-                category_id=category_ids[code],
-                source=batch.source,
-                start=first_day,
-                recorded_by=user,
-                note=note,
-            )
-            for number, code in starts
-        ],
+    started = insert_rows(
         CategoryHolding,
-        batch_size=500,
-        **history,
+        ("beneficiary_id", "category_id", "source", "start", "recorded_by_id", "note"),
+        ((person_ids[number], category_ids[code], batch.source, first_day, user.pk, note) for number, code in starts),
+        returning=("id", "beneficiary_id", "category_id"),
     )
-    for (number, code), holding in zip(starts, holdings, strict=True):
-        changes.append(
-            RosterChange(
-                batch=batch,
-                action=RosterChange.Action.HOLDING_CREATED,
-                id_number=number,
-                beneficiary_id=holding.beneficiary_id,
-                holding=holding,
-                after=_holding_state(code, holding),
-            )
-        )
+    creations[RosterCreation.Kind.HOLDING] = sorted(pk for pk, _person, _category in started)
+    copy_to_history(CategoryHolding, creations[RosterCreation.Kind.HOLDING], user=user, reason=reason)
+    RosterCreation.objects.bulk_create(
+        [RosterCreation(batch=batch, kind=kind, keys=keys) for kind, keys in creations.items() if keys]
+    )
 
+    changes: list[tuple] = []
     ended = holdings_to_end(source=batch.source, first_day=first_day, codes_by_person=ends)
     for holding in ended:
         before = _holding_state(holding.category.code, holding)
         holding.end = last_day_before
+        after = _holding_state(holding.category.code, holding)
         changes.append(
-            RosterChange(
-                batch=batch,
-                action=RosterChange.Action.HOLDING_ENDED,
-                id_number=holding.beneficiary.id_number,
-                beneficiary_id=holding.beneficiary_id,
-                holding=holding,
-                before=before,
-                after=_holding_state(holding.category.code, holding),
+            (
+                batch.pk,
+                RosterChange.Action.HOLDING_ENDED,
+                holding.beneficiary.id_number,
+                None,
+                holding.beneficiary_id,
+                holding.pk,
+                before,
+                after,
             )
         )
-    bulk_update_with_history(ended, CategoryHolding, ["end"], batch_size=500, **history)
-    return changes
+    bulk_update_with_history(
+        ended, CategoryHolding, ["end"], batch_size=500, default_user=user, default_change_reason=reason
+    )
+    insert_rows(RosterChange, CHANGE_COLUMNS, changes)
 
 
 def _holding_state(code: str, holding: CategoryHolding) -> dict:
@@ -587,15 +590,15 @@ def _holding_state(code: str, holding: CategoryHolding) -> dict:
 
 
 def _create_people(
-    *, batch: RosterBatch, new: list[Finding], person_ids: dict[str, int], history: dict
-) -> list[RosterChange]:
-    """New people in their row's village, each in the household of the head the row names.
+    *, new: list[Finding], person_ids: dict[str, int], user: User, reason: str
+) -> dict[str, list[int]]:
+    """New people in their row's village, each in the household of the head the row names; the keys of the
+    households and people created.
 
     A head's household is the one the head already belongs to, or one numbered with the head's ID;
     failing both, a household is created with that number in the village of the head's row (or of
     the first member listed), led by the head once the head is in the registry.
     """
-    changes: list[RosterChange] = []
     heads = {finding.head_id_number for finding in new if finding.head_id_number}
     head_person_ids, household_ids = households_by_head(heads)
     by_number = {finding.id_number: finding for finding in new}
@@ -603,20 +606,22 @@ def _create_people(
     for finding in new:
         if finding.head_id_number:
             villages.setdefault(finding.head_id_number, finding.village_code)
-    households = [
-        Household(
-            number=head,
-            village_id=by_number[head].village_code if head in by_number else villages[head],
-            head_id=head_person_ids.get(head),
-        )
-        for head in sorted(heads - set(household_ids))
-    ]
-    households = bulk_create_with_history(households, Household, **history)
-    household_ids.update({household.number: household.pk for household in households})
+    created = sorted(heads - set(household_ids))
+    inserted = insert_rows(
+        Household,
+        ("number", "village_id", "head_id"),
+        (
+            (head, by_number[head].village_code if head in by_number else villages[head], head_person_ids.get(head))
+            for head in created
+        ),
+        returning=("number", "id"),
+    )
+    created_ids = dict(inserted)
+    household_ids.update(created_ids)
 
     people = []
     for finding in new:
-        number = parse(finding.id_number)
+        number = finding.id_number  # parsed by the comparison
         if not finding.head_id_number:
             relation = ""
         elif finding.id_number == finding.head_id_number:
@@ -624,52 +629,37 @@ def _create_people(
         else:
             relation = relation_code(finding.relation)
         people.append(
-            Beneficiary(
-                name=finding.name[:50],
-                id_number=number.number,
-                sex=number.sex,
-                birth_date=number.birth_date,
-                village_id=finding.village_code,
-                household_id=household_ids.get(finding.head_id_number),
-                relation=relation,
-                phone=finding.phone[:30],
+            (
+                finding.name[:50],
+                number,
+                sex_of(number),
+                birth_date_of(number),
+                finding.village_code,
+                household_ids.get(finding.head_id_number),
+                relation,
+                finding.phone[:30],
             )
         )
-    people = bulk_create_with_history(people, Beneficiary, batch_size=500, **history)
-    person_ids.update({person.id_number: person.pk for person in people})
+    inserted = insert_rows(
+        Beneficiary,
+        ("name", "id_number", "sex", "birth_date", "village_id", "household_id", "relation", "phone"),
+        people,
+        returning=("id_number", "id"),
+    )
+    person_ids.update(inserted)
+    copy_to_history(Beneficiary, (person_ids[number] for number in by_number), user=user, reason=reason)
 
-    headless = [
-        household for household in households if household.head_id is None and household.number in person_ids
-    ]
-    for household in headless:
-        household.head_id = person_ids[household.number]
-    bulk_update_with_history(headless, Household, ["head"], **history)
+    # A household whose head came with this list is led by the head now that the head is registered.
+    for chunk in chunks(created_ids.values()):
+        Household.objects.filter(pk__in=chunk, head__isnull=True).update(
+            head_id=Subquery(Beneficiary.objects.filter(id_number=OuterRef("number")).values("pk")[:1])
+        )
+    copy_to_history(Household, created_ids.values(), user=user, reason=reason)
 
-    for household in households:
-        changes.append(
-            RosterChange(
-                batch=batch,
-                action=RosterChange.Action.HOUSEHOLD_CREATED,
-                id_number=household.number,
-                household=household,
-                after={
-                    "number": household.number,
-                    "village": household.village_id,
-                    "head": household.head_id,
-                },
-            )
-        )
-    for person in people:
-        changes.append(
-            RosterChange(
-                batch=batch,
-                action=RosterChange.Action.PERSON_CREATED,
-                id_number=person.id_number,
-                beneficiary=person,
-                after={"name": person.name, "village": person.village_id, "household": person.household_id},
-            )
-        )
-    return changes
+    return {
+        RosterCreation.Kind.HOUSEHOLD: sorted(created_ids.values()),
+        RosterCreation.Kind.PERSON: sorted(pk for _number, pk in inserted),
+    }
 
 
 def _delete_with_history(model, pks, *, user: User, reason: str) -> int | None:
@@ -691,6 +681,17 @@ def _delete_with_history(model, pks, *, user: User, reason: str) -> int | None:
             return next(_referenced_keys(used, model, set(chunk)))
         collector.delete()
     return None
+
+
+def _created_label(model, pk: int) -> str:
+    """Whom a row a batch created is about, masked: the person's ID, or the household's number."""
+    if model is Household:
+        number = Household.objects.filter(pk=pk).values_list("number", flat=True).first()
+    elif model is Beneficiary:
+        number = Beneficiary.objects.filter(pk=pk).values_list("id_number", flat=True).first()
+    else:
+        number = CategoryHolding.objects.filter(pk=pk).values_list("beneficiary__id_number", flat=True).first()
+    return mask(number) if number else f"#{pk}"
 
 
 def _referenced_keys(objects, model, keys: set[int]) -> Iterator[int]:
@@ -722,41 +723,41 @@ def roster_batch_revert(*, user: User, batch: RosterBatch) -> RosterBatch:
         raise ValidationError(NOT_LATEST.format(batch=batch.pk, later=later.pk), code="not_latest")
 
     changes = list(batch.changes.all())
-    holding_ids = [change.holding_id for change in changes if change.holding_id]
+    created = dict(batch.creations.values_list("kind", "keys"))
+    created_holdings = created.get(RosterCreation.Kind.HOLDING, [])
     holdings = {}
-    for chunk in chunks(holding_ids):
+    for chunk in chunks([*(change.holding_id for change in changes if change.holding_id), *created_holdings]):
         holdings.update(CategoryHolding.objects.in_bulk(chunk))
     history = {"default_user": user, "default_change_reason": f"撤销名单比对批次 #{batch.pk}"}
 
     restored = []
     for change in changes:
-        if change.action not in (RosterChange.Action.HOLDING_ENDED, RosterChange.Action.HOLDING_CREATED):
-            continue
         holding = holdings.get(change.holding_id)
         if holding is None or _holding_state(change.after["category"], holding) != change.after:
             raise ValidationError(
                 CHANGED_SINCE.format(person=mask(change.id_number), batch=batch.pk), code="changed_since"
             )
-        if change.action == RosterChange.Action.HOLDING_ENDED:
-            holding.end = datetime.date.fromisoformat(change.before["end"]) if change.before["end"] else None
-            restored.append(holding)
+        holding.end = datetime.date.fromisoformat(change.before["end"]) if change.before["end"] else None
+        restored.append(holding)
+    for pk in created_holdings:
+        holding = holdings.get(pk)
+        if holding is None or holding.start != batch.month or holding.end is not None:
+            raise ValidationError(
+                CHANGED_SINCE.format(person=_created_label(CategoryHolding, pk), batch=batch.pk),
+                code="changed_since",
+            )
     bulk_update_with_history(restored, CategoryHolding, ["end"], batch_size=500, **history)
 
     deletions = [
-        (RosterChange.Action.HOLDING_CREATED, CategoryHolding, "holding_id", "类别认定"),
-        (RosterChange.Action.PERSON_CREATED, Beneficiary, "beneficiary_id", "人员"),
-        (RosterChange.Action.HOUSEHOLD_CREATED, Household, "household_id", "家庭户"),
+        (RosterCreation.Kind.HOLDING, CategoryHolding, "类别认定"),
+        (RosterCreation.Kind.PERSON, Beneficiary, "人员"),
+        (RosterCreation.Kind.HOUSEHOLD, Household, "家庭户"),
     ]
-    for action, model, attribute, what in deletions:
-        created = {
-            getattr(change, attribute): change.id_number
-            for change in changes
-            if change.action == action and getattr(change, attribute)
-        }
-        blocked = _delete_with_history(model, created, user=user, reason=history["default_change_reason"])
+    for kind, model, what in deletions:
+        blocked = _delete_with_history(model, created.get(kind, []), user=user, reason=history["default_change_reason"])
         if blocked is not None:
             raise ValidationError(
-                IN_USE_SINCE.format(what=f"{what}（{mask(created[blocked])}）", batch=batch.pk),
+                IN_USE_SINCE.format(what=f"{what}（{_created_label(model, blocked)}）", batch=batch.pk),
                 code="in_use_since",
             )
 
@@ -835,7 +836,9 @@ def enrollment_import(
         raise ValidationError(str(exc), code="unreadable_file") from None
     area = user.area_prefix
     with transaction.atomic():
-        known = registry_ids_within(id_numbers=_parsed_ids(row.id_text for row in rows), area_prefix=area)
+        known = registry_ids_within(
+            id_numbers=_parsed_ids(row.id_text for row in rows).values(), area_prefix=area
+        )
         if not known:
             raise ValidationError(NOTHING_IN_AREA.format(rows=len(rows)), code="nothing_in_area")
         found = interpret(rows, known_ids=known, insurances=insurance_codes_by_key())

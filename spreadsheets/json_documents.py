@@ -27,17 +27,18 @@ def load_json(text: str, name: str, **options) -> object:
 
 
 def _deeper_than(document: object, limit: int) -> bool:
-    """Whether arrays and objects nest more than ``limit`` levels (walked without recursion)."""
-    stack = [(document, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if type(node) is dict:
-            children = node.values()
-        elif type(node) is list:
-            children = node
-        else:
-            continue
+    """Whether arrays and objects nest more than ``limit`` levels (walked a level at a time, without
+    recursion: a claims file holds a few hundred thousand of them)."""
+    level = [document] if type(document) is dict or type(document) is list else []
+    depth = 0
+    while level:
+        depth += 1
         if depth > limit:
             return True
-        stack.extend((child, depth + 1) for child in children if type(child) in (dict, list))
+        level = [
+            child
+            for node in level
+            for child in (node.values() if type(node) is dict else node)
+            if type(child) is dict or type(child) is list
+        ]
     return False

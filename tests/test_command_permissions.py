@@ -23,7 +23,7 @@ from claims.services import BillFacts, claim_settle
 from policies.models import Policy, PolicyVersion
 from policies.services import policy_load
 from regions.models import Region
-from rosters.models import RosterBatch, RosterChange
+from rosters.models import RosterBatch, RosterChange, RosterCreation
 from tests import hostile_files as hostile
 
 VECTORS = Path(__file__).resolve().parent / "data" / "vectors"
@@ -32,7 +32,7 @@ VECTORS = Path(__file__).resolve().parent / "data" / "vectors"
 def state() -> dict:
     """Every row a writing command could add, change or remove."""
     models = [Region, Beneficiary, Household, CategoryHolding, Enrollment, Hospital, Claim, Settlement, Adjustment,
-              Policy, PolicyVersion, RosterBatch, RosterChange]
+              Policy, PolicyVersion, RosterBatch, RosterChange, RosterCreation]
     return {
         model.__name__: sorted(model.objects.values_list(*[f.attname for f in model._meta.concrete_fields]))
         for model in models

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -226,18 +227,44 @@ def test_a_write_lock_held_by_another_connection_delays_the_job_but_does_not_sto
     assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
 
 
-def test_bin_run_starts_the_worker_again_after_a_pause_when_it_exits_non_zero(tmp_path):
-    """bin/run's restart loop, run with a stand-in worker that fails twice and then stops cleanly."""
-    script = (ROOT / "bin" / "run").read_text()
-    loop = script[script.index("\n(\n") + 1:script.index("worker=$!")]
-    assert "manage.py run_worker" in loop
+def worker_script_with(tmp_path: Path, python: str) -> Path:
+    """bin/worker as it is, beside an env.sh whose Python is the given stand-in script."""
+    (tmp_path / "bin").mkdir()
+    script = tmp_path / "bin" / "worker"
+    script.write_text((ROOT / "bin" / "worker").read_text())
     fake = tmp_path / "python"
-    fake.write_text('#!/usr/bin/env bash\necho "$*" >> runs\n[ "$(wc -l < runs)" -ge 3 ]\n')
+    fake.write_text(f"#!/usr/bin/env bash\n{python}")
     fake.chmod(0o755)
-    (tmp_path / "var").mkdir()
-    harness = f'set -euo pipefail\nPY="{fake}"\nPORT=8123\nWORKER_RESTART_DELAY=0\n{loop}wait $!\n'
-    subprocess.run(["bash", "-c", harness], cwd=tmp_path, check=True, timeout=30)
+    (tmp_path / "bin" / "env.sh").write_text(f'set -euo pipefail\ncd "{tmp_path}"\nPY="{fake}"\n')
+    return script
+
+
+def test_bin_worker_starts_the_worker_again_after_a_pause_when_it_exits_non_zero(tmp_path):
+    """The loop bin/run and bin/serve keep the worker in, with a stand-in that fails twice and then stops."""
+    for runner in ("run", "serve"):
+        assert '"$ROOT/bin/worker" "' in (ROOT / "bin" / runner).read_text()
+    script = worker_script_with(tmp_path, 'echo "$*" >> runs\n[ "$(wc -l < runs)" -ge 3 ]\n')
+    result = subprocess.run(["bash", str(script), "bin-run-8123"], capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "WORKER_RESTART_DELAY": "0"})
+    assert result.returncode == 0, result.stderr
     runs = (tmp_path / "runs").read_text().splitlines()
-    log = (tmp_path / "var" / "worker.log").read_text()
     assert runs == ["manage.py run_worker --interval 1 --worker-id bin-run-8123"] * 3
-    assert log.count("后台任务进程退出（状态 1），0 秒后重新启动") == 2
+    assert result.stderr.count("后台任务进程退出（状态 1），0 秒后重新启动") == 2
+
+
+def test_bin_worker_passes_sigterm_on_once_and_waits_for_the_worker_to_finish_its_job(tmp_path):
+    # The stand-in finishes "its job" a moment after the first SIGTERM; a second one would end it at once.
+    script = worker_script_with(tmp_path, (
+        "trap 'echo TERM >> signals; [ $(wc -l < signals) -ge 2 ] && exit 1; stopping=1' TERM\n"
+        "echo started > state\n"
+        "while [ -z \"${stopping:-}\" ]; do sleep 0.05; done\n"
+        "sleep 0.5; echo finished > state\n"
+    ))
+    loop = subprocess.Popen(["bash", str(script), "worker-1"], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "state").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    loop.terminate()
+    assert loop.wait(timeout=30) == 0, loop.stderr.read()
+    assert (tmp_path / "state").read_text() == "finished\n"
+    assert (tmp_path / "signals").read_text() == "TERM\n"

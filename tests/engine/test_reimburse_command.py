@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
+import re
 import subprocess
 import sys
 from decimal import Decimal
@@ -14,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from policies.engine import iter_settlements
 from policies.management.commands import reimburse
 
 from .builders import VECTOR_SETS, VECTORS, read_vector
@@ -404,3 +407,157 @@ def test_each_kind_of_bad_policy_exits_2(change, expected, tmp_path):
 
     # then
     assert expected in message
+
+
+# --- Output form and large files ---------------------------------------------------------------
+
+RESULT_KEYS = {"id", "total", "payments", "by_fund", "personal", "in_catalog_personal"}
+PAYMENT_KEYS = {"layer", "name", "fund", "amount", "applied", "recorded", "base_added", "explanation"}
+MONEY_TEXT = re.compile(r"-?\d+\.\d\d")
+
+
+def output(*args, **options) -> str:
+    out = StringIO()
+    call_command("reimburse", *map(str, args), stdout=out, stderr=StringIO(), **options)
+    return out.getvalue()
+
+
+def many_claims(copies: int) -> dict:
+    """The youyang vector's claims ``copies`` times over, each copy its own people and ids."""
+    claims = read_vector("youyang-2017", "claims")["claims"]
+    return {
+        "claims": [
+            {**item, "id": f"{item['id']}-{copy}", "person": f"{item['person']}-{copy}"}
+            for copy in range(copies)
+            for item in claims
+        ]
+    }
+
+
+@pytest.mark.parametrize("name", VECTOR_SETS)
+def test_the_output_is_compact_json_unless_an_indent_is_asked_for(name):
+    # given
+    paths = (VECTORS / f"{name}.policy.json", VECTORS / f"{name}.claims.json")
+
+    # when
+    compact = output(*paths)
+    indented = output(*paths, indent=1)
+
+    # then: the same document, written as json.dumps writes it in each form
+    document = json.loads(compact)
+    assert json.loads(indented) == document
+    assert compact == json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"
+    assert indented == json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+
+
+@pytest.mark.parametrize("indent", [0, 2, 4])
+def test_any_indent_gives_what_json_dumps_gives(indent):
+    compact = output(VECTORS / "public-examples.policy.json", VECTORS / "public-examples.claims.json")
+    indented = output(
+        VECTORS / "public-examples.policy.json", VECTORS / "public-examples.claims.json", indent=indent
+    )
+    assert indented == json.dumps(json.loads(compact), ensure_ascii=False, indent=indent) + "\n"
+
+
+@pytest.mark.parametrize(("indent", "expected"), [(None, '{"results":[]}\n'), (1, '{\n "results": []\n}\n')])
+def test_no_claims_in_either_form(indent, expected, tmp_path):
+    claims_path = write(tmp_path / "c.json", {"claims": []})
+    assert output(VECTORS / "youyang-2017.policy.json", claims_path, indent=indent) == expected
+
+
+def test_results_written_as_they_come_have_exactly_the_documented_keys(tmp_path):
+    # given: more claims than are written at a time, with recorded amounts and conditions
+    claims_path = write(tmp_path / "claims.json", many_claims(100))
+
+    # when
+    results = json.loads(output(VECTORS / "youyang-2017.policy.json", claims_path))["results"]
+
+    # then
+    assert [result["id"] for result in results] == [f"{c}-{n}" for n in range(100) for c in ("A1", "A2", "A3", "A4", "B1")]
+    layers = [layer["code"] for layer in read_vector("youyang-2017", "policy")["layers"]]
+    for result in results:
+        assert set(result) == RESULT_KEYS
+        assert list(result["by_fund"]) == ["basic", "critical", "assistance", "other"]
+        assert [payment["layer"] for payment in result["payments"]] == layers
+        assert all(set(payment) == PAYMENT_KEYS for payment in result["payments"])
+        amounts = [result["total"], result["personal"], result["in_catalog_personal"], *result["by_fund"].values()]
+        amounts += [payment["amount"] for payment in result["payments"]]
+        assert all(MONEY_TEXT.fullmatch(amount) for amount in amounts)
+    # each copy's people are their own: every copy is settled as the first
+    first = only_contract_keys(results[:5])
+    assert all(only_contract_keys(results[n : n + 5]) == [{**r, "id": r["id"].replace("-0", f"-{n // 5}")} for r in first]
+               for n in range(0, 500, 5))
+
+
+def test_results_are_written_while_later_claims_are_still_to_be_settled(tmp_path, monkeypatch):
+    # given: a record of how many bills were settled at each write of the results
+    claims_path = write(tmp_path / "claims.json", many_claims(200))
+    settled = [0]
+    written_at = []
+
+    def counting(*args, **kwargs):
+        for settlement in iter_settlements(*args, **kwargs):
+            settled[0] += 1
+            yield settlement
+
+    class Spool(io.BytesIO):
+        def write(self, data):
+            written_at.append(settled[0])
+            return super().write(data)
+
+    monkeypatch.setattr(reimburse, "iter_settlements", counting)
+    monkeypatch.setattr(reimburse.tempfile, "TemporaryFile", Spool)
+
+    # when
+    text = output(VECTORS / "youyang-2017.policy.json", claims_path)
+
+    # then: the first results were on their way out long before the last bill was settled
+    assert len(json.loads(text)["results"]) == settled[0] == 1000
+    assert written_at[0] < 1000 and len([n for n in written_at if n < 1000]) >= 4
+
+
+def test_a_bad_last_claim_of_a_large_file_leaves_standard_output_empty(tmp_path):
+    # given
+    data = many_claims(600)
+    data["claims"][-1]["visit_type"] = "emergency"
+    claims_path = write(tmp_path / "claims.json", data)
+
+    # when
+    done = manage(str(VECTORS / "youyang-2017.policy.json"), str(claims_path))
+
+    # then
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert '第 3000 条账单（编号 "B1-599"）的字段 "visit_type"：未知就诊类型 "emergency"' in done.stderr
+
+
+def test_a_recorded_amount_above_its_pool_mid_run_leaves_standard_output_empty(tmp_path):
+    # given: the engine refuses the 2,501st bill, long after the first results were written
+    data = many_claims(600)
+    data["claims"][2500] = GOOD_CLAIM | {"id": "X9", "recorded": {"basic": "48000.01"}}
+    claims_path = write(tmp_path / "claims.json", data)
+    expected = '账单 "X9" 的字段 "recorded.basic"：已结算金额 48,000.01 超过本层可支付的政策范围内费用余额 48,000.00'
+
+    # when
+    done = manage(str(VECTORS / "youyang-2017.policy.json"), str(claims_path))
+
+    # then
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count(expected) == 1
+    assert expected in refused(VECTORS / "youyang-2017.policy.json", claims_path)
+
+
+def test_the_program_writes_compact_json_and_indents_on_request(tmp_path):
+    # given
+    paths = (str(VECTORS / "conditions-example.policy.json"), str(VECTORS / "conditions-example.claims.json"))
+
+    # when
+    compact, indented, wrong = manage(*paths), manage(*paths, "--indent", "1"), manage(*paths, "--indent", "x")
+
+    # then
+    assert compact.returncode == indented.returncode == 0
+    assert compact.stdout.count("\n") == 1 and json.loads(compact.stdout) == json.loads(indented.stdout)
+    assert indented.stdout == json.dumps(json.loads(compact.stdout), ensure_ascii=False, indent=1) + "\n"
+    assert wrong.returncode == 2 and wrong.stdout == ""
+    assert reimburse.NOT_INDENT.format(value="x") in wrong.stderr

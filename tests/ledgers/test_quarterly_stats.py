@@ -5,6 +5,8 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -78,6 +80,29 @@ def test_the_statistics_take_a_fixed_number_of_queries(county_2017, county_admin
         hold(make_person(village_a, name=f"新增{number}"), category("poor"), D(YEAR, 1, 1))
     with django_assert_max_num_queries(14):
         quarter_stats(county_admin, area_code=county.code, period=Q3)
+
+
+def test_the_statistics_page_takes_the_same_queries_for_many_people(
+    client, county_2017, county_admin, county, make_person, village_a, category, settle, clerk_a
+):
+    client.force_login(county_admin)
+    url = reverse("ledger_stats")
+    params = {"area": county.code, "quarter": f"{YEAR}Q3"}
+    client.get(url, params)  # the first request after signing in stamps the session (config.security)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, params)
+    for number in range(30):
+        person = make_person(village_a, name=f"新增{number}")
+        hold(person, category("poor"), D(YEAR, 1, 1))
+        if number % 3 == 0:
+            settle(clerk_a, person, day=D(YEAR, 8, 1 + number // 3), total="900", in_catalog="800",
+                   visit_type="outpatient", level="township")
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(url, params)
+    assert '<div class="n">32</div><div class="l">覆盖人数</div>' in response.content.decode()
+    # session, user, permissions, the area's name and the form's areas, the townships, the categories, two
+    # grouped queries for each kind of row (townships, categories, totals) and the monthly trend
+    assert len(few) == len(many) <= 17
 
 
 def test_the_workbook_has_townships_categories_and_months(county_2017, county_admin, county, tmp_path):

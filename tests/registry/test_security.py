@@ -1,10 +1,15 @@
+import datetime
 import os
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import PASSWORD
 
@@ -30,8 +35,62 @@ def test_repeated_failed_logins_lock_the_account_out(client, clerk_a):
     assert "登录失败次数过多" in response.content.decode()
 
 
-def test_sessions_end_after_thirty_minutes_of_inactivity():
-    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_SAVE_EVERY_REQUEST
+def session_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+
+
+@pytest.fixture
+def clock():
+    """The time the session machinery reads (django.utils.timezone.now), moved by the test."""
+    moment = [timezone.now()]
+    with mock.patch("django.utils.timezone.now", side_effect=lambda: moment[0]):
+        yield lambda **delta: moment.__setitem__(0, moment[0] + datetime.timedelta(**delta))
+
+
+def signed_in(client, user) -> None:
+    response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def test_sessions_end_after_thirty_minutes_of_inactivity(client, clerk_a, clock):
+    assert settings.SESSION_COOKIE_AGE == 30 * 60 and settings.SESSION_REFRESH_INTERVAL == 60
+    signed_in(client, clerk_a)
+    clock(seconds=settings.SESSION_COOKIE_AGE + 1)
+    response = client.get(reverse("search"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+
+
+def test_a_page_right_after_signing_in_writes_no_session_row(client, clerk_a, clock):
+    signed_in(client, clerk_a)
+    clock(seconds=settings.SESSION_REFRESH_INTERVAL - 1)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("search"), {"q": "田"}).status_code == 200
+    assert session_writes(queries) == []
+
+
+def test_an_active_session_stays_alive_and_is_written_at_most_once_a_refresh_interval(client, clerk_a, clock):
+    signed_in(client, clerk_a)
+    writes = []
+    for _ in range(12):  # a request every 10 minutes for two hours, each idle time a third of the limit
+        clock(minutes=10)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("search")).status_code == 200
+        writes.append(len(session_writes(queries)))
+        clock(seconds=1)  # and another one a second later: within the interval, nothing written
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("search")).status_code == 200
+        writes.append(len(session_writes(queries)))
+    assert writes == [1, 0] * 12
+
+
+def test_an_idle_session_lives_at_least_the_idle_time_less_the_refresh_interval(client, clerk_a, clock):
+    signed_in(client, clerk_a)
+    clock(seconds=settings.SESSION_REFRESH_INTERVAL - 1)
+    client.get(reverse("search"))  # not written: the expiry still counts from signing in
+    clock(seconds=settings.SESSION_COOKIE_AGE - settings.SESSION_REFRESH_INTERVAL)
+    assert client.get(reverse("search")).status_code == 200
+    clock(seconds=settings.SESSION_COOKIE_AGE + 1)
+    assert client.get(reverse("search")).status_code == 302
 
 
 def test_weak_passwords_are_refused():

@@ -12,7 +12,7 @@ import pytest
 
 from beneficiaries.idnumbers import check_character
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Household
-from rosters.models import RosterBatch, RosterChange, RosterFindingList
+from rosters.models import RosterBatch, RosterChange, RosterCreation, RosterFindingList
 
 MAY = datetime.date(2024, 5, 1)
 HEADER = ["序号", "姓名", "身份证号", "人员类别", "行政区划代码"]
@@ -85,6 +85,7 @@ def registry_state() -> dict:
         "history": (Beneficiary.history.count(), Household.history.count(), CategoryHolding.history.count()),
         "batches": rows(RosterBatch),
         "changes": RosterChange.objects.count(),
+        "creations": RosterCreation.objects.count(),
         "findings": RosterFindingList.objects.count(),
     }
 

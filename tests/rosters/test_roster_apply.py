@@ -80,7 +80,17 @@ def test_applying_writes_every_outcome_from_the_first_of_the_month(county_admin,
         64,
     )
     actions = sorted(batch.changes.values_list("action", flat=True))
-    assert actions == ["holding_created"] * 3 + ["holding_ended"] * 2 + ["person_created"]
+    assert actions == ["holding_ended"] * 2
+    created = dict(batch.creations.values_list("kind", "keys"))
+    assert created == {
+        "person": [Beneficiary.objects.get(name="戊").pk],
+        "holding": sorted(started.values_list("pk", flat=True)),
+    }
+    # Who created them and for which batch: each row's own history record.
+    for model, keys in ((Beneficiary, created["person"]), (CategoryHolding, created["holding"])):
+        records = model.history.filter(id__in=keys, history_type="+")
+        assert {(r.history_user, r.history_change_reason) for r in records} == {(county_admin, f"名单比对批次 #{batch.pk}")}
+        assert records.count() == len(keys)
 
 
 def test_history_rows_name_the_acting_user(county_admin, registry, may_list):
@@ -148,7 +158,7 @@ def test_only_the_latest_applied_batch_of_a_source_and_area_can_be_reverted(coun
 
 def test_revert_is_refused_when_a_holding_was_changed_since(county_admin, registry, may_list):
     batch = apply(county_admin, may_list[0])
-    holding = batch.changes.filter(action=RosterChange.Action.HOLDING_CREATED).first().holding
+    holding = CategoryHolding.objects.get(pk=batch.creations.get(kind="holding").keys[0])
     holding.end = datetime.date(2024, 5, 20)
     holding.save()
     with pytest.raises(ValidationError) as info:

@@ -1,21 +1,42 @@
-"""``manage.py reimburse POLICY.json CLAIMS.json``: the engine on files, no database state.
+"""``manage.py reimburse POLICY.json CLAIMS.json [--indent N]``: the engine on files, no database state.
 
 The contract is "The command-line contract" in ``reimbursement.md``: one JSON document with the
-results on standard output; on a bad policy or bad claims a message naming the file and the item on
-standard error, nothing on standard output, exit status 2.
+results on standard output (compact; indented by N spaces with ``--indent N``); on a bad policy or
+bad claims a message naming the file and the item on standard error, nothing on standard output,
+exit status 2.
+
+Made for files of hundreds of thousands of bills (docs/performance.md, "reimburse on files"): every
+claim is read and checked first, then the bills are settled one at a time and each result is written
+out as text as soon as it is settled, so memory does not grow with the results.
 """
 
+import argparse
 import datetime
+import gc
+import io
 import json
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 from decimal import Decimal
+from functools import lru_cache
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from policies.document import PolicyError, money_text, parse_decimal, parse_policy
-from policies.engine import ClaimError, ClaimInput, ClaimSettlement, check_claim, settle_claims
+from policies.document import Policy, PolicyError, money_text, parse_decimal, parse_policy
+from policies.engine import (
+    ClaimError,
+    ClaimInput,
+    ClaimSettlement,
+    LayerPayment,
+    check_claim,
+    cyclic_collector_paused,
+    iter_settlements,
+)
 from spreadsheets.errors import SpreadsheetError
 from spreadsheets.json_documents import load_json
 
@@ -47,6 +68,7 @@ NOT_MONEY = "必须是以元为单位的金额（十进制数字）"
 NOT_OBJECT = "必须是 JSON 对象"
 NOT_BOOL = "必须是 true 或 false"
 NOT_SEX = '必须是 "male" 或 "female"'
+NOT_INDENT = "必须是缩进的空格数（0 或正整数），而不是 “{value}”"
 
 
 def _refuse(message: str) -> CommandError:
@@ -77,25 +99,53 @@ def _read_json(path: str) -> Any:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError(NOT_TEXT)
+        return value
     # An id or person given as a JSON number is taken as its text.
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError(NOT_TEXT)
-    return value
+    raise ValueError(NOT_TEXT)
 
 
 def _texts(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+    if not isinstance(value, list) or not all([isinstance(item, str) for item in value]):
         raise ValueError(NOT_TEXT_LIST)
     return tuple(value)
 
 
+def _code_set(value: Any) -> frozenset[str]:
+    if isinstance(value, list):
+        try:
+            return _code_set_of(tuple(value))
+        except TypeError:  # an item that is a list or an object: not a code
+            pass
+    raise ValueError(NOT_TEXT_LIST)
+
+
+@lru_cache(maxsize=1024)
+def _code_set_of(codes: tuple) -> frozenset[str]:
+    # A file names a few sets of categories and insurances: each is read once, as one frozenset,
+    # which keeps its hash for the engine (a bill's sets are part of the key of its plan).
+    if not all([isinstance(code, str) for code in codes]):
+        raise ValueError(NOT_TEXT_LIST)
+    return frozenset(codes)
+
+
 def _date(value: Any) -> datetime.date:
-    if not isinstance(value, str) or not _DATE.fullmatch(value):
+    if not isinstance(value, str):
+        raise ValueError(NOT_DATE)
+    return _date_of(value)
+
+
+@lru_cache(maxsize=4096)
+def _date_of(text: str) -> datetime.date:
+    # A file's bills fall on a few hundred days: each is read once (a refusal is not kept).
+    if not _DATE.fullmatch(text):
         raise ValueError(NOT_DATE)
     try:
-        return datetime.date.fromisoformat(value)
+        return datetime.date.fromisoformat(text)
     except ValueError:
         raise ValueError(NOT_DATE) from None
 
@@ -122,8 +172,8 @@ def _money(value: Any) -> Decimal:
 READERS = {
     "id": _text,
     "person": _text,
-    "categories": _texts,
-    "insurances": _texts,
+    "categories": _code_set,
+    "insurances": _code_set,
     "visit_type": _text,
     "hospital_level": _text,
     "date": _date,
@@ -178,8 +228,6 @@ def _claim(item: Any) -> tuple[ClaimInput | None, list[tuple[str, str]]]:
             problems.append((f"recorded.{code}", str(error)))
     if problems:
         return None, problems
-    values["categories"] = frozenset(values["categories"])
-    values["insurances"] = frozenset(values["insurances"])
     return ClaimInput(**values), []
 
 
@@ -192,27 +240,88 @@ def _describe(position: int, item: Any, field: str, message: str) -> str:
     return f"{which}{where}：{message}"
 
 
-def _result(settlement: ClaimSettlement) -> dict:
-    return {
-        "id": settlement.claim_id,
-        "total": money_text(settlement.total),
-        "payments": [
-            {
-                "layer": payment.layer,
-                "name": payment.name,
-                "fund": payment.fund,
-                "amount": money_text(payment.amount),
-                "applied": payment.applied,
-                "recorded": payment.recorded,
-                "base_added": str(payment.base_added),
-                "explanation": payment.explanation,
-            }
-            for payment in settlement.payments
-        ],
-        "by_fund": {fund: money_text(amount) for fund, amount in settlement.by_fund.items()},
-        "personal": money_text(settlement.personal),
-        "in_catalog_personal": money_text(settlement.in_catalog_personal),
-    }
+# The C string encoder json.dumps(ensure_ascii=False) itself uses: every text value goes through it.
+_text_json = json.encoder.encode_basestring
+_BOOL_JSON = {True: "true", False: "false"}
+_BATCH = 200  # results written at a time: some 400 KB of text
+_COPY_CHUNK = 1 << 20
+
+
+class _ResultJson:
+    """A settlement as compact JSON text: what ``json.dumps(result, ensure_ascii=False,
+    separators=(",", ":"))`` gives for ``{"id", "total", "payments": [{"layer", "name", "fund",
+    "amount", "applied", "recorded", "base_added", "explanation"}, ...], "by_fund", "personal",
+    "in_catalog_personal"}``, money as text with two decimals.
+
+    Written out directly rather than through a dict per payment, for json's C encoder spends most of
+    its time on the keys (8 a payment, 10 payments a bill). Most payments are of layers the bill's
+    plan excludes, which the engine makes once per plan and hands to every bill of that plan
+    (``engine._Plan.excluded``): their text is made once too, as is the start of each layer's.
+    """
+
+    def __init__(self) -> None:
+        self.excluded: dict[int, str] = {}  # id of a shared payment → its text
+        self.kept: list[LayerPayment] = []  # the shared payments, so that their ids stay theirs
+        self.starts: dict[tuple[str, str, str], str] = {}  # (layer, name, fund) → '{"layer":…,"amount":"'
+
+    def payment(self, payment: LayerPayment) -> str:
+        text = self.payment_json(payment)
+        if not (payment.applied or payment.recorded):
+            self.excluded[id(payment)] = text
+            self.kept.append(payment)
+        return text
+
+    def payment_json(self, payment: LayerPayment) -> str:
+        layer = (payment.layer, payment.name, payment.fund)
+        start = self.starts.get(layer)
+        if start is None:
+            code, name, fund = map(_text_json, layer)
+            start = self.starts[layer] = f'{{"layer":{code},"name":{name},"fund":{fund},"amount":"'
+        return (
+            f'{start}{money_text(payment.amount)}","applied":{_BOOL_JSON[payment.applied]},'
+            f'"recorded":{_BOOL_JSON[payment.recorded]},"base_added":"{payment.base_added}",'
+            f'"explanation":{_text_json(payment.explanation)}}}'
+        )
+
+    def __call__(self, settlement: ClaimSettlement) -> str:
+        excluded = self.excluded
+        payments = ",".join([excluded.get(id(p)) or self.payment(p) for p in settlement.payments])
+        by_fund = ",".join(
+            [f'{_text_json(fund)}:"{money_text(amount)}"' for fund, amount in settlement.by_fund.items()]
+        )
+        return (
+            f'{{"id":{_text_json(settlement.claim_id)},"total":"{money_text(settlement.total)}",'
+            f'"payments":[{payments}],"by_fund":{{{by_fund}}},"personal":"{money_text(settlement.personal)}",'
+            f'"in_catalog_personal":"{money_text(settlement.in_catalog_personal)}"}}'
+        )
+
+
+def _document(results: Iterator[str], indent: int | None) -> Iterator[str]:
+    """``{"results": [...]}`` around the results' compact texts, in pieces of ``_BATCH`` results: as
+    ``json.dumps`` writes the whole document with ``separators=(",", ":")``, or with ``indent`` (each
+    result read back and indented)."""
+    if indent is None:
+        opening, between, closing, empty = '{"results":[', ",", "]}", '{"results":[]}'
+    else:
+        outer, inner = "\n" + " " * indent, "\n" + " " * (2 * indent)
+        opening, between, closing = "{" + outer + '"results": [' + inner, "," + inner, outer + "]\n}"
+        empty = "{" + outer + '"results": []\n}'
+        results = (
+            json.dumps(json.loads(text), ensure_ascii=False, indent=indent).replace("\n", inner)
+            for text in results
+        )
+    before = opening
+    for piece in iter(lambda: between.join(islice(results, _BATCH)), ""):
+        yield before + piece
+        before = between
+    yield (empty if before is opening else closing) + "\n"
+
+
+def _handed_over(claims: list[ClaimInput]) -> Iterator[ClaimInput]:
+    """The claims in order, each let go by the list once handed to the engine."""
+    for index, claim in enumerate(claims):
+        claims[index] = None
+        yield claim
 
 
 class Command(BaseCommand):
@@ -226,31 +335,80 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("policy_path", metavar="POLICY.json", help="政策文件")
         parser.add_argument("claims_path", metavar="CLAIMS.json", help='账单文件：{"claims": [...]}')
-
-    def handle(self, *args, policy_path: str, claims_path: str, **options):
-        try:
-            policy = parse_policy(_read_json(policy_path))
-        except PolicyError as error:
-            raise _refuse(BAD_POLICY.format(path=policy_path, errors=error)) from None
-
-        document = _read_json(claims_path)
-        if not isinstance(document, dict) or not isinstance(document.get("claims"), list):
-            raise _refuse(NOT_CLAIMS.format(path=claims_path))
-        claims = []
-        errors = []
-        for position, item in enumerate(document["claims"], 1):
-            claim, problems = _claim(item)
-            if claim is not None:
-                problems = [(issue.field, issue.message) for issue in check_claim(policy, claim)]
-            errors.extend(_describe(position, item, field, message) for field, message in problems)
-            claims.append(claim)
-        if errors:
-            raise _refuse(BAD_CLAIMS.format(path=claims_path, errors="\n".join(errors)))
-
-        try:
-            settlements = settle_claims(policy, claims)
-        except ClaimError as error:  # a recorded amount above what is left in its pool
-            raise _refuse(BAD_CLAIMS.format(path=claims_path, errors=error)) from None
-        self.stdout.write(
-            json.dumps({"results": [_result(s) for s in settlements]}, ensure_ascii=False, indent=1)
+        parser.add_argument(
+            "--indent", type=_indent, metavar="N", help="每层缩进 N 个空格（默认不缩进、不换行的紧凑 JSON）"
         )
+
+    def handle(self, *args, policy_path: str, claims_path: str, indent: int | None = None, **options):
+        # The claims read (several objects a bill) live to the end and form no reference cycle: the
+        # cyclic collector is paused while they are read, then never shown them again (frozen). It
+        # stays on for what settling and writing make, which is freed as it goes, but for the one
+        # cycle json's indenting encoder leaves per result (--indent), which would pile up.
+        with cyclic_collector_paused():
+            try:
+                policy = parse_policy(_read_json(policy_path))
+            except PolicyError as error:
+                raise _refuse(BAD_POLICY.format(path=policy_path, errors=error)) from None
+            claims = _checked_claims(claims_path, policy)
+            gc.freeze()
+        try:
+            self._settle(policy, claims, claims_path, indent)
+        finally:
+            gc.unfreeze()
+
+    def _settle(self, policy: Policy, claims: list[ClaimInput], claims_path: str, indent: int | None) -> None:
+        # The engine finds a recorded amount above what is left in its pool only when it gets to that
+        # layer of that bill (the pool is what the earlier layers and the person's earlier bills
+        # left), so no check before settling can find it, and then nothing may have reached standard
+        # output. The results go to a temporary file, copied out once all are settled: memory stays
+        # flat, for one more write and read of the output's bytes.
+        with tempfile.TemporaryFile() as spool:
+            settlements = iter_settlements(policy, _handed_over(claims), checked=True)
+            try:
+                for piece in _document(map(_ResultJson(), settlements), indent):
+                    spool.write(piece.encode())
+            except ClaimError as error:
+                raise _refuse(BAD_CLAIMS.format(path=claims_path, errors=error)) from None
+            spool.seek(0)
+            self._copy_out(spool)
+
+    def _copy_out(self, spool: IO[bytes]) -> None:
+        buffer = getattr(self.stdout, "buffer", None)  # the OutputWrapper hands on to its stream's
+        if buffer is None:  # a text stream alone (call_command(stdout=StringIO()))
+            text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
+            while chunk := text.read(_COPY_CHUNK):
+                self.stdout.write(chunk, ending="")
+            return
+        # JSON is UTF-8 whatever the terminal's encoding: the bytes as they are.
+        self.stdout.flush()
+        shutil.copyfileobj(spool, buffer, _COPY_CHUNK)
+        buffer.flush()
+
+
+def _indent(value: str) -> int:
+    if not (value.isascii() and value.isdigit()):
+        raise argparse.ArgumentTypeError(NOT_INDENT.format(value=value))
+    return int(value)
+
+
+def _checked_claims(path: str, policy: Policy) -> list[ClaimInput]:
+    """Every claim of the file, read and checked (once: the engine is told so); refused listing every
+    problem of every claim."""
+    document = _read_json(path)
+    if not isinstance(document, dict) or not isinstance(document.get("claims"), list):
+        raise _refuse(NOT_CLAIMS.format(path=path))
+    items = document["claims"]
+    del document
+    claims = []
+    errors = []
+    for index, item in enumerate(items):
+        items[index] = None  # kept from here on as its ClaimInput
+        claim, problems = _claim(item)
+        if claim is not None:
+            problems = [(issue.field, issue.message) for issue in check_claim(policy, claim)]
+        if problems:
+            errors.extend(_describe(index + 1, item, field, message) for field, message in problems)
+        claims.append(claim)
+    if errors:
+        raise _refuse(BAD_CLAIMS.format(path=path, errors="\n".join(errors)))
+    return claims

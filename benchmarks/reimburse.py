@@ -1,0 +1,310 @@
+"""How fast ``manage.py reimburse`` settles a file of bills, as a county runs it: ``.venv/bin/python benchmarks/reimburse.py``.
+
+Writes the shipped 酉阳 2017 policy (10 layers) and claims files of 10,000, 100,000 and 300,000 bills
+(``--bills``): the bills of ``benchmarks/engine.py`` (its ``make_bills``: the same seeded mix of visit types,
+hospital levels, categories, log-uniform amounts, diagnoses and platform-recorded amounts on outpatient
+bills), one person for every ten bills, sorted by date, money as text. Then ``--rounds`` rounds (default 3),
+each of, in fresh processes:
+
+1. ``python manage.py reimburse POLICY CLAIMS > OUT`` on each file, as a county runs it (Python's bytecode
+   cache kept, as an installed Python keeps it: in a temporary folder, filled by a run left out of the
+   figures), timed from the start of the process to its exit, the output going to a file; its CPU time and
+   peak resident memory from ``wait4``; the output's size. Also the command on a file of 10 bills: the
+   start-up (Python, Django, the policy) that every run pays;
+2. right after the 100,000-bill command (or the largest file's), the engine alone on the same bills:
+   ``settle_claims`` as ``benchmarks/engine.py`` times it (the bills made beforehand, untimed, and frozen out
+   of the cyclic collector's sight), but not pinned to one core, as the command is not. The ratio command ÷
+   engine is taken within each round, so that a busy machine slows both alike.
+
+Every output is checked: one JSON document of one result per bill; the smallest file's fully (the documented
+keys, amounts as text with two decimals, the amounts paid equal to the engine's on the same bills). Before
+each round the benchmark waits (up to ``--wait`` seconds) for a nearly idle second. It prints the figures
+(medians over the rounds) and, with ``--write-doc``, replaces the "reimburse on files" section of
+``docs/performance.md``. ``--profile`` prints the top of a cProfile of the command on the 100,000-bill file
+instead (in this process, ``call_command``: start-up not included). Options: ``--bills 10000,100000,300000
+--rounds 3 --seed 2017 --wait 60``.
+
+Goal (issue 13): at least 10,000 bills per second end to end on 100,000 bills, explanations included, and
+peak memory that does not grow with the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import datetime
+import gc
+import json
+import os
+import pstats
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SECTION = "## reimburse on files"
+MAIN = 100_000  # the issue's file
+START_UP_BILLS = 10
+
+from benchmarks import harness  # noqa: E402  (after ROOT is on the path)
+from benchmarks.engine import make_bills  # noqa: E402
+from benchmarks.harness import load_average, machine, machine_busy, median  # noqa: E402
+from benchmarks.simulate import wait_for_quiet  # noqa: E402
+from policies.document import parse_policy  # noqa: E402
+from policies.engine import ClaimInput, settle_claims  # noqa: E402
+
+stage = partial(harness.stage, __file__)
+write_section = partial(harness.write_section, SECTION)
+
+RESULT_KEYS = {"id", "total", "payments", "by_fund", "personal", "in_catalog_personal"}
+PAYMENT_KEYS = {"layer", "name", "fund", "amount", "applied", "recorded", "base_added", "explanation"}
+MONEY_TEXT = re.compile(r"-?\d+\.\d\d")
+
+
+def policy():
+    return parse_policy(json.loads(harness.SHIPPED_YOUYANG.read_text(encoding="utf-8"), parse_float=Decimal))
+
+
+def bills(count: int, seed: int) -> list[ClaimInput]:
+    the_policy = policy()
+    return make_bills(count, max(1, count // 10), seed, the_policy.year, the_policy.layer_codes)
+
+
+def claim_json(bill: ClaimInput) -> dict:
+    item = {
+        "id": bill.id,
+        "person": bill.person,
+        "categories": sorted(bill.categories),
+        "insurances": sorted(bill.insurances),
+        "visit_type": bill.visit_type,
+        "hospital_level": bill.hospital_level,
+        "diseases": list(bill.diseases),
+        "date": bill.date.isoformat(),
+        "total": str(bill.total),
+        "in_catalog": str(bill.in_catalog),
+    }
+    if bill.recorded:
+        item["recorded"] = {code: str(amount) for code, amount in bill.recorded.items()}
+    return item
+
+
+def write_claims(path: Path, count: int, seed: int) -> None:
+    with path.open("w", encoding="utf-8") as file:
+        file.write('{"claims": [\n')
+        for number, bill in enumerate(bills(count, seed)):
+            file.write((",\n" if number else "") + json.dumps(claim_json(bill), ensure_ascii=False))
+        file.write("\n]}\n")
+
+
+def run_command(env: dict, policy_path: Path, claims_path: Path, out_path: Path) -> dict:
+    """``manage.py reimburse`` in a fresh process, from its start to its exit, the output to a file."""
+    busy_before = machine_busy()
+    with out_path.open("wb") as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "reimburse", str(policy_path), str(claims_path)],
+            stdout=out, stderr=err, cwd=ROOT, env=env,
+        )
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            err.seek(0)
+            raise SystemExit(f"reimburse exited {process.returncode}: {err.read()[-3000:].decode()}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return {
+        "seconds": round(seconds, 2),
+        "cpu": round(cpu, 2),
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "output_mb": round(out_path.stat().st_size / 1e6, 1),
+        "rest_cpu": round(max(0.0, machine_busy() - busy_before - cpu), 1),
+    }
+
+
+def count_results(path: Path) -> int:
+    """How many results the output holds (each begins ``{"id":``), read a megabyte at a time."""
+    mark, count, tail = b'{"id":', 0, b""
+    with path.open("rb") as file:
+        if file.read(12) != b'{"results":[':
+            raise SystemExit(f"{path}: not a compact results document")
+        while chunk := file.read(1 << 20):
+            count += (tail + chunk).count(mark)
+            tail = chunk[-(len(mark) - 1):]
+    return count
+
+
+def check_fully(path: Path, count: int, seed: int) -> None:
+    """The whole document: the documented keys, money as text, the same amounts as the engine."""
+    results = json.loads(path.read_text(encoding="utf-8"))["results"]
+    paid = sum(Decimal(result["total"]) - Decimal(result["personal"]) for result in results)
+    engine_paid = sum(s.total - s.personal for s in settle_claims(policy(), bills(count, seed)))
+    wrong = [
+        result["id"]
+        for result in results
+        if set(result) != RESULT_KEYS
+        or any(set(payment) != PAYMENT_KEYS or not MONEY_TEXT.fullmatch(payment["amount"])
+               for payment in result["payments"])
+        or not all(map(MONEY_TEXT.fullmatch, (result["total"], result["personal"], *result["by_fund"].values())))
+    ]
+    if len(results) != count or wrong or paid != engine_paid:
+        raise SystemExit(f"{path}: {len(results)} results, keys or money wrong in {wrong[:5]}, "
+                         f"paid {paid} where the engine paid {engine_paid}")
+
+
+def engine_alone(count: int, seed: int) -> dict:
+    """``settle_claims`` on the file's bills, made beforehand and frozen, as benchmarks/engine.py times it."""
+    the_policy, the_bills = policy(), bills(count, seed)
+    gc.collect()
+    gc.freeze()
+    started, started_cpu, busy_before = time.perf_counter(), time.process_time(), machine_busy()
+    settlements = settle_claims(the_policy, the_bills)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    rest = max(0.0, machine_busy() - busy_before - cpu)
+    paid = sum(s.total - s.personal for s in settlements)
+    return {"seconds": round(seconds, 2), "cpu": round(cpu, 2), "rest_cpu": round(rest, 1), "paid": str(paid)}
+
+
+def profile(policy_path: Path, claims_path: Path) -> None:
+    harness.setup_django()
+    from django.core.management import call_command
+
+    with open(os.devnull, "w") as out:
+        profiler = cProfile.Profile()
+        profiler.runcall(call_command, "reimburse", str(policy_path), str(claims_path), stdout=out)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+
+
+def rate(bills_count: int, seconds: float) -> str:
+    return f"{bills_count / seconds:,.0f}"
+
+
+def report(figures: dict) -> str:
+    sizes, rounds, main = figures["sizes"], figures["rounds"], figures["main"]
+
+    def runs(size: int) -> list[dict]:
+        return [round_["command"][str(size)] for round_ in rounds]
+
+    def med(values) -> float:
+        return median(list(values))
+
+    rows = []
+    for size in [START_UP_BILLS, *sizes]:
+        wall, cpu = med(r["seconds"] for r in runs(size)), med(r["cpu"] for r in runs(size))
+        rows.append(
+            f"| {size:,} | {wall:.2f} s | {'—' if size == START_UP_BILLS else rate(size, wall)} | {cpu:.2f} s | "
+            f"{'—' if size == START_UP_BILLS else rate(size, cpu)} | {max(r['peak_mb'] for r in runs(size)):.0f} MB | "
+            f"{runs(size)[0]['output_mb']:,.1f} MB | {med(r['rest_cpu'] for r in runs(size)):.1f} s |"
+        )
+    engine = [round_["engine"] for round_ in rounds]
+    engine_wall, engine_cpu = med(e["seconds"] for e in engine), med(e["cpu"] for e in engine)
+    rows.append(
+        f"| {main:,}, engine alone (`settle_claims`) | {engine_wall:.2f} s | {rate(main, engine_wall)} | "
+        f"{engine_cpu:.2f} s | {rate(main, engine_cpu)} | — | — | {med(e['rest_cpu'] for e in engine):.1f} s |"
+    )
+    ratios = [round_["command"][str(main)]["seconds"] / round_["engine"]["seconds"] for round_ in rounds]
+    cpu_ratios = [round_["command"][str(main)]["cpu"] / round_["engine"]["cpu"] for round_ in rounds]
+    main_wall = med(r["seconds"] for r in runs(main))
+    listed = ", ".join
+    return f"""{SECTION}
+
+Run: `.venv/bin/python benchmarks/reimburse.py --write-doc` (options `--bills 10000,100000,300000`,
+`--rounds`, `--seed`, `--wait`, and `--profile` for the top of a cProfile of the command instead).
+
+What it does: writes the shipped 酉阳 2017 policy (10 layers) and claims files of {listed(f"{s:,}" for s in sizes)}
+bills: the bills of `benchmarks/engine.py` (the same seeded mix; one person for every ten bills; a third of the
+bills carry the platform's recorded amount), sorted by date, money as text. Each round runs, each in a fresh
+process, `python manage.py reimburse POLICY.json CLAIMS.json > OUT.json` on every file as a county runs it
+(Python's bytecode cache kept, filled by a run left out of the figures), timed from the start of the process
+to its exit; CPU time and peak resident memory are the process's own (`wait4`). Right after the
+{main:,}-bill command, the engine alone settles the same bills (`settle_claims`, as `benchmarks/engine.py`
+times it: bills made beforehand and frozen, explanations included, but not pinned to one core, as the command
+is not), so that the ratio is taken within the round. The {START_UP_BILLS}-bill file shows what every run
+pays to start (Python, Django, the policy). Every output is checked: one result per bill; the
+{sizes[0]:,}-bill file's fully (the documented keys, money as text with two decimals, the amounts paid equal
+to the engine's).
+
+Measured {figures['date']} on {figures['machine']}, load average {figures['load_before']} before and
+{figures['load_after']} after (a machine shared with other work: wall time includes waiting for a CPU, and the
+last column is the CPU time the rest of the machine spent meanwhile); CPUs busy in the second before each
+round: {listed(str(r['busy_before']) for r in rounds)}. Medians of {len(rounds)} rounds; peak memory the
+largest.
+
+| bills | wall | bills/s (wall) | CPU | bills/s (CPU) | peak memory | output | rest of the machine (CPU) |
+| --- | --- | --- | --- | --- | --- | --- | --- |
+{chr(10).join(rows)}
+
+Command ÷ engine on {main:,} bills, each round: {listed(f"{r:.2f}" for r in ratios)} (wall),
+{listed(f"{r:.2f}" for r in cpu_ratios)} (CPU). Goal: at least 10,000 bills per second end to end on
+{main:,} bills: {"met" if main / main_wall >= 10_000 else "**not met**"} ({rate(main, main_wall)} per second of
+wall time, {rate(main, med(r["cpu"] for r in runs(main)))} per second of CPU time); peak memory that does not
+grow with the results (see below).
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bills", default="10000,100000,300000", help="sizes of the claims files, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=2017)
+    parser.add_argument("--wait", type=float, default=60,
+                        help="seconds to wait at most, before each round, for a nearly idle machine")
+    parser.add_argument("--profile", action="store_true", help="profile the command instead of timing it")
+    parser.add_argument("--write-doc", action="store_true", help="write the figures into docs/performance.md")
+    parser.add_argument("--stage", choices=["engine"], help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.stage == "engine":
+        print(json.dumps(engine_alone(args.count, args.seed)))
+        return
+
+    sizes = sorted(int(size) for size in args.bills.split(","))
+    main_size = MAIN if MAIN in sizes else sizes[-1]
+    with tempfile.TemporaryDirectory(prefix="reimburse-bench-") as work_dir:
+        work = Path(work_dir)
+        policy_path = work / "policy.json"
+        policy_path.write_text(harness.SHIPPED_YOUYANG.read_text(encoding="utf-8"), encoding="utf-8")
+        files = {}
+        for size in [START_UP_BILLS, *sizes]:
+            print(f"» 生成 {size:,} 张账单", file=sys.stderr)
+            files[size] = work / f"claims-{size}.json"
+            write_claims(files[size], size, args.seed)
+        if args.profile:
+            profile(policy_path, files[main_size])
+            return
+        # As an installed Python runs it: the bytecode cached (this checkout's tests may run without).
+        env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+        run_command(env, policy_path, files[START_UP_BILLS], work / "warm-up.json")
+
+        figures = {"sizes": sizes, "main": main_size, "date": datetime.date.today().isoformat(),
+                   "machine": machine(), "load_before": load_average(), "rounds": []}
+        for number in range(1, args.rounds + 1):
+            round_ = {"busy_before": round(wait_for_quiet(args.wait), 2), "command": {}}
+            for size in [START_UP_BILLS, *sizes]:
+                out = work / f"out-{size}.json"
+                round_["command"][str(size)] = run_command(env, policy_path, files[size], out)
+                if size != START_UP_BILLS and count_results(out) != size:
+                    raise SystemExit(f"{out}: not {size:,} results")
+                if size == sizes[0] and number == 1:
+                    check_fully(out, size, args.seed)
+                if size == main_size:
+                    round_["engine"] = stage("engine", env, "--count", str(size), "--seed", str(args.seed))
+                out.unlink()
+                print(f"» 第 {number} 轮 {size:,}：{round_['command'][str(size)]}", file=sys.stderr)
+            print(f"» 第 {number} 轮 引擎：{round_['engine']}", file=sys.stderr)
+            figures["rounds"].append(round_)
+        figures["load_after"] = load_average()
+    text = report(figures)
+    print(text)
+    if args.write_doc:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()
