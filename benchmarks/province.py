@@ -10,44 +10,52 @@ roster load:
   through ``manage.py load_policy`` (the shipped 酉阳 2017 document, ``policies/data/youyang-2017.json``, loaded
   once per county with that county's region code and hospital codes), hospitals, two users (``admin`` of 酉阳,
   ``province`` of 重庆市);
-* by ``COPY`` (psycopg2 ``copy_expert`` of CSV streamed in chunks): households of one to five people with
-  valid ID numbers, their category holdings (poverty-office and civil-affairs categories by household, some
-  starting or ending within 2017), their 2017 enrollment, the bills (60 % outpatient, 15 % special outpatient,
-  25 % inpatient; 1 % voided, 2 % with an earlier settlement superseded) each settled by the pure engine
-  (``policies.engine.settle_claims``, per county with its policy, each person's bills in date order) and stored
-  as the window stores them (a settlement with the categories and insurances it used, one payment row per
-  layer with its explanation), the ``claims.PersonYear`` row of every billed person-year, and the
-  ``simple_history`` rows a registry loaded through the application would have (people, households, holdings,
-  enrollment, bills);
-* the alert list by ``manage.py monitor --year 2017`` (the whole province), then ``VACUUM ANALYZE``.
+* the home county (酉阳) by ``COPY`` (psycopg2 ``copy_expert`` of CSV streamed in chunks of 50,000 rows):
+  households of one to five people with valid ID numbers, their category holdings (poverty-office and
+  civil-affairs categories by household, some starting or ending within 2017), their 2017 enrollment, the
+  bills (60 % outpatient, 15 % special outpatient, 25 % inpatient; 1 % voided, 2 % with an earlier settlement
+  superseded) settled by the pure engine (``policies.engine.settle_claims`` under the county's policy, each
+  person's bills in date order) and stored as the window stores them (a settlement with the categories and
+  insurances it used, one payment row per layer with its explanation), the ``claims.PersonYear`` row of every
+  billed person-year, and the ``simple_history`` rows a registry loaded through the application has (people,
+  households, holdings, enrollment, bills);
+* every other county a copy of it made by the server (``INSERT … SELECT``, ids shifted): its own village codes,
+  ID numbers (check character computed afresh), household numbers, hospitals, policy version and name in the
+  explanations; the amounts are the home county's, which that county's policy (the same numbers) gives again;
+* foreign-key triggers off while loading (``session_replication_role``), every reference checked afterwards by
+  anti-joins; the alert list by ``manage.py monitor --year 2017`` (the whole province); ``VACUUM ANALYZE``.
+
+So each county holds ``ceil(people / counties)`` people and ``ceil(bills / counties)`` bills (1,000,006 people
+and 3,000,004 bills by default).
 
 Then each measurement in a fresh process, as a user runs it:
 
-1. ``resettle --year 2017 --area 500242`` (the whole command): every bill of the county-year settled again; it
-   must report no bill changed (the generated settlements agree with the engine), else the benchmark stops;
+1. ``resettle --year 2017 --area 500242`` (``--resettle-area``: a township when time is short, the county's
+   time then extrapolated from it): every bill of the county-year settled again; it must report no bill
+   changed (the stored settlements agree with the engine), else the benchmark stops;
 2. ``export_ledger`` of 酉阳 and of the province for 2017, each against xlsxwriter alone writing as many rows
-   of the same 36 columns (real ledger rows of the county repeated, with the export's formats) in the same
-   run; ``export_stats`` for 2017Q4 of the county and of the province;
-3. the first roster load: ``reconcile --source civil_affairs --month 2018-01 --area 500119 --apply`` of a
-   ``--roster-rows`` (default 100,000) row list of people none of whom is registered;
-4. a monthly roster of 酉阳: the county's civil-affairs list for 2018-02 with 2 % of its people gone, 3 %
-   changed category and 2 % new, ``reconcile`` previewed and then applied;
-5. pages over HTTP against a server started as in production (``bin/serve`` if the project has it, else
+   of the same 36 columns (the county's first 5,000 real ledger rows, over and over, with the export's
+   formats) in the same run; ``export_stats`` for 2017Q4 of the county and of the province;
+3. a monthly roster of 酉阳: the county's civil-affairs list for 2018-02 with 2 % of its people gone, 3 %
+   changed category and 2 % new, ``reconcile`` previewed, applied, and the batch reverted (``revert_batch``);
+4. pages over HTTP against a server started as in production (``bin/serve`` if the project has it, else
    gunicorn if installed, else ``runserver --noreload``; ``DEBUG=0`` with ``TRUSTED_PROXY_COUNT=1`` and
    ``X-Forwarded-Proto: https`` as behind a TLS proxy): log in through the login form, then ``--requests``
-   sequential requests (default 200, fewer when a page kind has used ``--page-seconds``) of each page kind:
-   the person page of random people, the search by name prefix and by ID number, the ledger page (random page
-   numbers) and the statistics page (random quarters), as 酉阳's administrator and, for the search, ledger and
-   statistics pages, as the province's; the number of SQL queries of each page kind is counted separately in
-   a fresh process through Django's test client;
-6. ``revert_batch`` of both roster batches (newest first), which leaves the database as built for ``--reuse``.
+   sequential requests (default 200; fewer, at least 5, once a page kind has taken ``--page-seconds``) of each
+   page kind: the person page of random people, the search by name prefix and by ID number, the ledger page
+   (random page numbers) and the statistics page (random quarters), as 酉阳's administrator and, for the
+   search, ledger and statistics pages, as the province's; the SQL queries of each page kind are counted
+   separately in a fresh process through Django's test client;
+5. last, the first roster load: ``reconcile --source civil_affairs --month 2018-01 --area 500119 --apply`` of a
+   ``--roster-rows`` (default 100,000) row list of people none of whom is registered. It is left applied; a
+   ``--reuse`` run reverts it first (``revert_batch``, timed and reported).
 
 Each command's wall time and peak memory come from ``/usr/bin/time`` (the whole process: interpreter and
 Django start-up included); the load average is recorded with each.
 
-Options: ``--people``, ``--bills``, ``--counties``, ``--seed``, ``--roster-rows``, ``--requests``,
-``--page-seconds``, ``--postgres URL``, ``--reuse`` (skip the building when the database already holds this
-province), ``--write-doc`` (replace the "A province on one PostgreSQL" section of ``docs/performance.md``).
+Options: ``--people``, ``--bills``, ``--counties``, ``--seed``, ``--roster-rows``, ``--resettle-area``,
+``--requests``, ``--page-seconds``, ``--postgres URL``, ``--reuse`` (skip the building when the database already
+holds this province), ``--build-only``, ``--write-doc`` (replace the "A province on one PostgreSQL" section of ``docs/performance.md``).
 
 A throwaway server::
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from itertools import islice
 
 from django.db import connections, router
 from django.db.models import Model
@@ -44,7 +45,7 @@ def insert_rows(
     """Insert ``rows`` (tuples in the order of ``columns``, given as field attnames) into ``model``'s table;
     the model's other columns take their defaults (``auto_now_add`` the time of the call). No signals, no
     history: see ``copy_to_history``. With ``returning`` (attnames, the key among them), the values of
-    those columns of every row inserted, in no particular order; else nothing."""
+    those columns of every row inserted, in no particular order; else an empty list."""
     connection = _connection(model)
     fields = [model._meta.get_field(name) for name in columns]
     others = [field for field in model._meta.concrete_fields if not field.primary_key and field not in fields]
@@ -72,9 +73,7 @@ def insert_rows(
     width = len(fields) + len(others)
     names = ", ".join(quote(field.column) for field in [*fields, *others])
     back = " RETURNING " + ", ".join(quote(model._meta.get_field(name).column) for name in returning) if returning else ""
-    values = [prepared(row) for row in rows]
-    if not values:
-        return []
+    values = map(prepared, rows)  # streamed: a list of a hundred thousand tuples is not kept twice
     # The driver's own cursor: with DEBUG on, Django's would quote every parameter of every statement
     # into its query log (most of the time of a large insert).
     with connection.cursor() as wrapper:
@@ -94,8 +93,7 @@ def insert_rows(
         # SQLite's executemany returns no rows: as many rows per statement as its parameter limit allows.
         per_statement = max(1, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width)
         found = []
-        for start in range(0, len(values), per_statement):
-            chunk = values[start : start + per_statement]
+        while chunk := list(islice(values, per_statement)):
             cursor.execute(
                 f"INSERT INTO {table} ({names}) VALUES {', '.join([row_marks] * len(chunk))}{back}",
                 [value for row in chunk for value in row],

@@ -9,7 +9,7 @@ by person id and merged as they come, so memory stays flat however many rows the
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -27,7 +27,7 @@ from ledgers.columns import CATEGORY_COLUMNS, COLUMNS, GRANT_COLUMN, NO, VISIT_M
 from ledgers.models import Duty, LedgerExport, Responsibility
 from ledgers.periods import Period
 from policies.document import FUNDS, VISIT_TYPES
-from policies.selectors import policy_in_force
+from policies.selectors import versions_in_force
 from regions.codes import Level, area_prefix
 from regions.models import Region
 
@@ -202,22 +202,32 @@ def _grant_rows(ledger_filter: LedgerFilter, ids: list[int] | None = None) -> Qu
 class PoolingAreas:
     """Column 1: the name of the pooling area whose policy applies to a county in a year.
 
-    That is the region of the policy in force (``policy_in_force``) for the person's county in the year
-    of the period's last day, or the county itself when no policy is loaded. Looked up once per county.
+    That is the region of the policy in force for the person's county in the year of the period's last day
+    (every policy has a current version: ``versions_in_force`` finds them for many counties in one query),
+    or the county itself when no policy is loaded. Looked up once per county; a page looks up all its
+    counties at once, so a page spanning several counties costs no more queries than one.
     """
 
     def __init__(self, year: int):
         self.year = year
         self.names: dict[str, str] = {}
 
+    def load(self, village_codes: Iterable[str]) -> None:
+        """Look up the counties of these villages not looked up yet: two queries, or none."""
+        counties = {code[:6] for code in village_codes} - self.names.keys()
+        if not counties:
+            return
+        versions = versions_in_force((county, self.year) for county in counties)
+        codes = {county: [region_code_of(version.policy.region_code)] if version else []
+                 for (county, _), version in versions.items()}
+        wanted = counties.union(*codes.values())
+        regions = dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))
+        for county in counties:
+            self.names[county] = next((regions[code] for code in codes[county] + [county] if code in regions), county)
+
     def name(self, village_code: str) -> str:
-        county = village_code[:6]
-        if county not in self.names:
-            policy = policy_in_force(county, self.year)
-            codes = [region_code_of(policy.region_code)] if policy else []
-            regions = dict(Region.objects.filter(code__in=codes + [county]).values_list("code", "name"))
-            self.names[county] = next((regions[code] for code in codes + [county] if code in regions), county)
-        return self.names[county]
+        self.load([village_code])
+        return self.names[village_code[:6]]
 
 
 def money(value) -> Decimal:
@@ -366,6 +376,7 @@ def ledger_page(
         for rows in (_flag_rows, _enrollment_rows, _settlement_rows, _grant_rows)
     )
     pooling = PoolingAreas(ledger_filter.period.last.year)
+    pooling.load(person[1] for person in persons)
     village_names = dict(Region.objects.filter(code__in={p[1] for p in persons}).values_list("code", "name"))
     rows = []
     for person in persons:

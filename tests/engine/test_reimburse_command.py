@@ -561,3 +561,57 @@ def test_the_program_writes_compact_json_and_indents_on_request(tmp_path):
     assert indented.stdout == json.dumps(json.loads(compact.stdout), ensure_ascii=False, indent=1) + "\n"
     assert wrong.returncode == 2 and wrong.stdout == ""
     assert reimburse.NOT_INDENT.format(value="x") in wrong.stderr
+
+
+def manage_into(path: Path, *args: str, mode: str = "wb", stderr_too: bool = False) -> int:
+    """The program with its standard output (and error, with ``stderr_too``) opened on ``path``."""
+    with path.open(mode) as out:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "reimburse", *args],
+            stdout=out, stderr=subprocess.STDOUT if stderr_too else subprocess.DEVNULL, check=False, cwd=ROOT,
+            timeout=120,
+        ).returncode
+
+
+def test_into_a_file_the_output_is_what_a_pipe_gets(tmp_path):
+    paths = (str(VECTORS / "public-examples.policy.json"), str(VECTORS / "public-examples.claims.json"))
+    assert manage_into(tmp_path / "out.json", *paths) == 0
+    assert (tmp_path / "out.json").read_text(encoding="utf-8") == manage(*paths).stdout
+
+
+def test_a_file_written_into_is_cut_back_when_the_engine_refuses_a_bill(tmp_path):
+    # given: a refusal after thousands of results went into the file (standard error there too)
+    data = many_claims(600)
+    data["claims"][2500] = GOOD_CLAIM | {"id": "X9", "recorded": {"basic": "48000.01"}}
+    claims_path = write(tmp_path / "claims.json", data)
+    out = tmp_path / "out.json"
+
+    # when
+    status = manage_into(out, str(VECTORS / "youyang-2017.policy.json"), str(claims_path), stderr_too=True)
+
+    # then: the file holds the message alone
+    assert status == 2
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith(f"CommandError: {claims_path}：账单有误") and '账单 "X9"' in text and "results" not in text
+
+
+@pytest.mark.parametrize("refused", [False, True])
+def test_a_file_appended_to_keeps_what_it_held(refused, tmp_path):
+    # given
+    data = many_claims(100)
+    if refused:
+        data["claims"][300] = GOOD_CLAIM | {"id": "X9", "recorded": {"basic": "48000.01"}}
+    claims_path = write(tmp_path / "claims.json", data)
+    out = tmp_path / "out.json"
+    out.write_text("earlier lines\n", encoding="utf-8")
+
+    # when
+    status = manage_into(out, str(VECTORS / "youyang-2017.policy.json"), str(claims_path), mode="ab")
+
+    # then
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("earlier lines\n")
+    if refused:
+        assert status == 2 and text == "earlier lines\n"
+    else:
+        assert status == 0 and len(json.loads(text.removeprefix("earlier lines\n"))["results"]) == 500

@@ -8,7 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts.models import Role
 from ledgers import selectors
+from regions.models import Region
+from tests.conftest import _user
 from tests.ledgers.conftest import FORMULA_NAME, YEAR, enroll, hold
 
 D = datetime.date
@@ -120,6 +123,27 @@ def test_the_page_takes_the_same_number_of_queries_for_many_people(
     # the page of people, four aggregates for the page's people and four for the totals, the pooling area
     # (policy and region), the villages' names
     assert len(few) == len(many) <= 21
+
+
+def test_a_page_spanning_several_counties_takes_no_more_queries_than_one(
+    client, county_2017, make_person, category
+):
+    province = Region.objects.get(code="500000")
+    official = _user("province_admin", Role.ADMIN, province)
+    client.force_login(official)
+    url = reverse("ledger")
+    params = {"area": province.code, "sort": "name", **YEAR_QUERY}
+    client.get(url, params)  # the first request after signing in stamps the session (config.security)
+    with CaptureQueriesContext(connection) as one_county:
+        client.get(url, params)
+    for code in ("500243", "500241", "500240"):
+        township = Region.objects.create(code=f"{code}100", name=f"{code} 镇", level="township", parent_id=code)
+        village = Region.objects.create(code=f"{code}100201", name=f"{code} 村", level="village", parent=township)
+        hold(make_person(village, name=f"县{code}"), category("poor"), D(YEAR, 1, 1))
+    with CaptureQueriesContext(connection) as four_counties:
+        response = client.get(url, params)
+    assert len(names(response)) == 6
+    assert len(one_county) == len(four_counties)
 
 
 def test_the_export_stream_takes_the_same_few_queries_for_many_people(

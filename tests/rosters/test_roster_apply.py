@@ -259,3 +259,24 @@ def test_revert_is_refused_when_a_created_person_was_used_since(county_admin, re
     assert info.value.code == "in_use_since" and mask(may_list[1]) in info.value.messages[0]
     assert Beneficiary.objects.filter(id_number=may_list[1]).exists()
     assert CategoryHolding.objects.filter(beneficiary=person, start=MAY).exists()
+
+
+def test_batches_applied_before_keep_what_they_created_by_kind(county_admin, registry, hold):
+    """Migration 0005 turns the one-row-per-creation changes of earlier batches into RosterCreation rows."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    batch = RosterBatch.objects.create(source="civil_affairs", month=MAY, created_by=county_admin)
+    person = registry["丙"]
+    holding = hold(person, "dibao_rural")
+    ended = registry["甲"].holdings.get()
+    RosterChange.objects.bulk_create([
+        RosterChange(batch=batch, action="person_created", id_number=person.id_number, beneficiary=person),
+        RosterChange(batch=batch, action="holding_created", id_number=person.id_number, holding=holding),
+        RosterChange(batch=batch, action="holding_created", id_number="x"),  # its holding deleted since
+        RosterChange(batch=batch, action="holding_ended", id_number="y", holding=ended, before={}, after={}),
+    ])
+    import_module("rosters.migrations.0005_creations_per_batch").keys_per_batch(apps, None)
+    assert dict(batch.creations.values_list("kind", "keys")) == {"person": [person.pk], "holding": [holding.pk]}
+    assert list(batch.changes.values_list("action", "holding_id")) == [("holding_ended", ended.pk)]

@@ -15,8 +15,10 @@ import datetime
 import gc
 import io
 import json
+import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
@@ -360,17 +362,29 @@ class Command(BaseCommand):
         # The engine finds a recorded amount above what is left in its pool only when it gets to that
         # layer of that bill (the pool is what the earlier layers and the person's earlier bills
         # left), so no check before settling can find it, and then nothing may have reached standard
-        # output. The results go to a temporary file, copied out once all are settled: memory stays
-        # flat, for one more write and read of the output's bytes.
-        with tempfile.TemporaryFile() as spool:
+        # output. Into a file (``> OUT.json``) the results go straight, and the file is cut back to
+        # where it was if the run stops; anywhere else (a pipe, a terminal) they go to a temporary
+        # file first, copied out once all are settled. Memory stays flat either way.
+        self.stdout.flush()
+        file_end = _file_end(self.stdout)
+        out = tempfile.TemporaryFile() if file_end is None else open(file_end[0], "wb", _COPY_CHUNK, closefd=False)
+        with out:
             settlements = iter_settlements(policy, _handed_over(claims), checked=True)
             try:
                 for piece in _document(map(_ResultJson(), settlements), indent):
-                    spool.write(piece.encode())
-            except ClaimError as error:
-                raise _refuse(BAD_CLAIMS.format(path=claims_path, errors=error)) from None
-            spool.seek(0)
-            self._copy_out(spool)
+                    out.write(piece.encode())
+                out.flush()
+            except BaseException as error:
+                if file_end is not None:
+                    out.flush()
+                    os.ftruncate(*file_end)
+                    os.lseek(*file_end, os.SEEK_SET)
+                if isinstance(error, ClaimError):
+                    raise _refuse(BAD_CLAIMS.format(path=claims_path, errors=error)) from None
+                raise
+            if file_end is None:
+                out.seek(0)
+                self._copy_out(out)
 
     def _copy_out(self, spool: IO[bytes]) -> None:
         buffer = getattr(self.stdout, "buffer", None)  # the OutputWrapper hands on to its stream's
@@ -380,9 +394,22 @@ class Command(BaseCommand):
                 self.stdout.write(chunk, ending="")
             return
         # JSON is UTF-8 whatever the terminal's encoding: the bytes as they are.
-        self.stdout.flush()
         shutil.copyfileobj(spool, buffer, _COPY_CHUNK)
         buffer.flush()
+
+
+def _file_end(stream: Any) -> tuple[int, int] | None:
+    """(descriptor, offset) when ``stream`` writes to a regular file at its end (``> OUT.json``, where
+    cutting it back to that offset takes out all that was written), else None."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a file (io.UnsupportedOperation is both)
+        return None
+    info = os.fstat(descriptor)
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    offset = os.lseek(descriptor, 0, os.SEEK_CUR)
+    return (descriptor, offset) if offset == info.st_size else None
 
 
 def _indent(value: str) -> int:
