@@ -116,9 +116,13 @@ def match_key(text: str) -> str:
     return clean_text(text).replace(" ", "")
 
 
+NAME_PADDING = re.compile(r"(?<=[^\x00-\x7f]) +| +(?=[^\x00-\x7f])")
+
+
 def person_name(text: str) -> str:
     """A name as stored: spaces that pad Chinese names to a width go, a space between Latin words stays."""
-    return re.sub(r"(?<=[^\x00-\x7f]) +| +(?=[^\x00-\x7f])", "", clean_text(text))
+    text = clean_text(text)
+    return NAME_PADDING.sub("", text) if " " in text else text
 
 
 def rows_text(rows: Sequence[int]) -> str:
@@ -331,9 +335,12 @@ def _add_person_findings(
             )
         )
     if person is None:
-        head = next((head for _row, _c, head in entries if head), "")
-        relation = next((row.relation for row, _c, _h in entries if row.relation), "")
-        phone = next((row.phone for row, _c, _h in entries if row.phone), "")
+        if len(entries) == 1:  # nearly everyone on a first list
+            head, relation, phone = entries[0][2], first.relation, first.phone
+        else:
+            head = next((head for _row, _c, head in entries if head), "")
+            relation = next((row.relation for row, _c, _h in entries if row.relation), "")
+            phone = next((row.phone for row, _c, _h in entries if row.phone), "")
         findings.append(
             Finding(
                 Outcome.NEW,
