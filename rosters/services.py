@@ -29,7 +29,6 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.models import User
 from accounts.services import area_within, ensure_permitted
 from beneficiaries.idnumbers import birth_date_of, mask, parse, sex_of
-from config.bulk import copy_to_history, insert_rows
 from beneficiaries.models import (
     Beneficiary,
     Category,
@@ -39,6 +38,7 @@ from beneficiaries.models import (
     Insurance,
     Relation,
 )
+from config.bulk import copy_to_history, insert_rows
 from policies.selectors import enrollment_block
 from rosters.comparison import Comparison, Finding, Outcome, RegistryPerson, compare, match_key, rows_text
 from rosters.enrollment import CoverageCheck, Interpretation, check_covered, interpret, reconcile_records
