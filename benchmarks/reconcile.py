@@ -99,9 +99,11 @@ def setup_first(people: int, list_path: Path) -> dict:
     sheet.append(
         ["序号", "姓名", "身份证号", "人员类别", "行政区划代码", "户主身份证号", "与户主关系", "联系电话"]
     )
+    family_code = codes[0]
     for index in range(people):
         head_index = index - index % 3
-        family_code = rng.choices(codes, weights)[0] if index == head_index else family_code
+        if index == head_index:  # a family holds one category
+            family_code = rng.choices(codes, weights)[0]
         sheet.append(
             [
                 index + 1,
