@@ -1083,8 +1083,9 @@ def report(built: dict, results: dict, how_built: str, version: str) -> str:
     return f"""{SECTION}
 
 Run: `.venv/bin/python benchmarks/province.py --write-doc` (options `--people`, `--bills`, `--counties`, `--seed`,
-`--roster-rows`, `--requests`, `--page-seconds`, `--postgres URL`, `--reuse` to measure a database built
-before). The module's docstring says what it builds and how; its PostgreSQL is a throwaway server:
+`--roster-rows`, `--resettle-area`, `--requests`, `--page-seconds`, `--postgres URL`, `--build-only`, `--reuse`
+to measure a database built before). The module's docstring says what it builds and how; its PostgreSQL is a
+throwaway server:
 
 ```
 runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D /tmp/pg-5443 -A trust -U postgres -E UTF8 --locale=C.UTF-8
@@ -1117,8 +1118,9 @@ What the figures leave out: payment batches (拨付) and relief grants (no bill 
 so the ledger's and statistics' grant columns and the payables pages do less than a county with them; two
 years of enrollment and bills (only {YEAR}); the browser's own work (static files, rendering); concurrent
 users (requests are sequential, one at a time); a database larger than the machine's memory (the tables
-fit in the page cache after the build); the building itself (COPY with the foreign-key triggers off, then
-checked by anti-joins), which is not how the data would arrive.
+fit in the page cache after the build); variety between counties (each is a copy of the home county with its
+own codes, hospitals and policy); the building itself (COPY with the foreign-key triggers off, then checked by
+anti-joins), which is not how the data would arrive.
 """
 
 
@@ -1156,7 +1158,7 @@ def main() -> None:
         print(json.dumps(result, default=str))
         return
 
-    wanted = {"people": args.people, "bills": args.bills, "counties": args.counties, "seed": args.seed}
+    wanted = {"requested": {"people": args.people, "bills": args.bills}, "counties": args.counties, "seed": args.seed}
     database_url, version = postgres(args.postgres, fresh=False)
     stored = facts_stored(database_url) if args.reuse else None
     with tempfile.TemporaryDirectory(prefix="province-") as work:
@@ -1168,7 +1170,7 @@ def main() -> None:
             print(f"» reusing the province built on {built['built_on']}", file=sys.stderr)
         else:
             if args.reuse:
-                print("» --reuse: the database holds no such province; building it", file=sys.stderr)
+                raise SystemExit("--reuse: the database holds no such province (run without --reuse to build it)")
             database_url, version = postgres(args.postgres, fresh=True)
             started = time.perf_counter()
             built = stage("build", env, "--people", str(args.people), "--bills", str(args.bills), "--counties",

@@ -198,7 +198,8 @@ def person_history(person: Beneficiary) -> list[HistoryEntry]:
         CategoryHolding.history.filter(beneficiary_id=person.pk), lambda r: f"类别认定：{r.category.name}"
     )
     entries += _entries(
-        Enrollment.history.filter(beneficiary_id=person.pk), lambda r: f"参保登记：{r.year} 年 {r.insurance.name}"
+        Enrollment.history.filter(beneficiary_id=person.pk),
+        lambda r: f"参保登记：{r.year} 年 {r.insurance.name}",
     )
     return sorted(entries, key=lambda e: e.when, reverse=True)
 

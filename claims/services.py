@@ -326,13 +326,15 @@ def claim_settle(
     """
     ensure_permitted(user, "claims.add_claim", "结算账单")
     ensure_in_area(user, person.village_id, person.name)
+    year = bill.discharged_on.year
+    # Looked for under the person-year's lock: a form sent twice at once (a double click) waits here for the
+    # first to commit, then finds its bill instead of entering it again (and failing on the unique submission).
+    locked = lock_person_year(person.pk, year)
     if submission is not None:
         existing = Claim.objects.filter(submission=submission).first()
         if existing is not None:
             return SettleOutcome(claim=existing, created=False)
     _validate_bill(person, bill)
-    year = bill.discharged_on.year
-    locked = lock_person_year(person.pk, year)
     if not allow_duplicate:
         duplicates = claim_duplicates(person=person, bill=bill)
         if duplicates:

@@ -6,9 +6,10 @@
   nothing. Static files are left cacheable: paths under ``STATIC_URL`` are skipped (WhiteNoise, inside this
   middleware, answers them in production; staticfiles' handler, outside it, under runserver).
 * ``SessionIdleMiddleware`` — a signed-in session ends ``SESSION_COOKIE_AGE`` seconds after its last request
-  (the sliding idle timeout ``SESSION_SAVE_EVERY_REQUEST`` gave), but the session row is written at most once
-  every ``SESSION_REFRESH_INTERVAL`` seconds, not on every request: an idle session then ends between
-  ``SESSION_COOKIE_AGE − SESSION_REFRESH_INTERVAL`` and ``SESSION_COOKIE_AGE`` after its last request, never later.
+  (the sliding idle timeout ``SESSION_SAVE_EVERY_REQUEST`` gave), but the session row is written at most
+  once every ``SESSION_REFRESH_INTERVAL`` seconds, not on every request: an idle session then ends between
+  ``SESSION_COOKIE_AGE − SESSION_REFRESH_INTERVAL`` and ``SESSION_COOKIE_AGE`` after its last request,
+  never later.
 * ``client_ip`` — the address django-axes counts failed logins against (``AXES_CLIENT_IP_CALLABLE``).
 """
 
@@ -50,13 +51,24 @@ class SessionIdleMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             session = request.session
-            now = int(timezone.now().timestamp())
             refreshed = session.get(SESSION_REFRESHED_AT)
-            stale = not isinstance(refreshed, int) or not 0 <= now - refreshed < settings.SESSION_REFRESH_INTERVAL
-            # A session saved anyway (signing in, a message) is stamped too: it costs no extra write.
-            if stale or session.modified:
-                session[SESSION_REFRESHED_AT] = now
+            age = int(timezone.now().timestamp()) - refreshed if isinstance(refreshed, int) else None
+            # A session saved anyway (a message, say) is stamped too: it costs no extra write.
+            if age is None or not 0 <= age < settings.SESSION_REFRESH_INTERVAL or session.modified:
+                stamp_session(session)
         return response
+
+
+def stamp_session(session) -> None:
+    """Record that the session's expiry is being pushed back now (it is saved at the end of the request)."""
+    session[SESSION_REFRESHED_AT] = int(timezone.now().timestamp())
+
+
+def stamp_session_on_login(sender, request, user, **kwargs) -> None:
+    """Signing in saves the session with a fresh expiry: stamped then, the next page writes nothing
+    (connected to ``user_logged_in`` by ``accounts``; the test client's ``force_login`` sends it too)."""
+    if request is not None and hasattr(request, "session"):
+        stamp_session(request.session)
 
 
 def is_static(path: str) -> bool:

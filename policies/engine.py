@@ -73,9 +73,9 @@ class ClaimInput:
     sex: str | None = None  # male / female
 
 
-# The results are named tuples: immutable like a frozen dataclass, and built in one call where a
-# frozen dataclass sets each field through object.__setattr__ (a third of the time per payment; a
-# run builds three or four a bill). Built by keyword, read by attribute.
+# The results are named tuples: immutable like a frozen dataclass, but built in one call where a
+# frozen dataclass sets each field through object.__setattr__ (three times as slow, and a run builds
+# three or four payments a bill). Built by keyword, read by attribute.
 class LayerPayment(NamedTuple):
     layer: str  # layer code
     name: str

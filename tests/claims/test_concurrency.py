@@ -3,12 +3,13 @@ annual cap: bills of a person-year are serialised by a row lock (PostgreSQL)."""
 
 import datetime
 import threading
+import uuid
 from decimal import Decimal
 
 import pytest
 from django.db import connection, connections
 
-from claims.models import Settlement
+from claims.models import Claim, Settlement
 from claims.services import BillFacts, claim_settle
 
 pytestmark = [
@@ -19,14 +20,14 @@ pytestmark = [
 D = datetime.date
 
 
-def settle_at_once(user, person, bills) -> list:
+def settle_at_once(user, person, bills, **options) -> list:
     barrier = threading.Barrier(len(bills))
     errors = []
 
     def enter(bill):
         try:
             barrier.wait()
-            claim_settle(user=user, person=person, bill=bill, allow_duplicate=True)
+            claim_settle(user=user, person=person, bill=bill, allow_duplicate=True, **options)
         except Exception as exc:  # reported below, with the thread's own traceback lost
             errors.append(exc)
         finally:
@@ -68,3 +69,18 @@ def test_parallel_bills_consume_the_critical_deductible_once_and_respect_the_ann
     assert critical == Decimal("10958.00")
     outpatient = sum(p.amount for p in payments if p.layer == "assist_outpatient")
     assert outpatient == Decimal("300.00")  # the annual cap of 300, not 2 × 250
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_form_sent_twice_at_once_enters_one_bill(load_vector_policy, make_person, village_a, covered, hospital,
+                                                    clerk_a):
+    """A double click on a form whose duplicate warning was confirmed: both sends carry the same submission; the
+    second waits for the first under the person-year's lock and returns its bill (before, it failed on the unique
+    submission with a server error; the load test found it, docs/performance.md)."""
+    load_vector_policy("youyang-2017")
+    person = covered(make_person(village_a), 2017, ["poor"])
+    bill = BillFacts(hospital=hospital("county"), visit_type="outpatient", discharged_on=D(2017, 8, 3),
+                     total=Decimal("250"), in_catalog=Decimal("250"))
+    assert settle_at_once(clerk_a, person, [bill, bill], submission=uuid.uuid4()) == []
+    assert Claim.objects.filter(beneficiary=person).count() == 1
+    assert Settlement.objects.filter(claim__beneficiary=person).count() == 1

@@ -592,7 +592,8 @@ def test_a_file_written_into_is_cut_back_when_the_engine_refuses_a_bill(tmp_path
     # then: the file holds the message alone
     assert status == 2
     text = out.read_text(encoding="utf-8")
-    assert text.startswith(f"CommandError: {claims_path}：账单有误") and '账单 "X9"' in text and "results" not in text
+    assert text.startswith(f"CommandError: {claims_path}：账单有误") and '账单 "X9"' in text
+    assert text.endswith("余额 48,000.00\n") and '"explanation"' not in text
 
 
 @pytest.mark.parametrize("refused", [False, True])

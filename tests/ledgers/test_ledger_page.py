@@ -106,7 +106,7 @@ def test_the_page_takes_the_same_number_of_queries_for_many_people(
     client.force_login(county_admin)
     url = reverse("ledger")
     params = {"area": county.code, "sort": sort, **YEAR_QUERY}
-    client.get(url, params)  # the first request after signing in stamps the session (config.security)
+    client.get(url, params)  # the first request fills the process's caches
     with CaptureQueriesContext(connection) as few:
         client.get(url, params)
     for number in range(40):
@@ -133,7 +133,7 @@ def test_a_page_spanning_several_counties_takes_no_more_queries_than_one(
     client.force_login(official)
     url = reverse("ledger")
     params = {"area": province.code, "sort": "name", **YEAR_QUERY}
-    client.get(url, params)  # the first request after signing in stamps the session (config.security)
+    client.get(url, params)  # the first request fills the process's caches
     with CaptureQueriesContext(connection) as one_county:
         client.get(url, params)
     for code in ("500243", "500241", "500240"):

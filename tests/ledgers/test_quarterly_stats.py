@@ -101,7 +101,7 @@ def test_the_statistics_page_takes_the_same_queries_for_many_people(
     client.force_login(county_admin)
     url = reverse("ledger_stats")
     params = {"area": county.code, "quarter": f"{YEAR}Q3"}
-    client.get(url, params)  # the first request after signing in stamps the session (config.security)
+    client.get(url, params)  # the first request fills the process's caches
     with CaptureQueriesContext(connection) as few:
         client.get(url, params)
     for number in range(30):

@@ -80,7 +80,7 @@ def on_record(clerk_a, village_a, township_a, category, covered, settle, load_ve
 def test_the_person_page_takes_the_same_queries_however_much_is_on_record(clerk, person_a, on_record):
     url = reverse("person_detail", args=[person_a.pk])
     on_record(person_a, 1)
-    clerk.get(url)  # the first request after signing in stamps the session (config.security)
+    clerk.get(url)  # the first request fills the process's caches
     few, before = page(clerk, url)
     on_record(person_a, 6)
     many, after = page(clerk, url)

@@ -21,8 +21,9 @@ import shutil
 import stat
 import tempfile
 from collections.abc import Iterator
+from contextlib import nullcontext
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -367,24 +368,22 @@ class Command(BaseCommand):
         # file first, copied out once all are settled. Memory stays flat either way.
         self.stdout.flush()
         file_end = _file_end(self.stdout)
-        out = tempfile.TemporaryFile() if file_end is None else open(file_end[0], "wb", _COPY_CHUNK, closefd=False)
-        with out:
+        with tempfile.TemporaryFile() if file_end is None else nullcontext() as spool:
+            write = spool.write if spool is not None else partial(_write_all, file_end[0])
             settlements = iter_settlements(policy, _handed_over(claims), checked=True)
             try:
                 for piece in _document(map(_ResultJson(), settlements), indent):
-                    out.write(piece.encode())
-                out.flush()
+                    write(piece.encode())
             except BaseException as error:
                 if file_end is not None:
-                    out.flush()
                     os.ftruncate(*file_end)
                     os.lseek(*file_end, os.SEEK_SET)
                 if isinstance(error, ClaimError):
                     raise _refuse(BAD_CLAIMS.format(path=claims_path, errors=error)) from None
                 raise
-            if file_end is None:
-                out.seek(0)
-                self._copy_out(out)
+            if spool is not None:
+                spool.seek(0)
+                self._copy_out(spool)
 
     def _copy_out(self, spool: IO[bytes]) -> None:
         buffer = getattr(self.stdout, "buffer", None)  # the OutputWrapper hands on to its stream's
@@ -410,6 +409,13 @@ def _file_end(stream: Any) -> tuple[int, int] | None:
         return None
     offset = os.lseek(descriptor, 0, os.SEEK_CUR)
     return (descriptor, offset) if offset == info.st_size else None
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    # Unbuffered, so that nothing is left to be written after the file is cut back.
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def _indent(value: str) -> int:
