@@ -118,9 +118,7 @@ def ledger_people(user: User, ledger_filter: LedgerFilter) -> QuerySet[Beneficia
     """The people the ledger lists: holders of a category in the period (or on the as-of day) and people
     with a settled bill in the period; with a category filter, only holders of those categories."""
     # Correlated EXISTS: each is an index probe per person (an OR of two IN lists defeats PostgreSQL's planner).
-    # For a large area PostgreSQL hashes the holdings instead: limited to the area, it hashes only the area's,
-    # not the whole province's (a third of the time for a county among fourteen).
-    holders = _holdings_in_force(ledger_filter).within(ledger_filter.area_code).filter(beneficiary=OuterRef("pk"))
+    holders = _holdings_in_force(ledger_filter).filter(beneficiary=OuterRef("pk"))
     if ledger_filter.categories:
         listed = Exists(holders.filter(category__code__in=ledger_filter.categories))
     else:

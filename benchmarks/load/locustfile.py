@@ -12,8 +12,10 @@ however slow the machine.
 
 What nginx does for a browser is done here: each request says it came over HTTPS (``X-Forwarded-Proto``) and
 from the user's own address (``X-Forwarded-For``, one per simulated user, so that django-axes counts each
-apart), the cookies the server marked Secure are sent back as the browser sends them to nginx over HTTPS
-(``over_https``), and form posts carry the Origin and Referer a browser sends.
+apart) and comes on a connection of its own (nginx's default towards its upstream, docs/deploy.md: so any free
+gunicorn worker takes it, not the one a kept-alive connection is tied to), the cookies the server marked
+Secure are sent back as the browser sends them to nginx over HTTPS (``over_https``), and form posts carry the
+Origin and Referer a browser sends.
 """
 
 from __future__ import annotations
@@ -54,6 +56,11 @@ def think(low: float, high: float) -> None:
     gevent.sleep(random.uniform(low, high) * THINK)
 
 
+def status(response) -> str:
+    """What came back: the HTTP status, or why nothing did (status 0: the connection failed)."""
+    return f"HTTP {response.status_code}" if response.status_code else f"无响应：{response.error!r}"
+
+
 def money(low: float, high: float) -> Decimal:
     return (Decimal(str(random.uniform(low, high)))).quantize(CENT)
 
@@ -67,6 +74,7 @@ class Browser(HttpUser):
         self.client.headers.update({
             "X-Forwarded-Proto": "https",
             "X-Forwarded-For": f"10.{number // 250}.{number % 250}.{1 + number % 200}",
+            "Connection": "close",
             "User-Agent": f"load-test {self.role}",
         })
         self.origin = "https://" + self.host.split("://", 1)[1].rstrip("/")
@@ -102,9 +110,9 @@ class Browser(HttpUser):
                                    catch_response=True) as response:
             if redirect is not None:
                 if response.status_code != 302 or response.headers.get("Location") != redirect:
-                    response.failure(f"HTTP {response.status_code}，未转到 {redirect}")
+                    response.failure(f"{status(response)}，未转到 {redirect}")
             elif response.status_code != 200:
-                response.failure(f"HTTP {response.status_code}")
+                response.failure(status(response))
             elif contains is not None and contains not in response.text:
                 response.failure(f"页面中没有“{contains}”")
             return response
@@ -128,7 +136,7 @@ class Browser(HttpUser):
         with self.post("login", "/login/", data, referer="/login/") as response:
             if response.status_code != 302:
                 # Never again with this account: five failures would lock it (django-axes).
-                response.failure(f"登录失败（HTTP {response.status_code}）")
+                response.failure(f"登录失败（{status(response)}）")
                 raise StopUser()
         self.get("home", "/")
 
@@ -221,7 +229,7 @@ class Clerk(Browser):
             with self.post("preview", f"/claims/new/{person['pk']}/", shown, referer=f"/claims/new/{person['pk']}/",
                            headers={"HX-Request": "true", "HX-Target": "preview"}) as response:
                 if response.status_code != 200 or 'id="preview"' not in response.text:
-                    response.failure(f"HTTP {response.status_code}")
+                    response.failure(status(response))
                 elif number == len(steps) and "结算预览" not in response.text:
                     response.failure("填完后的预览没有结算结果")
 
@@ -258,7 +266,7 @@ class Clerk(Browser):
                 return int(saved[1])
             if response.status_code == 200 and DUPLICATE in response.text:
                 return "duplicate"
-            response.failure(f"未保存（HTTP {response.status_code}）")
+            response.failure(f"未保存（{status(response)}）")
             return None
 
     def write_down(self, claim: int, person: dict, fields: dict):
@@ -275,7 +283,7 @@ class Official(Browser):
 
     role = "official"
     fixed_count = len(PLAN["accounts"]["official"])
-    wait_time = between(30 * THINK, 60 * THINK)
+    wait_time = between(60 * THINK, 120 * THINK)
 
     def round(self):
         """One export."""
@@ -286,7 +294,7 @@ class Official(Browser):
         with self.post("export start", "/ledger/exports/", data, referer="/ledger/") as response:
             started = EXPORT_PAGE.match(response.headers.get("Location", ""))
             if response.status_code != 302 or not started:
-                response.failure(f"导出未开始（HTTP {response.status_code}）")
+                response.failure(f"导出未开始（{status(response)}）")
                 return
         export = started[1]
         self.get("export page", f"/ledger/exports/{export}/", contains="export-progress")
@@ -303,7 +311,7 @@ class Official(Browser):
         with self.over_https().get(f"/ledger/exports/{export}/download/", name="export download",
                                    catch_response=True) as download:
             if download.status_code != 200 or not download.content.startswith(b"PK"):
-                download.failure(f"下载失败（HTTP {download.status_code}）")
+                download.failure(f"下载失败（{status(download)}）")
         think(2, 4)
         self.get("statistics page", "/ledger/stats/", area=area, quarter=f"{year}Q{random.randint(1, 4)}")
 
@@ -330,7 +338,7 @@ class Administrator(Browser):
         with self.post("roster upload", "/rosters/upload/", data, files=files, referer="/rosters/upload/") as response:
             uploaded = BATCH_PAGE.match(response.headers.get("Location", ""))
             if response.status_code != 302 or not uploaded:
-                response.failure(f"名单未上传（HTTP {response.status_code}）")
+                response.failure(f"名单未上传（{status(response)}）")
                 return
         batch = uploaded[1]
         page = self.get("roster batch", f"/rosters/{batch}/", contains="<dd>待确认</dd>")
@@ -338,6 +346,6 @@ class Administrator(Browser):
         with self.post("roster apply", f"/rosters/{batch}/apply/", {"csrfmiddlewaretoken": self.token(page)},
                        referer=f"/rosters/{batch}/") as response:
             if response.status_code != 302:
-                response.failure(f"名单未应用（HTTP {response.status_code}）")
+                response.failure(f"名单未应用（{status(response)}）")
                 return
         self.get("roster batch", f"/rosters/{batch}/", contains="<dd>已应用</dd>")

@@ -44,17 +44,6 @@ from spreadsheets.errors import SpreadsheetError
 from spreadsheets.json_documents import load_json
 
 REFUSED = 2
-REQUIRED_CLAIM_FIELDS = (
-    "id",
-    "person",
-    "categories",
-    "insurances",
-    "visit_type",
-    "hospital_level",
-    "date",
-    "total",
-    "in_catalog",
-)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # Messages, shared with the tests.
@@ -353,11 +342,13 @@ class Command(BaseCommand):
             except PolicyError as error:
                 raise _refuse(BAD_POLICY.format(path=policy_path, errors=error)) from None
             claims = _checked_claims(claims_path, policy)
+            frozen_before = gc.get_freeze_count()  # a caller's own (in the same process), left as they are
             gc.freeze()
         try:
             self._settle(policy, claims, claims_path, indent)
         finally:
-            gc.unfreeze()
+            if not frozen_before:
+                gc.unfreeze()
 
     def _settle(self, policy: Policy, claims: list[ClaimInput], claims_path: str, indent: int | None) -> None:
         # The engine finds a recorded amount above what is left in its pool only when it gets to that
