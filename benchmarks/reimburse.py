@@ -53,12 +53,12 @@ SECTION = "## reimburse on files"
 MAIN = 100_000  # the file
 START_UP_BILLS = 10
 
-from benchmarks import harness  # noqa: E402  (after ROOT is on the path)
-from benchmarks.engine import make_bills  # noqa: E402
-from benchmarks.harness import load_average, machine, machine_busy, median  # noqa: E402
-from benchmarks.simulate import wait_for_quiet  # noqa: E402
-from policies.document import parse_policy  # noqa: E402
-from policies.engine import ClaimInput, settle_claims  # noqa: E402
+from benchmarks import harness  # after ROOT is on the path
+from benchmarks.engine import make_bills
+from benchmarks.harness import load_average, machine, machine_busy, median
+from benchmarks.simulate import wait_for_quiet
+from policies.document import parse_policy
+from policies.engine import ClaimInput, settle_claims
 
 stage = partial(harness.stage, __file__)
 write_section = partial(harness.write_section, SECTION)

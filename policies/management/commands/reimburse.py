@@ -102,7 +102,7 @@ def _text(value: Any) -> str:
 
 
 def _texts(value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all([isinstance(item, str) for item in value]):
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValueError(NOT_TEXT_LIST)
     return tuple(value)
 
@@ -120,15 +120,15 @@ def _code_set(value: Any) -> frozenset[str]:
 def _code_set_of(codes: tuple) -> frozenset[str]:
     # A file names a few sets of categories and insurances: each is read once, as one frozenset,
     # which keeps its hash for the engine (a bill's sets are part of the key of its plan).
-    if not all([isinstance(code, str) for code in codes]):
+    if not all(isinstance(code, str) for code in codes):
         raise ValueError(NOT_TEXT_LIST)
     return frozenset(codes)
 
 
 def _date(value: Any) -> datetime.date:
-    if not isinstance(value, str):
-        raise ValueError(NOT_DATE)
-    return _date_of(value)
+    if isinstance(value, str):
+        return _date_of(value)
+    raise ValueError(NOT_DATE)
 
 
 @lru_cache(maxsize=4096)
