@@ -1025,6 +1025,44 @@ def measure(env: dict, database_url: str, work: str, args) -> dict:
 
 # --- The report --------------------------------------------------------------------------------------------
 
+# Where the time goes (profiled on 2026-12-02 on the default province, load average about 1, each query's
+# time from EXPLAIN (ANALYZE, BUFFERS)); kept here so that --write-doc keeps it with the figures.
+FINDINGS = """Where the time goes where a goal is missed (profiled on 2026-12-02 on this province with the machine
+nearly idle, load average about 1; query times from `EXPLAIN (ANALYZE, BUFFERS)`), and what would close it:
+
+* **Ledger page** (酉阳, 4.2 s idle: 4.0 s of it in SQL). The totals row is recomputed on every page from everyone
+  listed: the settlements' sums 1.5 s (212,159 bills reached by nested loops from the 70,885 listed people, 1.4
+  million buffer hits), the categories 0.7 s, the enrollment 0.8 s; the paginator's count 0.36 s and the page's
+  50 people 0.39 s each evaluate the list again (a person is listed when an `EXISTS` finds a holding in the
+  period or a settled bill). The planner expects 2,940 people instead of 70,885, so each big aggregate also
+  pays PostgreSQL's JIT compilation: 0.47 s of the 1.5 s, 0.32 s of the 0.7 s. For the province every part is
+  fourteen times larger (43 s). To close it: the totals (and the count) computed once per filter and kept
+  until a settlement, holding or enrollment of the area changes, or read from per-person-year sums that the
+  settling transaction keeps (it already locks `claims.PersonYear`); `jit=off` for the web's connections
+  (`DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}`) takes a third off each big query at once.
+  The 36 × 50 cells rendered by the template (an `if`/`elif` chain per cell) cost about 0.3 s more on a busy
+  machine: rendering each row's cells in Python (a filter or a simple tag) would remove most of it.
+* **Statistics page** (酉阳, 5.5 s idle, 5.4 s in SQL): five aggregates (by township, by category, the total and
+  the months, plus the people) each find the covered people again and walk the quarter's ~50,000 bills one
+  person at a time through three indexes (bills by person and date, the current settlement, the hospital),
+  0.4–1.8 s each, sorting to disk with the default 4 MB `work_mem`. One pass over the quarter's bills for all
+  tables would bring the county near 1.2 s; for the province (39 s) the 300 ms goal needs figures kept
+  aggregated — per township × category × month × visit type, maintained by the settling transaction or
+  refreshed after each import — so that the page reads hundreds of rows instead of millions.
+* **resettle**: about 15 round trips per person-year, each in its own transaction: the person-year row
+  (`get_or_create`, then locked), the policy in force and its current version (and again in the alert
+  receiver), the hospital names of the policy, a count of the bills, the holdings, the enrollment, the bills
+  with their settlements and payments (three), the alert locked, `BEGIN`/`COMMIT`; the engine itself is under
+  2 % of the time. So a county-year (212,159 bills, 67,904 person-years) takes hours on a busy machine. To close it:
+  settle an area-year as 政策试算 reads one (`claims.selectors.year_facts` and the bills of every person in a
+  handful of queries), `engine.settle_claims` over all of them (20,000 bills/s), compare with the stored
+  payments, and lock, write and announce only the person-years whose payments moved (alerts afterwards by
+  `alerts_recompute`, as `monitor` does): minutes for a county instead of hours.
+* **export_ledger of the province**: measured again with the machine nearly idle, 555 s (513 s CPU) against
+  441 s (432 s CPU) for xlsxwriter alone: 1.26× (CPU 1.19×), within the goal; in the run above the two ran at
+  different loads. Reading and building the 992,390 rows alone takes 71 s (36 s CPU); memory stays at 90 MB.
+"""
+
 
 def _seconds(value: float) -> str:
     return f"{value:,.1f} s" if value < 100 else f"{value:,.0f} s"
@@ -1039,15 +1077,6 @@ def report(built: dict, results: dict, how_built: str, version: str) -> str:
                     f"{figures['peak_mb']:,} MB | {figures['load']} | {note} |")
 
     lists_ = results["lists"]
-    first = results["first_roster"]["json"]
-    command_row(f"first roster load: `reconcile --apply` of {lists_['first_rows']:,} new people (南川区)",
-                results["first_roster"], f"new {first['new']:,}")
-    preview, applied = results["monthly_preview"]["json"], results["monthly_apply"]["json"]
-    outcome = (f"new {applied['new']:,}, changed {applied['changed']:,}, exited {applied['exited']:,}, "
-               f"unchanged {applied['unchanged']:,}")
-    command_row(f"monthly roster of 酉阳 ({lists_['monthly_rows']:,} rows), preview", results["monthly_preview"],
-                f"new {preview['new']:,}, changed {preview['changed']:,}, exited {preview['exited']:,}")
-    command_row("the same, `--apply`", results["monthly_apply"], outcome)
     resettled = results["resettle"]
     note = f"{resettled['claims']:,} bills, none changed"
     if resettled["area"] != HOME_COUNTY:
@@ -1056,16 +1085,25 @@ def report(built: dict, results: dict, how_built: str, version: str) -> str:
                  f"{per_bill * lists_['county_bills'] / 60:,.0f} min (extrapolated, not run)")
     command_row(f"`resettle --year {YEAR} --area {resettled['area']}`", resettled, note)
     for key, what in (("ledger_county", "酉阳"), ("ledger_province", "the province")):
-        figures = results[key]
-        ratio = figures["seconds"] / figures["baseline"]["seconds"]
+        figures, alone = results[key], results[key]["baseline"]
+        cpu = f", CPU {figures['cpu'] / alone['cpu']:.2f}×" if "cpu" in alone else ""
         command_row(f"`export_ledger` of {what}, {YEAR}", figures,
-                    f"{figures['rows']:,} rows, {figures['file_mb']} MB; xlsxwriter alone "
-                    f"{_seconds(figures['baseline']['seconds'])}: **{ratio:.2f}×**")
+                    f"{figures['rows']:,} rows, {figures['file_mb']} MB; xlsxwriter alone {_seconds(alone['seconds'])}"
+                    f"{' (CPU ' + _seconds(alone['cpu']) + ')' if cpu else ''}: "
+                    f"**{figures['seconds'] / alone['seconds']:.2f}×**{cpu}")
     command_row(f"`export_stats --quarter {YEAR}Q4` of 酉阳", results["stats_county"])
     command_row(f"`export_stats --quarter {YEAR}Q4` of the province", results["stats_province"])
-    command_row("`revert_batch` of the monthly batch", results["revert_monthly"])
+    preview, applied = results["monthly_preview"]["json"], results["monthly_apply"]["json"]
+    command_row(f"monthly roster of 酉阳 ({lists_['monthly_rows']:,} rows), preview", results["monthly_preview"],
+                f"new {preview['new']:,}, changed {preview['changed']:,}, exited {preview['exited']:,}")
+    command_row("the same, `--apply`", results["monthly_apply"],
+                f"new {applied['new']:,}, changed {applied['changed']:,}, exited {applied['exited']:,}, "
+                f"unchanged {applied['unchanged']:,}")
+    command_row("`revert_batch` of that batch", results["revert_monthly"])
+    command_row(f"first roster load: `reconcile --apply` of {lists_['first_rows']:,} new people (南川区)",
+                results["first_roster"], f"new {results['first_roster']['json']['new']:,}")
     for figures in results["reverted_first"]:
-        command_row("`revert_batch` of the first roster load a run before left", figures)
+        command_row("`revert_batch` of the first roster load the run before left", figures)
 
     page_rows = []
     for kind, figures in results["pages"].items():
@@ -1115,6 +1153,7 @@ caches. Goal: p95 under {GOAL_PAGE_MS} ms.
 | --- | --- | --- | --- | --- | --- | --- | --- |
 {chr(10).join(page_rows)}
 
+{FINDINGS}
 What the figures leave out: payment batches (拨付) and relief grants (no bill is paid out, no grant decided),
 so the ledger's and statistics' grant columns and the payables pages do less than a county with them; two
 years of enrollment and bills (only {YEAR}); the browser's own work (static files, rendering); concurrent
