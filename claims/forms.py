@@ -14,6 +14,8 @@ class ClaimForm(forms.Form):
     visit_type = forms.ChoiceField(label="就诊类型", choices=list(VISIT_TYPES.items()), initial="inpatient")
     admitted_on = forms.DateField(label="入院日期（住院）", required=False, widget=DATE)
     discharged_on = forms.DateField(label="出院日期 / 就诊日期", widget=DATE)
+    admission_number = forms.CharField(label="住院号 / 门诊号", max_length=40, required=False)
+    invoice_number = forms.CharField(label="发票号", max_length=40, required=False)
     diagnoses = forms.CharField(
         label="诊断（每行一个：ICD-10 编码 名称）", required=False,
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": "I10.x00 高血压"}),
@@ -36,7 +38,9 @@ class ClaimForm(forms.Form):
         for line in self.cleaned_data["diagnoses"].splitlines():
             parts = line.strip().replace("\u3000", " ").split(None, 1)
             if parts:
-                diagnoses.append({"code": parts[0].upper(), "name": parts[1].strip() if len(parts) > 1 else ""})
+                # Only the chapter letter is upper case: the national edition writes extensions as "I10.x00".
+                code = parts[0][:1].upper() + parts[0][1:]
+                diagnoses.append({"code": code, "name": parts[1].strip() if len(parts) > 1 else ""})
         return tuple(diagnoses)
 
     def clean(self):
@@ -48,6 +52,8 @@ class ClaimForm(forms.Form):
             cleaned["admitted_on"] = None
         elif not cleaned.get("admitted_on"):
             self.add_error("admitted_on", "住院账单请填写入院日期。")
+        elif cleaned.get("discharged_on") and cleaned["admitted_on"] > cleaned["discharged_on"]:
+            self.add_error("admitted_on", "入院日期不能晚于出院日期。")
         return cleaned
 
     def recorded_by_fund(self) -> dict:

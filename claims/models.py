@@ -7,6 +7,7 @@ out becomes an Adjustment (补付 / 追回) for the finance office.
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from beneficiaries.models import InAreaQuerySet, PersonRowQuerySet
@@ -84,6 +85,9 @@ class Claim(models.Model):
     # The discharge date of an inpatient bill, the visit date of an outpatient one: the bill's date.
     discharged_on = models.DateField("出院/就诊日期", db_index=True)
     diagnoses = models.JSONField("诊断", default=list, blank=True)  # [{"code": "I10.x00", "name": "高血压"}]
+    # The hospital's own numbers, printed on the slip so that it can be matched with the hospital's papers.
+    admission_number = models.CharField("住院号/门诊号", max_length=40, blank=True)
+    invoice_number = models.CharField("发票号", max_length=40, blank=True)
     total = models.DecimalField("总费用", **MONEY)
     in_catalog = models.DecimalField("政策范围内费用", **MONEY)
     recorded = models.JSONField("医保平台已结算金额", default=dict, blank=True)  # {layer code: "amount"}
@@ -182,6 +186,13 @@ class Settlement(models.Model):
 
     def __str__(self):
         return f"{self.claim} 结算 #{self.pk}"
+
+    @property
+    def number(self) -> str:
+        """结算单号: the county's code, the year settled and the record's key — unique in the county (and
+        beyond), and a new number when a bill is settled again, since the slip then says something else."""
+        year = timezone.localtime(self.settled_at).year
+        return f"{self.claim.beneficiary.village_id[:6]}-{year}-{self.pk:08d}"
 
     @property
     def by_fund(self) -> dict:

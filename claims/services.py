@@ -46,9 +46,11 @@ class PaymentChange:
     layer: str
     before: Decimal
     after: Decimal
+    name: str = ""  # the layer's name, for pages; the commands' JSON keeps the keys of commands.md
 
-    def as_dict(self) -> dict:
-        return {"claim": self.claim, "layer": self.layer, "before": str(self.before), "after": str(self.after)}
+    def as_dict(self, *, named: bool = False) -> dict:
+        row = {"claim": self.claim, "layer": self.layer, "before": str(self.before), "after": str(self.after)}
+        return row | {"name": self.name} if named else row
 
 
 @dataclass
@@ -73,6 +75,8 @@ class BillFacts:
     recorded: dict[str, Decimal] = field(default_factory=dict)
     pay_later: bool = False
     referred: bool = False
+    admission_number: str = ""
+    invoice_number: str = ""
 
 
 def recorded_layers(
@@ -266,7 +270,7 @@ def _moved_payments(claim, old: Settlement, new: Settlement, result, user) -> li
     for payment in result.payments:
         previous = before[payment.layer].amount if payment.layer in before else Decimal("0.00")
         if previous != payment.amount:
-            moved.append(PaymentChange(claim.pk, payment.layer, previous, payment.amount))
+            moved.append(PaymentChange(claim.pk, payment.layer, previous, payment.amount, payment.name))
             if claim.paid_out_on:
                 adjustments.append(Adjustment(
                     claim=claim, settlement=new, layer=payment.layer, name=payment.name, fund=payment.fund,
@@ -345,7 +349,8 @@ def claim_settle(
         beneficiary=person, hospital=bill.hospital, visit_type=bill.visit_type, admitted_on=bill.admitted_on,
         discharged_on=bill.discharged_on, diagnoses=list(bill.diagnoses), total=bill.total,
         in_catalog=bill.in_catalog, recorded={k: str(v) for k, v in bill.recorded.items()},
-        pay_later=bill.pay_later, referred=bill.referred, submission=submission, entered_by=user, origin=origin,
+        pay_later=bill.pay_later, referred=bill.referred, admission_number=bill.admission_number,
+        invoice_number=bill.invoice_number, submission=submission, entered_by=user, origin=origin,
     )
     _check_with_engine(version, claim, PersonYearFacts(person, year))
     claim._history_user = user

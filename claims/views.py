@@ -31,6 +31,7 @@ def _bill(form: ClaimForm, version) -> services.BillFacts:
         hospital=hospital, visit_type=cleaned["visit_type"], admitted_on=cleaned["admitted_on"],
         discharged_on=cleaned["discharged_on"], total=cleaned["total"], in_catalog=cleaned["in_catalog"],
         diagnoses=cleaned["diagnoses"], pay_later=cleaned["pay_later"], referred=cleaned["referred"],
+        admission_number=cleaned["admission_number"].strip(), invoice_number=cleaned["invoice_number"].strip(),
         recorded=services.recorded_layers(version, cleaned["visit_type"], hospital.level, form.recorded_by_fund()),
     )
 
@@ -45,6 +46,10 @@ def _preview(person, form: ClaimForm) -> dict:
     facts = services.PersonYearFacts(person, day.year)
     context["facts"] = {"categories": sorted(facts.categories_on(day)), "insurances": sorted(facts.insurances)}
     if not valid:
+        # Say why nothing is computed, unless the clerk has not reached the amounts yet.
+        if form.cleaned_data.get("hospital") and "total" in form.data and form.data.get("total"):
+            context["error"] = [f"{form.fields[name].label}：{message}" if name in form.fields else message
+                                for name, messages_ in form.errors.items() for message in messages_]
         return context
     try:
         version = services.policy_version_for(person, day.year)
@@ -85,7 +90,9 @@ def claim_create(request, person_pk):
         if outcome:
             if outcome.resettled:
                 messages.warning(request, f"该人员同年度后续 {len(outcome.resettled)} 张账单已按顺序重新结算，见下方变动。")
-            request.session["last_changes"] = [c.as_dict() for c in outcome.changes if c.claim != outcome.claim.pk]
+            request.session["last_changes"] = [
+                c.as_dict(named=True) for c in outcome.changes if c.claim != outcome.claim.pk
+            ]
             return redirect("claim_detail", pk=outcome.claim.pk)
     context = {"person": person, "form": form, **_preview(person, form)}
     return render(request, "claims/claim_form.html", context)
@@ -108,12 +115,17 @@ def claim_detail(request, pk):
 
 def claim_slip(request, pk):
     """一单制结算单: the printable settlement slip."""
-    claim = get_object_or_404(selectors.claims_visible(request.user), pk=pk)
+    claim = get_object_or_404(
+        selectors.claims_visible(request.user).select_related("beneficiary__village", "hospital", "entered_by"), pk=pk
+    )
     settlement = claim.settlements.filter(superseded_at__isnull=True).select_related(
         "policy_version__policy").prefetch_related("payments").first()
-    paper = request.GET.get("paper", "A4") if request.GET.get("paper") in ("A4", "A5") else "A4"
-    return render(request, "claims/slip.html", {"claim": claim, "settlement": settlement, "paper": paper,
-                                                "printed_at": timezone.localtime()})
+    payments = list(settlement.payments.all()) if settlement else []
+    paper = request.GET.get("paper") if request.GET.get("paper") in ("A4", "A5") else "A4"
+    return render(request, "claims/slip.html", {
+        "claim": claim, "settlement": settlement, "paper": paper, "printed_at": timezone.localtime(),
+        "paid": [p for p in payments if p.amount], "unpaid": [p for p in payments if not p.amount],
+    })
 
 
 @permission_required("claims.change_claim", raise_exception=True)
@@ -126,7 +138,7 @@ def claim_void(request, pk):
         )
         if outcome:
             messages.success(request, f"账单已作废；同年度后续 {len(outcome.resettled)} 张账单已重新结算。")
-            request.session["last_changes"] = [c.as_dict() for c in outcome.changes]
+            request.session["last_changes"] = [c.as_dict(named=True) for c in outcome.changes]
             return redirect("claim_detail", pk=claim.pk)
     return render(request, "claims/claim_void.html", {"claim": claim, "form": form})
 

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django import template
 
 from beneficiaries.idnumbers import mask, mask_phone
+from config.money import amount_in_words
 
 register = template.Library()
 
@@ -33,3 +34,9 @@ def yuan(value):
         return ""
     amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"¥{amount:,.2f}"
+
+
+@register.filter
+def capitals(value):
+    """The amount in Chinese capitals (大写金额): ``壹仟肆佰零玖元伍角``."""
+    return amount_in_words(Decimal(str(value)))

@@ -26,3 +26,9 @@ def paid_ratio(settlement) -> str:
         return "—"
     ratio = (settlement.total - settlement.personal) / settlement.total * 100
     return f"{ratio.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP)}%"
+
+
+@register.filter
+def why_unpaid(payment) -> str:
+    """Why a layer paid nothing, without the engine's "不适用：" lead (the slip's line already says so)."""
+    return payment.explanation.removeprefix("不适用：")

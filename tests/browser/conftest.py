@@ -17,4 +17,5 @@ def _claims_fixtures():
 
 
 _claims = _claims_fixtures()
-load_vector_policy, hospital, covered = _claims.load_vector_policy, _claims.hospital, _claims.covered
+load_vector_policy, hospital, covered, settle = (_claims.load_vector_policy, _claims.hospital, _claims.covered,
+                                             _claims.settle)
