@@ -3,6 +3,8 @@ from django.db import models
 
 from regions.codes import area_prefix
 
+SYSTEM_USERNAME = "system"  # the built-in account commands act as (accounts.services.system_user)
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", "管理员"
@@ -30,6 +32,8 @@ class User(AbstractUser):
         permissions = [("view_sensitive", "查看敏感信息（完整身份证号、电话）")]
 
     def __str__(self):
+        if self.username == SYSTEM_USERNAME:
+            return "系统"
         return f"{self.get_full_name() or self.username}（{self.username}）"
 
     @property

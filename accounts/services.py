@@ -4,10 +4,9 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import AccessLog, Role, User
+from accounts.models import SYSTEM_USERNAME, AccessLog, Role, User
 from regions.codes import AreaCodeError, area_prefix
 
-SYSTEM_USERNAME = "system"
 NOT_PERMITTED = "您的角色（{role}）不能{action}。"
 OUTSIDE_AREA = "区域 {area} 不在您的管辖区域内。"
 

@@ -128,7 +128,7 @@ def policy_version_for(person: Beneficiary, year: int) -> PolicyVersion:
     policy = policy_in_force(person.village_id, year)
     version = current_version(policy) if policy else None
     if version is None:
-        raise ValidationError(NO_POLICY.format(year=year, area=person.village_id), code="no_policy")
+        raise ValidationError(NO_POLICY.format(year=year, area=person.village.full_name), code="no_policy")
     return version
 
 

@@ -48,10 +48,10 @@ INSTALLED_APPS = [
     "operations",
     "simple_history",
     "import_export",
-    "axes",
+    "config.apps.LoginProtectionConfig",  # django-axes, under a Chinese name
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "config.apps.BackgroundTasksConfig",  # django-tasks-db, under a Chinese name
     "accounts",
     "regions",
     "beneficiaries",
@@ -73,7 +73,6 @@ MIDDLEWARE = [
     # three above so that they get their headers too (NoStoreMiddleware leaves their caching alone).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -187,7 +186,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# The interface is Chinese whatever the browser asks (no LocaleMiddleware): Django's own messages, the admin's.
 LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]  # Chinese for the third-party apps that have none (locale/zh_Hans/LC_MESSAGES/django.po)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

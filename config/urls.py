@@ -9,6 +9,8 @@ admin.site.site_title = "健康扶贫管理后台"
 admin.site.index_title = "后台管理"
 
 handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

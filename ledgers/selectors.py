@@ -72,12 +72,16 @@ class LedgerFilter:
     enrolled: bool | None = None  # None: everyone; True/False: enrolled in 城乡居民基本医保 in a year of the period
 
     def describe(self) -> str:
+        """In words for the export's cover and the access log: names, with the area's code beside its name."""
         period = self.period
-        parts = [f"区域 {self.area_code or '全国'}", f"期间 {period.first.isoformat()} 至 {period.last.isoformat()}"]
+        region = area_region(self.area_code)
+        area = f"{area_title(region)}（{region.code}）" if region else "全国"
+        parts = [f"区域 {area}", f"期间 {period.first.isoformat()} 至 {period.last.isoformat()}"]
         if self.as_of:
             parts.append(f"类别状态日期 {self.as_of.isoformat()}")
         if self.categories:
-            parts.append("类别 " + "、".join(self.categories))
+            names = dict(Category.objects.filter(code__in=self.categories).values_list("code", "name"))
+            parts.append("类别 " + "、".join(names.get(code, code) for code in self.categories))
         if self.enrolled is not None:
             parts.append("已参保" if self.enrolled else "未参保")
         return "，".join(parts)

@@ -143,7 +143,7 @@ def test_every_export_is_logged_with_its_filter_and_rows(county_2017, year_filte
     export(county_admin, year_filter, tmp_path)
     log = AccessLog.objects.get(action=AccessLog.Action.EXPORT)
     assert log.user == county_admin and log.rows == 3
-    assert "区域 500242" in log.detail and f"{YEAR}-01-01" in log.detail
+    assert "酉阳土家族苗族自治县（500242）" in log.detail and f"{YEAR}-01-01" in log.detail
 
 
 def test_a_failed_export_leaves_no_file(county_2017, year_filter, county_admin, tmp_path, monkeypatch):
