@@ -1030,37 +1030,34 @@ def measure(env: dict, database_url: str, work: str, args) -> dict:
 FINDINGS = """Where the time goes where a goal is missed (profiled on 2026-12-02 on this province with the machine
 nearly idle, load average about 1; query times from `EXPLAIN (ANALYZE, BUFFERS)`), and what would close it:
 
-* **Ledger page** (酉阳, 4.2 s idle: 4.0 s of it in SQL). The totals row is recomputed on every page from everyone
+* **Ledger page** (酉阳, 4.2 s idle when profiled with PostgreSQL's JIT on, 4.0 s of it in SQL; 3.0 s median in
+  the table above, with JIT off for the product's connections since, `config/settings.py`). The totals row is recomputed on every page from everyone
   listed: the settlements' sums 1.5 s (212,159 bills reached by nested loops from the 70,885 listed people, 1.4
   million buffer hits), the categories 0.7 s, the enrollment 0.8 s; the paginator's count 0.36 s and the page's
   50 people 0.39 s each evaluate the list again (a person is listed when an `EXISTS` finds a holding in the
   period or a settled bill). The planner expects 2,940 people instead of 70,885, so each big aggregate also
-  pays PostgreSQL's JIT compilation: 0.47 s of the 1.5 s, 0.32 s of the 0.7 s. For the province every part is
-  fourteen times larger (43 s). To close it: the totals (and the count) computed once per filter and kept
+  paid PostgreSQL's JIT compilation: 0.47 s of the 1.5 s, 0.32 s of the 0.7 s (hence JIT off). For the
+  province every part is fourteen times larger (25 s). To close it: the totals (and the count) computed once per filter and kept
   until a settlement, holding or enrollment of the area changes, or read from per-person-year sums that the
-  settling transaction keeps (it already locks `claims.PersonYear`); `jit=off` for the web's connections
-  (`DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}`) takes a third off each big query at once.
+  settling transaction keeps (it already locks `claims.PersonYear`).
   The 36 × 50 cells rendered by the template (an `if`/`elif` chain per cell) cost about 0.3 s more on a busy
   machine: rendering each row's cells in Python (a filter or a simple tag) would remove most of it.
-* **Statistics page** (酉阳, 5.5 s idle, 5.4 s in SQL): five aggregates (by township, by category, the total and
+* **Statistics page** (酉阳, 5.5 s idle with JIT on, 5.4 s in SQL; 5.1 s median with it off): five aggregates (by township, by category, the total and
   the months, plus the people) each find the covered people again and walk the quarter's ~50,000 bills one
   person at a time through three indexes (bills by person and date, the current settlement, the hospital),
   0.4–1.8 s each, sorting to disk with the default 4 MB `work_mem`. One pass over the quarter's bills for all
-  tables would bring the county near 1.2 s; for the province (39 s) the 300 ms goal needs figures kept
+  tables would bring the county near 1.2 s; for the province (22 s) the 300 ms goal needs figures kept
   aggregated — per township × category × month × visit type, maintained by the settling transaction or
   refreshed after each import — so that the page reads hundreds of rows instead of millions.
 * **resettle**: about 15 round trips per person-year, each in its own transaction: the person-year row
   (`get_or_create`, then locked), the policy in force and its current version (and again in the alert
   receiver), the hospital names of the policy, a count of the bills, the holdings, the enrollment, the bills
   with their settlements and payments (three), the alert locked, `BEGIN`/`COMMIT`; the engine itself is under
-  2 % of the time. So a county-year (212,159 bills, 67,904 person-years) takes hours on a busy machine. To close it:
+  2 % of the time. So a county-year (212,159 bills, 67,904 person-years) takes about 50 min idle. To close it:
   settle an area-year as 政策试算 reads one (`claims.selectors.year_facts` and the bills of every person in a
   handful of queries), `engine.settle_claims` over all of them (20,000 bills/s), compare with the stored
   payments, and lock, write and announce only the person-years whose payments moved (alerts afterwards by
   `alerts_recompute`, as `monitor` does): minutes for a county instead of hours.
-* **export_ledger of the province**: measured again with the machine nearly idle, 555 s (513 s CPU) against
-  441 s (432 s CPU) for xlsxwriter alone: 1.26× (CPU 1.19×), within the goal; in the run above the two ran at
-  different loads. Reading and building the 992,390 rows alone takes 71 s (36 s CPU); memory stays at 90 MB.
 """
 
 

@@ -361,20 +361,27 @@ def fresh_postgres(server_url: str) -> str:
 
 
 # What the figures of 2026-12-01 mean: written by hand, kept by --write-doc.
-UNDER_LOAD = textwrap.wrap(
-    "On 2026-12-01 the machine was shared with six other benchmark and test runs (load average 5–13 on "
-    "two CPUs): a bare read took 3–3.6 s instead of 0.8 s, so every figure above is about four times "
-    "what an idle machine gives, and only the ratios taken in the same run (preview ÷ read) compare. "
-    "The code before issue 13, run an hour earlier under the same load on the same first list, took "
-    "172 s to apply on SQLite (38 s now) and its preview 6.5× the read (3.2× now). What closed the "
-    "gap: the rows a batch creates go in as tuples through one prepared statement per table, their "
-    "history rows are copied in the database (INSERT … SELECT), what a batch created is one "
-    "RosterCreation row per kind instead of a RosterChange per person, household and holding (233,000 "
-    "rows with four indexed foreign keys each), the history user of those tables carries no "
-    "database constraint (PostgreSQL checked each at commit), each new ID is parsed once and faster, "
-    "and the commands skip Django's system checks (bin/serve runs them). Figures on an idle machine "
-    "are still to be taken: scaled by the read (÷ 4), the first month's apply would be about 10 s on "
-    "SQLite and 17 s on PostgreSQL, inside the 20 s goal, but that is an estimate, not a measurement.",
+FIRST_MONTH_NOTES = textwrap.wrap(
+    "Measured on 2026-12-02 on a quiet machine (load average about 1): SQLite meets the apply goal "
+    "(15.7 s) and both databases the memory goal; PostgreSQL's apply (39 s) and the preview's ratio "
+    "(4.3–4.6×) miss theirs. Before issue 13 the same list took 172 s to apply on SQLite where it took "
+    "38 s after (both under the same load of 5–13 on 2026-12-01). Why PostgreSQL misses, from a "
+    "profile of the apply (cProfile and the server's log_min_duration_statement, taken under load, so "
+    "shares only): 13 % is the COMMIT, where PostgreSQL checks the batch's ~570,000 deferred foreign "
+    "keys one row at a time (person → village and household, household → village and head, holding → "
+    "person, category and recorder); 37 % the inserts of people, holdings and households themselves "
+    "(people carry nine indexes, one of them, village alone, made redundant by (village, name)); 10 % "
+    "psycopg2 quoting each row into the statement's text (execute_values, 233,000 mogrify calls); 11 % "
+    "the history rows copied by INSERT … SELECT; 15 % the preview's part. What would close it: COPY "
+    "instead of INSERT, with the keys drawn from the sequence beforehand (no quoting, no 5,000-row "
+    "statement to parse); dropping the redundant index; and, a trade we have not made, no database "
+    "constraint on the recorder of a holding (as on the history user) — the other keys are the "
+    "registry's integrity and stay. Why the preview misses: of its ~4.5 s beyond the read, about 1 s is "
+    "Python and Django starting, 1.5 s parsing and checking 100,000 new ID numbers, 1 s building the "
+    "ORM's IN lookups over 100,000 numbers to find who is already registered (the registry is empty, but "
+    "it is asked), and the comparison itself; a raw `= ANY(array)` lookup and skipping the lookup when the "
+    "county holds nobody yet would take it near 3.5×; below 3× needs the ID check in C (or fewer checks "
+    "of what the file already proves).",
     width=100,
 )
 
@@ -410,6 +417,8 @@ def first_month_lines(firsts: list[dict]) -> list[str]:
     lines += [
         "",
         "Goals (issue 13): apply ≤ 20 s on each database, preview ≤ 3× the read, peak memory < 500 MB.",
+        "",
+        *FIRST_MONTH_NOTES,
         "",
     ]
     return lines
@@ -474,8 +483,6 @@ def section(results: list[dict], setup_facts: dict, firsts: list[dict]) -> str:
         "memory under 500 MB. On an idle machine (2026-11-22) preview took 2.4–2.8× the read: the margin",
         "is thinnest when other work keeps the second core busy, as the file is parsed there while the",
         "registry is read.",
-        "",
-        *UNDER_LOAD,
         "",
         "How it got there (first full run: preview 4.6× the read, apply 13.6 s on SQLite and 14.5 s on",
         "PostgreSQL, 514 MB):",
