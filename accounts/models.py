@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from regions.codes import area_prefix
 
@@ -12,6 +13,17 @@ class Role(models.TextChoices):
     VIEWER = "viewer", "查询"
 
 
+class UserHistory(HistoricalRecords):
+    """A user's history without the saves that touch only excluded fields: a login saves ``last_login``
+    alone, and a row per login would bury the changes an administrator made (logins are in axes' log)."""
+
+    def post_save(self, instance, created, using=None, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if not created and update_fields and set(update_fields) <= set(self.excluded_fields):
+            return
+        super().post_save(instance, created, using=using, **kwargs)
+
+
 class User(AbstractUser):
     """A person who signs in; everything they see and change is limited to their area.
 
@@ -19,12 +31,17 @@ class User(AbstractUser):
     created on the command line have no area.
     """
 
+    # The whole name, as Chinese names are written (姓名); last_name stays empty.
+    first_name = models.CharField("姓名", max_length=150, blank=True)
     role = models.CharField("角色", max_length=10, choices=Role.choices, default=Role.VIEWER)
     area = models.ForeignKey(
         "regions.Region", verbose_name="管辖区域", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     unit = models.CharField("单位", max_length=100, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    # Password hashes stay out of the history (a reset shows as its change reason).
+    history = UserHistory(verbose_name="用户变更记录", verbose_name_plural="用户变更记录",
+                          excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = "用户"

@@ -5,14 +5,16 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet, Window
 from django.utils import timezone
 
 from accounts.models import User
 from beneficiaries import idnumbers
-from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household
+from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
+from policies.selectors import current_version, parsed_policy, policy_in_force
 
-SEARCH_LIMIT = 50
+SEARCH_PAGE_SIZE = 50
 
 
 def beneficiaries_visible(user: User) -> QuerySet[Beneficiary]:
@@ -20,9 +22,10 @@ def beneficiaries_visible(user: User) -> QuerySet[Beneficiary]:
 
 
 def beneficiary_search(*, user: User, query: str) -> QuerySet[Beneficiary]:
-    """People of the user's area matching an ID number (current or former), its last digits, or a name."""
+    """People of the user's area matching an ID number (current or former), its last digits, or a name,
+    in a stable order (village, name, id) so that pages do not overlap."""
     text = idnumbers.normalize(query)
-    people = beneficiaries_visible(user)
+    people = beneficiaries_visible(user).order_by("village_id", "name", "pk")
     if not text:
         return people.none()
     if len(text) in (15, 18) and text[:14].isdigit():
@@ -37,8 +40,32 @@ def beneficiary_search(*, user: User, query: str) -> QuerySet[Beneficiary]:
         )
         return people.filter(pk__in=holders)
     if text[:-1].isdigit() and len(text) >= 4:
-        return people.filter(id_number__endswith=text)[:SEARCH_LIMIT]
-    return people.filter(name__startswith=query.strip())[:SEARCH_LIMIT]
+        return people.filter(id_number__endswith=text)
+    return people.filter(name__startswith=query.strip())
+
+
+def beneficiary_search_page(*, user: User, query: str, number: int | str | None) -> Page:
+    """One page of ``beneficiary_search`` with the number of matches, counted by the page's own query (a
+    window over the matches): no second query, whatever the page. A page past the end shows the last."""
+    matches = beneficiary_search(user=user, query=query)
+    try:
+        number = max(int(number or 1), 1)
+    except (TypeError, ValueError):
+        number = 1
+    counted = matches.annotate(search_total=Window(Count("pk")))
+    start = (number - 1) * SEARCH_PAGE_SIZE
+    people = list(counted[start : start + SEARCH_PAGE_SIZE])
+    if people:
+        total = people[0].search_total
+    elif number > 1 and (total := matches.count()):
+        number = (total - 1) // SEARCH_PAGE_SIZE + 1
+        start = (number - 1) * SEARCH_PAGE_SIZE
+        people = list(matches[start : start + SEARCH_PAGE_SIZE])
+    else:
+        total = 0
+    paginator = Paginator(matches, SEARCH_PAGE_SIZE)
+    paginator.count = total  # Paginator would count with a query of its own
+    return Page(people, number, paginator)
 
 
 @dataclass(frozen=True)
@@ -135,8 +162,9 @@ class HistoryEntry:
     reason: str
 
 
-def _entries(records, what) -> list[HistoryEntry]:
-    """The entries of ``records`` (one history table, read in one query), newest first.
+def _entries(records, what, *, keep_reasons: bool = False) -> list[HistoryEntry]:
+    """The entries of ``records`` (one history table, read in one query), newest first; a change of no
+    tracked field is left out, unless ``keep_reasons`` and it has a reason (a user's password reset).
 
     Each change is diffed against the record before it of the same object, found in the list itself:
     simple_history's ``prev_record`` would cost a query per record. Related objects (village, household,
@@ -161,7 +189,7 @@ def _entries(records, what) -> list[HistoryEntry]:
                 field = fields.get_field(change.field)
                 changes.append((str(field.verbose_name), _display(field, change.old, previous),
                                 _display(field, change.new, record)))
-            if not changes:
+            if not changes and not (keep_reasons and record.history_change_reason):
                 continue
         entries.append(
             HistoryEntry(
@@ -232,3 +260,67 @@ def area_headline(user: User, today: datetime.date) -> AreaHeadline:
         .distinct()
         .count(),
     )
+
+
+PICK_LIMIT = 20  # households a picker lists for what was typed: enough to choose from, never the area's
+
+
+def households_labelled(households: QuerySet[Household]) -> QuerySet[Household]:
+    """With what ``household_label`` reads."""
+    return households.select_related("head", "village__parent")
+
+
+def household_label(household: Household) -> str:
+    """“田小红（户主）· 龙潭镇 红花村 · 户编号 Y00100000”: who and where first, the number last."""
+    head = f"{household.head.name}（户主）" if household.head else "未登记户主"
+    village = household.village
+    place = f"{village.parent.name} {village.name}" if village.parent else village.name
+    return f"{head} · {place} · 户编号 {household.number}"
+
+
+def household_pick(*, user: User, query: str) -> list[Household]:
+    """At most ``PICK_LIMIT`` households of the user's area whose number starts with ``query``, or with a
+    member (the head, usually) found by ``beneficiary_search``: a name's start, an ID number or its last digits."""
+    text = query.strip()
+    if not text:
+        return []
+    with_member = beneficiary_search(user=user, query=text).exclude(household=None)
+    member_households = list(with_member.values_list("household_id", flat=True)[:PICK_LIMIT])
+    found = households_labelled(Household.objects.visible_to(user)).filter(
+        Q(number__startswith=text) | Q(number__startswith=text.upper()) | Q(pk__in=member_households)
+    )
+    return list(found[:PICK_LIMIT])
+
+
+@dataclass(frozen=True)
+class SubsidyDefaults:
+    """What an enrollment form proposes: per “year|insurance id” the 参保财政补助, and the insurance the
+    policy of ``year`` enrolls people in (None without an ``enrollment`` block)."""
+
+    amounts: dict[str, str]
+    insurance_id: int | None
+
+
+def enrollment_subsidy_defaults(person: Beneficiary, years: Iterable[int], today: datetime.date) -> SubsidyDefaults:
+    """The subsidy the policy in force gives the person (the largest of the categories held when the
+    enrollment is recorded, between the start of the year before and the end of the year: five_checks.py's
+    day); without an ``enrollment`` block in the policy, what the person's latest record of that insurance says."""
+    years = sorted(years)
+    latest = {}
+    for insurance_id, subsidy in person.enrollments.order_by("year", "recorded_at").values_list("insurance", "subsidy"):
+        latest[insurance_id] = subsidy
+    amounts = {f"{year}|{pk}": str(subsidy) for year in years for pk, subsidy in latest.items()}
+    insurances = dict(Insurance.objects.values_list("code", "pk"))
+    enrolled_in = None
+    for year in years:
+        policy = policy_in_force(person.village_id, year)
+        version = current_version(policy) if policy else None
+        block = parsed_policy(version).enrollment if version else None
+        if block is None or block.insurance not in insurances:
+            continue
+        day = min(max(today, datetime.date(year - 1, 1, 1)), datetime.date(year, 12, 31))
+        held = [category.code for category in categories_on(person, day)]
+        amounts[f"{year}|{insurances[block.insurance]}"] = str(block.subsidy_for(held))
+        if year == today.year:
+            enrolled_in = insurances[block.insurance]
+    return SubsidyDefaults(amounts, enrolled_in)

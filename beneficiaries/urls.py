@@ -13,6 +13,7 @@ urlpatterns = [
     path("people/<int:pk>/enrollments/new/", views.enrollment_add, name="enrollment_add"),
     path("holdings/<int:pk>/end/", views.holding_end, name="holding_end"),
     path("households/new/", views.household_create, name="household_create"),
+    path("households/pick/", views.household_pick, name="household_pick"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,6 +12,7 @@ from accounts.models import AccessLog
 from accounts.services import access_log_record
 from beneficiaries import forms, selectors, services
 from beneficiaries.models import Beneficiary, CategoryHolding, Household
+from config.pickers import picker_results
 
 
 def apply_service(form, call) -> object | None:
@@ -46,10 +48,14 @@ def _household(request, pk) -> Household:
 
 def search(request):
     query = request.GET.get("q", "").strip()
-    people = list(selectors.beneficiary_search(user=request.user, query=query)) if query else []
-    if len(people) == 1 and request.GET.get("go"):
-        return redirect("person_detail", pk=people[0].pk)
-    return render(request, "beneficiaries/search.html", {"query": query, "people": people})
+    page = (
+        selectors.beneficiary_search_page(user=request.user, query=query, number=request.GET.get("page"))
+        if query
+        else None
+    )
+    if page and page.paginator.count == 1 and request.GET.get("go"):
+        return redirect("person_detail", pk=page[0].pk)
+    return render(request, "beneficiaries/search.html", {"query": query, "page": page})
 
 
 def person_detail(request, pk):
@@ -138,12 +144,18 @@ def holding_end(request, pk):
 @permission_required("beneficiaries.add_enrollment", raise_exception=True)
 def enrollment_add(request, pk):
     person = _person(request, pk)
-    form = forms.EnrollmentForm(request.POST or None, initial={"year": timezone.localdate().year})
+    form = forms.EnrollmentForm(request.POST or None, person=person, today=timezone.localdate())
     return form_page(
         request, form, title=f"{person.name}：参保登记", success="参保登记已保存。",
         save=lambda: services.enrollment_record(user=request.user, person=person, **form.cleaned_data),
         done=lambda _: reverse("person_detail", args=[person.pk]),
     )
+
+
+def household_pick(request):
+    """The households a registration form's picker offers for what was typed (JSON, at most 20)."""
+    found = selectors.household_pick(user=request.user, query=request.GET.get("q", ""))
+    return JsonResponse(picker_results((h.pk, selectors.household_label(h)) for h in found))
 
 
 def household_detail(request, pk):
@@ -154,7 +166,7 @@ def household_detail(request, pk):
 
 @permission_required("beneficiaries.add_household", raise_exception=True)
 def household_create(request):
-    form = forms.HouseholdForm(request.POST or None)
+    form = forms.HouseholdForm(request.POST or None, user=request.user)
     return form_page(
         request, form, title="登记家庭户", success="已登记家庭户。",
         save=lambda: services.household_save(user=request.user, **form.cleaned_data),
@@ -167,7 +179,7 @@ def household_edit(request, pk):
     household = _household(request, pk)
     initial = {"number": household.number, "village_code": household.village_id, "address": household.address,
                "poverty_cause": household.poverty_cause, "phone": household.phone}
-    form = forms.HouseholdForm(request.POST or None, initial=initial)
+    form = forms.HouseholdForm(request.POST or None, initial=initial, user=request.user)
     return form_page(
         request, form, title=f"修改户 {household.number}", success="已保存。",
         save=lambda: services.household_save(user=request.user, household=household, **form.cleaned_data),

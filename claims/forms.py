@@ -2,18 +2,29 @@ import uuid
 
 from django import forms
 
-from claims.models import Hospital
+from claims.models import Claim, Hospital
+from config.pickers import PickerSelect, PinyinModelChoiceField
 from policies.document import FUNDS, VISIT_TYPES
 from policies.forms import money_field
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Dates are typed as the bill prints them, 20170803 or 2017-08-03, in a text box: a date input's segments
+# follow the browser's language (month first in an English one), so the same keys would give another date.
+DATE = forms.DateInput(attrs={"placeholder": "如 20170803", "autocomplete": "off"}, format="%Y-%m-%d")
+DATE_FORMATS = ["%Y-%m-%d", "%Y%m%d", "%Y/%m/%d", "%Y.%m.%d"]
+DATE_ERRORS = {"invalid": "日期应写作 20170803 或 2017-08-03。"}
 
 
 class ClaimForm(forms.Form):
-    hospital = forms.ModelChoiceField(label="医疗机构", queryset=Hospital.accepted.all(), empty_label="请选择")
+    # The first field of the form (focused on load), searched by name, pinyin initials or the hospital's code.
+    hospital = PinyinModelChoiceField(
+        label="医疗机构", queryset=Hospital.accepted.all(), empty_label="请选择",
+        widget=PickerSelect(attrs={"autofocus": True}, extra=lambda value: value.instance.code),
+    )
     visit_type = forms.ChoiceField(label="就诊类型", choices=list(VISIT_TYPES.items()), initial="inpatient")
-    admitted_on = forms.DateField(label="入院日期（住院）", required=False, widget=DATE)
-    discharged_on = forms.DateField(label="出院日期 / 就诊日期", widget=DATE)
+    admitted_on = forms.DateField(label="入院日期（住院）", required=False, widget=DATE, input_formats=DATE_FORMATS,
+                                  error_messages=DATE_ERRORS)
+    discharged_on = forms.DateField(label="出院日期 / 就诊日期", widget=DATE, input_formats=DATE_FORMATS,
+                                    error_messages=DATE_ERRORS | {"required": "请填写出院日期或就诊日期。"})
     admission_number = forms.CharField(label="住院号 / 门诊号", max_length=40, required=False)
     invoice_number = forms.CharField(label="发票号", max_length=40, required=False)
     diagnoses = forms.CharField(
@@ -32,6 +43,31 @@ class ClaimForm(forms.Form):
         self.fields["submission"].initial = uuid.uuid4()
         for fund, name in FUNDS.items():
             self.fields[f"recorded_{fund}"] = money_field(f"{name}（医保平台已结算，元）", required=False)
+
+    @staticmethod
+    def initial_for(user, today) -> dict:
+        """Today's date and the hospital of the clerk's latest window bill: a clerk at a hospital's desk
+        enters that hospital's bills all day."""
+        last = (Claim.objects.filter(entered_by=user, origin=Claim.Origin.WINDOW).order_by("-pk")
+                .values_list("hospital", flat=True).first())
+        return {"discharged_on": today, "hospital": last}
+
+    def main_fields(self):
+        """The fields in the order a clerk reads them off the bill (and Tab / Enter move through them)."""
+        return [self[name] for name in self.fields
+                if name not in ("submission", "allow_duplicate") and not name.startswith("recorded_")]
+
+    def recorded_fields(self):
+        """What the medical insurance platform already paid: only for bills settled there first."""
+        return [self[name] for name in self.fields if name.startswith("recorded_")]
+
+    def refused_as_duplicate(self) -> bool:
+        """Whether saving was refused as a possible duplicate (the box to confirm it is then shown)."""
+        return any(error.code == "duplicate" for error in self.non_field_errors().as_data())
+
+    def recorded_entered(self) -> bool:
+        """Whether a platform amount was typed (or refused): its fold then stays open."""
+        return any(field.value() not in (None, "") or field.errors for field in self.recorded_fields())
 
     def clean_diagnoses(self):
         diagnoses = []

@@ -10,18 +10,22 @@ from decimal import Decimal
 from itertools import islice
 from typing import NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
 from django.db.models import Count, Max, Prefetch, QuerySet, Sum, TextField
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from accounts.models import User
 from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment
 from claims.models import Adjustment, Claim, Hospital, PolicySimulation, Settlement, SettlementPayment
 from policies import engine
+from policies.document import FUNDS
 from policies.document import Policy as PolicyDocument
 from policies.models import PolicyVersion
 from policies.simulation import LayerAmount
 from regions.codes import AreaCodeError, area_prefix
+from regions.models import Region
 
 SUMMED = ("total", "basic", "critical", "assistance", "other", "personal")
 
@@ -399,3 +403,194 @@ def hospital_names(policy: PolicyDocument) -> dict[str, str]:
     if not codes:
         return {}
     return dict(Hospital.objects.filter(code__in=codes).values_list("code", "name"))
+
+
+# --- The clerk's day: the bill list (今日账单) and the end-of-day tally (日结) ------------------------------
+
+DATE_BASES = {"entered": "录入日期", "discharged": "出院/就诊日期"}
+
+
+def _local_midnight(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def entered_on(claims: QuerySet[Claim], first: datetime.date | None, last: datetime.date | None) -> QuerySet[Claim]:
+    """Bills entered from ``first`` to ``last`` (local days), as a range of instants rather than a date
+    extracted from each row, so that the database compares the column itself."""
+    if first:
+        claims = claims.filter(entered_at__gte=_local_midnight(first))
+    if last:
+        claims = claims.filter(entered_at__lt=_local_midnight(last + datetime.timedelta(days=1)))
+    return claims
+
+
+@dataclass(frozen=True)
+class BillFilter:
+    """What the bill list is searched by; every part optional. ``by`` says which date the range is of."""
+
+    first: datetime.date | None = None
+    last: datetime.date | None = None
+    by: str = "entered"
+    hospital: Hospital | None = None
+    township: str = ""  # a township's code
+    status: str = ""
+    person: str = ""  # a name (or part of one), an ID number or its last digits
+    clerk: User | None = None
+
+
+def _person_matches(claims: QuerySet[Claim], text: str) -> QuerySet[Claim]:
+    number = text.strip().upper()
+    if len(number) in (15, 18) and number[:14].isdigit():
+        return claims.filter(beneficiary__id_number=number)
+    if len(number) >= 4 and number[:-1].isdigit():
+        return claims.filter(beneficiary__id_number__endswith=number)
+    return claims.filter(beneficiary__name__contains=text.strip())
+
+
+def bills_found(user: User, bill_filter: BillFilter) -> QuerySet[Claim]:
+    """The user's area's bills matching the filter, newest first (by the date searched on), each with its
+    person, hospital, clerk and current settlement (``current``): three queries for a page of any length."""
+    claims = claims_visible(user).select_related("entered_by")
+    if bill_filter.by == "discharged":
+        if bill_filter.first:
+            claims = claims.filter(discharged_on__gte=bill_filter.first)
+        if bill_filter.last:
+            claims = claims.filter(discharged_on__lte=bill_filter.last)
+        claims = claims.order_by("-discharged_on", "-id")
+    else:
+        claims = entered_on(claims, bill_filter.first, bill_filter.last).order_by("-entered_at", "-id")
+    if bill_filter.hospital is not None:
+        claims = claims.filter(hospital=bill_filter.hospital)
+    if bill_filter.township:
+        claims = claims.filter(beneficiary__village__code__startswith=bill_filter.township)
+    if bill_filter.status:
+        claims = claims.filter(status=bill_filter.status)
+    if bill_filter.person.strip():
+        claims = _person_matches(claims, bill_filter.person)
+    if bill_filter.clerk is not None:
+        claims = claims.filter(entered_by=bill_filter.clerk)
+    return with_current_settlement(claims)
+
+
+@dataclass(frozen=True)
+class BillSums:
+    """总费用, 各项保障合计 and 个人自付 of settled bills' current settlements; voided bills are counted apart."""
+
+    bills: int
+    voided: int
+    total: Decimal
+    by_fund: dict[str, Decimal]
+    personal: Decimal
+
+    @property
+    def paid(self) -> Decimal:
+        return sum(self.by_fund.values(), Decimal("0.00"))
+
+
+def bill_sums(claims: QuerySet[Claim]) -> BillSums:
+    """The sums of a filtered bill list, in two queries (the database adds; each sum brought back to the cent,
+    since SQLite adds decimals as floating point)."""
+    claims = claims.prefetch_related(None).order_by()
+    voided = claims.filter(status=Claim.Status.VOIDED).count()
+    sums = Settlement.objects.filter(
+        superseded_at__isnull=True, claim__status=Claim.Status.SETTLED,
+        claim__in=claims.filter(status=Claim.Status.SETTLED).values("pk"),
+    ).aggregate(bills=Count("pk"), **{name: Sum(name) for name in SUMMED})
+    money = {name: engine.quantize_money(sums[name] or Decimal(0)) for name in SUMMED}
+    return BillSums(bills=sums["bills"], voided=voided, total=money["total"],
+                    by_fund={fund: money[fund] for fund in FUNDS}, personal=money["personal"])
+
+
+@dataclass(frozen=True)
+class ClerkDay:
+    """One clerk's part of a day: their bills in the order entered and what the settled ones come to."""
+
+    clerk: User | None  # None: the whole day's bills, of every clerk
+    bills: list[Claim]
+
+    @property
+    def settled(self) -> list[Claim]:
+        return [c for c in self.bills if c.status == Claim.Status.SETTLED]
+
+    @property
+    def voided(self) -> int:
+        return len(self.bills) - len(self.settled)
+
+    def _sum(self, field: str) -> Decimal:
+        return sum((getattr(c.current[0], field) for c in self.settled if c.current), Decimal("0.00"))
+
+    @property
+    def total(self) -> Decimal:
+        return self._sum("total")
+
+    @property
+    def by_fund(self) -> dict[str, Decimal]:
+        return {fund: self._sum(fund) for fund in FUNDS}
+
+    @property
+    def paid(self) -> Decimal:
+        return sum(self.by_fund.values(), Decimal("0.00"))
+
+    @property
+    def personal(self) -> Decimal:
+        return self._sum("personal")
+
+
+@dataclass(frozen=True)
+class DayTally:
+    """日结: the bills entered on ``day`` in ``area`` (by ``clerk`` when given), per clerk and in all.
+
+    Amounts are those of each bill's current settlement (a bill settled again since shows what stands now);
+    a bill voided since is counted apart and adds nothing to the amounts."""
+
+    day: datetime.date
+    area: str
+    clerk: User | None
+    clerks: list[ClerkDay]
+
+    @property
+    def all(self) -> ClerkDay:
+        return ClerkDay(clerk=self.clerk, bills=[c for line in self.clerks for c in line.bills])
+
+    def as_dict(self) -> dict:
+        def line(part: ClerkDay) -> dict:
+            return {"bills": len(part.bills), "settled": len(part.settled), "voided": part.voided,
+                    "total": str(part.total),
+                    "by_fund": {fund: str(amount) for fund, amount in part.by_fund.items()},
+                    "paid": str(part.paid), "personal": str(part.personal)}
+
+        return {"date": self.day.isoformat(), "area": self.area, "clerk": self.clerk.username if self.clerk else None,
+                **line(self.all),
+                "clerks": [{"username": part.clerk.username, "name": part.clerk.get_full_name(), **line(part)}
+                           for part in self.clerks]}
+
+
+def area_name(user: User, area: str) -> str:
+    """The name of an area code prefix (the user's own area when empty), for titles."""
+    if not area:
+        return user.area.name if user.area_id else "全部区域"
+    return Region.objects.filter(code=area).values_list("name", flat=True).first() or area
+
+
+def clerk_named(user: User, username: str) -> User:
+    """The user ``username`` of the user's area, whose bills a 日结 may be limited to."""
+    clerk = User.objects.filter(username=username, area__code__startswith=user.area_prefix).first()
+    if clerk is None:
+        raise ValidationError(f"录入人“{username}”不存在或不在您的管辖区域内。", code="unknown_clerk")
+    return clerk
+
+
+def day_tally(user: User, *, day: datetime.date, area: str = "", clerk: User | None = None) -> DayTally:
+    """The 日结 of ``day`` for the user's area, or the part ``area`` of it (a code prefix already checked
+    against the user's area), in three queries: the day's bills with their people, hospitals and clerks, and
+    their current settlements."""
+    claims = entered_on(claims_visible(user).select_related("entered_by"), day, day)
+    if area:
+        claims = claims.filter(beneficiary__village__code__startswith=area)
+    if clerk is not None:
+        claims = claims.filter(entered_by=clerk)
+    by_clerk: dict[int, ClerkDay] = {}
+    for claim in with_current_settlement(claims.order_by("entered_at", "id")):
+        by_clerk.setdefault(claim.entered_by_id, ClerkDay(clerk=claim.entered_by, bills=[])).bills.append(claim)
+    return DayTally(day=day, area=area, clerk=clerk,
+                    clerks=sorted(by_clerk.values(), key=lambda part: part.clerk.username))

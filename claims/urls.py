@@ -3,6 +3,9 @@ from django.urls import path
 from claims import simulation_views, views
 
 urlpatterns = [
+    path("", views.bill_list, name="bill_list"),
+    path("day/", views.day_tally, name="day_tally"),
+    path("day/print/", views.day_tally_print, name="day_tally_print"),
     path("new/<int:person_pk>/", views.claim_create, name="claim_create"),
     path("<int:pk>/", views.claim_detail, name="claim_detail"),
     path("<int:pk>/slip/", views.claim_slip, name="claim_slip"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -15,6 +16,7 @@ from accounts.services import access_log_record
 from beneficiaries.selectors import beneficiaries_visible
 from beneficiaries.views import apply_service
 from claims import exports, selectors, services
+from claims.bill_search import BillSearchForm, DayTallyForm
 from claims.forms import AdjustmentPeriodForm, ClaimForm, ImportForm, VoidForm
 from claims.imports import claims_import
 from claims.models import Claim
@@ -74,8 +76,7 @@ def _preview(person, form: ClaimForm) -> dict:
 @permission_required("claims.add_claim", raise_exception=True)
 def claim_create(request, person_pk):
     person = get_object_or_404(beneficiaries_visible(request.user), pk=person_pk)
-    initial = {"discharged_on": timezone.localdate()}
-    form = ClaimForm(request.POST or None, initial=initial)
+    form = ClaimForm(request.POST or None, initial=ClaimForm.initial_for(request.user, timezone.localdate()))
     if request.headers.get("HX-Request"):
         return render(request, "claims/_preview.html", {"person": person, **_preview(person, form)})
     if request.method == "POST" and form.is_valid():
@@ -192,3 +193,49 @@ def apply_import(request, upload, apply: bool):
     except SpreadsheetError as exc:
         messages.error(request, str(exc))
         return None
+
+
+@permission_required("claims.view_claim", raise_exception=True)
+def bill_list(request):
+    """账单: the area's bills by date (entered, by default today's: 今日账单), hospital, township, status,
+    person and clerk, each with its slip to print again."""
+    form = BillSearchForm(request.GET, request.user)
+    if not form.is_valid():
+        raise BadRequest(form.refusal())
+    bills = selectors.bills_found(request.user, form.bill_filter())
+    page = Paginator(bills, 50).get_page(request.GET.get("page"))
+    return render(request, "claims/bill_list.html", {
+        "form": form, "page": page, "sums": selectors.bill_sums(bills), "today_only": form.today_only,
+        "today": timezone.localdate(),
+    })
+
+
+def _day_tally(request) -> tuple[selectors.DayTally, str, DayTallyForm]:
+    form = DayTallyForm(request.GET, request.user)
+    if not form.is_valid():
+        raise BadRequest(form.refusal())
+    township = form.cleaned_data["township"]
+    tally = selectors.day_tally(request.user, day=form.cleaned_data["date"], area=township,
+                                clerk=form.cleaned_data["clerk"])
+    return tally, selectors.area_name(request.user, township), form
+
+
+@permission_required("claims.view_claim", raise_exception=True)
+def day_tally(request):
+    """日结: a day's bills of the area per clerk, with totals by fund; ``format=xlsx`` downloads it."""
+    tally, area_name, form = _day_tally(request)
+    if request.GET.get("format") == "xlsx":
+        buffer = io.BytesIO()
+        exports.day_tally_write(user=request.user, tally=tally, area_name=area_name, target=buffer)
+        buffer.seek(0)
+        return FileResponse(buffer, as_attachment=True, filename=f"日结-{area_name}-{tally.day:%Y%m%d}.xlsx")
+    return render(request, "claims/day_tally.html", {"tally": tally, "area_name": area_name, "form": form})
+
+
+@permission_required("claims.view_claim", raise_exception=True)
+def day_tally_print(request):
+    """The 日结 as printed for signing (A4)."""
+    tally, area_name, _form = _day_tally(request)
+    return render(request, "claims/day_tally_print.html", {
+        "tally": tally, "area_name": area_name, "printed_at": timezone.localtime(),
+    })

@@ -190,6 +190,7 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]  # Chinese for the third-party apps that have none (locale/zh_Hans/LC_MESSAGES/django.po)
+FORMAT_MODULE_PATH = ["config.formats"]  # ISO dates first, the only form a date input takes (config/formats/)
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from claims import calculator_views
+from config import import_templates
 from monitoring import home_views
 
 admin.site.site_header = "健康扶贫医疗保障管理系统"
@@ -19,10 +20,12 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("beneficiaries.urls")),
     path("policies/calculator/", calculator_views.calculator, name="calculator"),
+    path("policies/", include("policies.urls")),
     path("claims/", include("claims.urls")),
     path("payments/", include("payments.urls")),
     path("rosters/", include("rosters.urls")),
     path("ledger/", include("ledgers.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("assistance/", include("assistance.urls")),
+    path("imports/templates/<slug:name>.xlsx", import_templates.import_template, name="import_template"),
 ]

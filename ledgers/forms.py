@@ -40,10 +40,12 @@ def current_quarter(today: datetime.date) -> str:
 
 class LedgerFilterForm(forms.Form):
     PERIODS = [("month", "月度"), ("quarter", "季度"), ("year", "年度"), ("custom", "自定义日期")]
+    PERIOD_FIELDS = {"month": ["month"], "quarter": ["quarter"], "year": ["year"], "custom": ["start", "end"]}
     ENROLLED = [("", "全部"), ("yes", "已参加城乡居民医保"), ("no", "未参加城乡居民医保")]
 
     area = forms.ChoiceField(label="区域")
-    period = forms.ChoiceField(label="期间", choices=PERIODS)
+    # data-period-choice: static/js/period.js shows only the fields of the chosen kind (PERIOD_FIELDS).
+    period = forms.ChoiceField(label="期间", choices=PERIODS, widget=forms.Select(attrs={"data-period-choice": ""}))
     month = forms.CharField(label="月份", required=False, widget=forms.TextInput(attrs={"type": "month"}))
     quarter = forms.CharField(label="季度", required=False,
                               widget=forms.TextInput(attrs={"placeholder": "2024Q3", "size": 8}))
@@ -62,6 +64,10 @@ class LedgerFilterForm(forms.Form):
         })
         self.fields["area"].choices = area_choices(user)
         self.fields["categories"].choices = list(Category.objects.values_list("code", "name"))
+
+    def period_fields(self) -> list[tuple[str, forms.BoundField]]:
+        """(period kind, field) for every field that says when: the page shows those of the chosen kind."""
+        return [(kind, self[name]) for kind, names in self.PERIOD_FIELDS.items() for name in names]
 
     def clean(self):
         data = super().clean()

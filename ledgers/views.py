@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
+from accounts.models import User
 from ledgers import charts, selectors, services
 from ledgers.columns import COLUMNS, ledger_header
 from ledgers.forms import LedgerFilterForm, ResponsibilityAreaForm, StatsForm, responsibility_line_forms
@@ -24,6 +25,9 @@ VIEW_LEDGER = "ledgers.view_ledger"
 FUND_COLORS = {"basic": "#0b5394", "critical": "#6fa8dc", "assistance": "#e69138", "other": "#6aa84f",
                "personal": "#b7b7b7"}
 SORT_OF_COLUMN = {2: "village", 4: "name", 5: "id_number"} | {n: f"c{n}" for n in selectors.SORTABLE_COLUMNS}
+# The columns that stay on the left while the other 34 scroll under them (classes of ledgers.css).
+PINNED_COLUMNS = {4: "pin-name", 5: "pin-id"}
+SENSITIVE_PERMISSION = dict(User._meta.permissions)["view_sensitive"]
 
 
 def _header_rows(sort: str) -> list[list[dict]]:
@@ -37,6 +41,10 @@ def _header_rows(sort: str) -> list[list[dict]]:
         active = key is not None and sort.lstrip("-") == key
         rows[cell.row - 1].append({
             "cell": cell, "sort": key, "active": active,
+            "classes": " ".join(filter(None, [
+                "column-number" if cell.row == 5 else "",
+                PINNED_COLUMNS.get(cell.col + 1, "") if cell.colspan == 1 else "",
+            ])),
             "next": f"-{key}" if active and not sort.startswith("-") else key,
             "descending": active and sort.startswith("-"),
         })
@@ -79,6 +87,9 @@ def ledger(request):
         "export_fields": _export_fields(request, form),
         "sort": sort,
         "exports": selectors.my_exports(request.user)[:5],
+        # ledger_export_write masks the ID numbers of a user without this permission (the admin role has it).
+        "export_ids_whole": request.user.sees_sensitive,
+        "sensitive_permission": SENSITIVE_PERMISSION,
     }
     return render(request, "ledgers/ledger.html", context)
 

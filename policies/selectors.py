@@ -88,3 +88,13 @@ def enrollment_block(area_code: str, year: int) -> dict | None:
         return None
     version = current_version(policy)
     return version.document.get("enrollment") if version else None
+
+
+def policies_visible(user) -> list[Policy]:
+    """The policies a user may read: of their area, of the areas above it (a county works under its city's
+    or province's policy too) and of the areas inside it; newest year first, then by region."""
+    mine = user.area_prefix
+    return [
+        policy for policy in Policy.objects.order_by("-year", "region_code", "code")
+        if area_prefix(policy.region_code).startswith(mine) or mine.startswith(area_prefix(policy.region_code))
+    ]

@@ -17,9 +17,14 @@ from django.views.decorators.http import require_POST
 from regions.models import Region
 from rosters.forms import EnrollmentUploadForm
 from rosters.models import EnrollmentUpload
-from rosters.selectors import enrollment_uploads_visible_to, uploads_needing_attention
+from rosters.selectors import (
+    enrollment_uploads_visible_to,
+    people_by_id_number,
+    region_names,
+    uploads_needing_attention,
+)
 from rosters.services import enrollment_upload_apply, enrollment_upload_preview
-from rosters.views import admin_only
+from rosters.views import admin_only, named_areas
 
 # The lists a preview shows: (key of the tab, label, key of the report's count, key of its list).
 LISTS = [
@@ -61,7 +66,7 @@ def enrollment_upload(request):
         uploads = uploads_needing_attention(uploads, timezone.now())
     context = {
         "form": form,
-        "page": Paginator(uploads, 20).get_page(request.GET.get("page")),
+        "page": named_areas(Paginator(uploads, 20).get_page(request.GET.get("page"))),
         "status": EnrollmentUpload.Status(status) if status in EnrollmentUpload.Status.values else None,
         "attention": attention,
     }
@@ -72,13 +77,26 @@ def enrollment_upload(request):
 def enrollment_detail(request, pk):
     upload = get_object_or_404(enrollment_uploads_visible_to(request.user), pk=pk)
     context = _report_context(request, upload.report)
+    can_apply = upload.status == EnrollmentUpload.Status.PREVIEWED
     context.update(
         upload=upload,
         year=upload.year,
         file_name=upload.file_name,
-        can_apply=upload.status == EnrollmentUpload.Status.PREVIEWED,
+        area=region_names([upload.area_code]).get(upload.area_code, ""),
+        can_apply=can_apply,
+        apply_question=apply_question(upload) if can_apply else "",
     )
     return render(request, "rosters/enrollment_detail.html", context)
+
+
+def apply_question(upload: EnrollmentUpload) -> str:
+    """What the confirmation dialog of 确认记录参保信息 asks, with the preview's counts."""
+    report = upload.report
+    return (
+        f"确认记录 {upload.year} 年参保名单 #{upload.pk}？名单 {report.get('rows', 0)} 行中，"
+        f"本系统人员已参保 {report.get('enrolled', 0)} 行、未参保 {report.get('not_enrolled', 0)} 行将记录，"
+        f"不在本系统的 {report.get('not_in_registry', 0)} 行不记录。"
+    )
 
 
 @admin_only
@@ -109,8 +127,14 @@ def _report_context(request, report: dict) -> dict:
     villages = dict(
         Region.objects.filter(code__in={item["village"] for item in page}).values_list("code", "name")
     )
+    people = people_by_id_number(request.user, (item["id_number"] for item in page))
     lines = [
-        {**item, "village_name": villages.get(item["village"], ""), "explanation": _explanation(key, item)}
+        {
+            **item,
+            "village_name": villages.get(item["village"], ""),
+            "explanation": _explanation(key, item),
+            "person": people.get(item["id_number"]),
+        }
         for item in page
     ]
     return {

@@ -27,6 +27,9 @@ ROSTER_COLUMNS = {
     "phone": ("联系电话", "电话", "手机号码"),
 }
 
+# The columns a roster must have; the category column may be left out when one category is given for the whole list.
+ROSTER_REQUIRED = ("id_number", "name", "village", "category")
+
 ENROLLMENT_COLUMNS = {
     "id_number": ID_ALIASES,
     "name": ("姓名",),
@@ -35,6 +38,7 @@ ENROLLMENT_COLUMNS = {
     "subsidy": ("财政补助金额", "财政补助", "资助金额", "补助金额"),
     "reason": ("未参保原因", "原因"),
 }
+ENROLLMENT_REQUIRED = ("id_number", "insurance", "status")
 
 
 def id_cell(text: str) -> str:
@@ -114,7 +118,7 @@ def read_roster(content: bytes, filename: str, *, category_column_required: bool
 
     A row with neither ID nor name (a footer such as 制表人 or 合计) is not a data row.
     """
-    required = ["id_number", "name", "village"] + (["category"] if category_column_required else [])
+    required = [field for field in ROSTER_REQUIRED if category_column_required or field != "category"]
     table = read_table(content, filename, ROSTER_COLUMNS, required=required)
     fields = ["id_number", "name", "category", "village", "head_id_number", "relation", "phone"]
     rows = []
@@ -137,7 +141,7 @@ def read_roster(content: bytes, filename: str, *, category_column_required: bool
 
 def read_enrollment_list(content: bytes, filename: str) -> list[EnrollmentRow]:
     """The data rows of an enrollment list; 财政补助金额 and 未参保原因 may be absent (then empty)."""
-    table = read_table(content, filename, ENROLLMENT_COLUMNS, required=["id_number", "insurance", "status"])
+    table = read_table(content, filename, ENROLLMENT_COLUMNS, required=ENROLLMENT_REQUIRED)
     rows = []
     for number, record in table.records():
         if not record["id_number"] and not record.get("name"):

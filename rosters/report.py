@@ -11,11 +11,13 @@ from openpyxl import Workbook
 from beneficiaries.idnumbers import mask
 from rosters.comparison import Outcome
 from rosters.models import ROSTER_SOURCES, RosterBatch, RosterFindingList
-from rosters.selectors import CategoryLabels
+from rosters.selectors import CategoryLabels, village_names
 from rosters.services import RosterPreview, finding_lines
 from spreadsheets.writing import safe_text
 
-WIDTHS = [10, 22, 12, 16, 28, 28, 60]
+WIDTHS = [10, 22, 12, 16, 16, 28, 28, 60]
+# The report's columns: the stored lines' (RosterFindingList.COLUMNS) with the village's name beside its code.
+COLUMNS = [*RosterFindingList.COLUMNS[:4], "村名", *RosterFindingList.COLUMNS[4:]]
 
 
 def roster_report_write(
@@ -28,6 +30,7 @@ def roster_report_write(
 ) -> int:
     """Write the workbook; ``facts`` head the summary sheet. Returns the number of report lines written."""
     labels = CategoryLabels()
+    villages = village_names()
     workbook = Workbook(write_only=True)
     summary = workbook.create_sheet("汇总")
     summary.column_dimensions["A"].width = 16
@@ -44,7 +47,7 @@ def roster_report_write(
         sheet = workbook.create_sheet(outcome.label)
         for index, width in enumerate(WIDTHS):
             sheet.column_dimensions[chr(ord("A") + index)].width = width
-        sheet.append(list(RosterFindingList.COLUMNS))
+        sheet.append(COLUMNS)
         for rows, number, name, village_code, before, after, message in lines_of(outcome):
             number = mask(number) if mask_ids else number
             sheet.append(
@@ -53,6 +56,7 @@ def roster_report_write(
                     safe_text(number),
                     safe_text(name),
                     safe_text(village_code),
+                    villages.get(village_code, ""),
                     labels(before),
                     labels(after),
                     message,

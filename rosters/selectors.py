@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from django.db.models import F, Q, QuerySet
 
@@ -12,7 +13,7 @@ from regions.codes import Level
 from regions.models import Region
 from rosters.comparison import RegistryPerson, Vocabulary, match_key
 from rosters.enrollment import INSURANCE_ALIASES, CoveredPerson, EnrollmentState
-from rosters.models import CategoryAlias, EnrollmentUpload, RosterBatch
+from rosters.models import CategoryAlias, EnrollmentUpload, RosterBatch, RosterChange, RosterCreation
 
 # Values per ``IN (…)`` query: under SQLite's 999 bound parameters, and small enough for any server.
 IN_CHUNK = 900
@@ -253,3 +254,63 @@ def registry_ids_within(*, id_numbers: Iterable[str], area_prefix: str) -> dict[
             Beneficiary.objects.within(area_prefix).filter(id_number__in=chunk).values_list("id_number", "pk")
         )
     return found
+
+
+def village_names() -> dict[str, str]:
+    """Every village's name by its code: what a report puts beside the codes of a whole list."""
+    return dict(Region.objects.filter(level=Level.VILLAGE).values_list("code", "name"))
+
+
+def region_names(codes: Iterable[str]) -> dict[str, str]:
+    """The names of these regions by code, a township's and a village's with the names above them up to
+    the county (``Region.full_name``), in one query."""
+    wanted = {code for code in codes if code}
+    regions = Region.objects.filter(code__in=wanted).select_related("parent__parent__parent")
+    return {region.code: region.full_name() for region in regions}
+
+
+def village_labels(codes: Iterable[str]) -> dict[str, str]:
+    """Villages' names with their township's (``龙潭镇红花村``) by code, in one query: a list's rows all
+    lie in one county, so the county's name would only repeat."""
+    villages = Region.objects.filter(code__in={code for code in codes if code}).select_related("parent")
+    return {village.code: f"{village.parent.name if village.parent else ''}{village.name}" for village in villages}
+
+
+def people_by_id_number(user, id_numbers: Iterable[str]) -> dict[str, int]:
+    """The people of the user's area among these ID numbers: ID number → primary key, in one query."""
+    wanted = {number for number in id_numbers if number}
+    return dict(Beneficiary.objects.visible_to(user).filter(id_number__in=wanted).values_list("id_number", "pk"))
+
+
+def open_holdings_of(*, source: str, person_ids: Iterable[int]) -> dict[int, list[CategoryHolding]]:
+    """The holdings of ``source``'s categories these people hold with no end, by person: what an
+    administrator may end by hand from an exited row."""
+    holdings: dict[int, list[CategoryHolding]] = {}
+    rows = (
+        CategoryHolding.objects.filter(beneficiary_id__in=set(person_ids), category__source=source, end__isnull=True)
+        .select_related("category")
+        .order_by("beneficiary_id", "category__order")
+    )
+    for holding in rows:
+        holdings.setdefault(holding.beneficiary_id, []).append(holding)
+    return holdings
+
+
+@dataclass(frozen=True)
+class BatchEffect:
+    """What an applied batch wrote (and what reverting it undoes): rows created by kind, holdings ended."""
+
+    people: int
+    households: int
+    holdings: int
+    ended: int
+
+
+def batch_effect(batch: RosterBatch) -> BatchEffect:
+    created = {kind: len(keys) for kind, keys in batch.creations.values_list("kind", "keys")}
+    return BatchEffect(
+        people=created.get(RosterCreation.Kind.PERSON, 0),
+        households=created.get(RosterCreation.Kind.HOUSEHOLD, 0),
+        holdings=created.get(RosterCreation.Kind.HOLDING, 0),
+        ended=batch.changes.filter(action=RosterChange.Action.HOLDING_ENDED).count(),
+    )

@@ -1,8 +1,10 @@
-"""Ratios as percentages for the statistics pages."""
+"""How the ledger and statistics pages show figures: ratios as percentages, blanks for zeros."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
+
+from beneficiaries.templatetags.display import yuan
 
 register = template.Library()
 
@@ -13,3 +15,20 @@ def percent(value):
     if value is None or value == "":
         return "—"
     return f"{(Decimal(value) * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+
+
+@register.filter
+def yuan_or_blank(value):
+    """An amount as ``¥12,345.60``, a zero (or no value) as a blank cell: in a table of thousands of cells an
+    official reads the few that hold money, which a column of ``¥0.00`` hides."""
+    if value is None or value == "" or Decimal(str(value)) == 0:
+        return ""
+    return yuan(value)
+
+
+@register.filter
+def count_or_blank(value):
+    """A count, a zero as a blank cell (as ``yuan_or_blank``)."""
+    if value is None or value == "" or value == 0:
+        return ""
+    return value

@@ -4,7 +4,8 @@
 
    data-print                 a button that prints the page
    data-back                  a link that goes back in the history (its href is the fallback)
-   data-disable-on-submit     a form whose submit buttons are disabled once it is sent (no double post) */
+   data-disable-on-submit     a form whose submit buttons are disabled once it is sent (no double post)
+   data-confirm="question"    on a form or its submit button: sent only once the question is answered OK */
 (function () {
   "use strict";
 
@@ -19,6 +20,16 @@
     } else if (window.history.length > 1) {
       event.preventDefault();
       window.history.back();
+    }
+  });
+
+  // Registered before the listener below, so that a declined form is never disabled.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var asking = event.submitter && event.submitter.hasAttribute("data-confirm") ? event.submitter : form;
+    var question = asking.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
     }
   });
 

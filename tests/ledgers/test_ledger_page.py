@@ -20,7 +20,7 @@ YEAR_QUERY = {"period": "year", "year": YEAR}
 
 def names(response) -> list[str]:
     """The names in the ledger's rows, in order (the links to people)."""
-    return re.findall(r'<td><a href="/people/\d+/">([^<]+)</a></td>', response.content.decode())
+    return re.findall(r'<td[^>]*><a href="/people/\d+/">([^<]+)</a></td>', response.content.decode())
 
 
 def get(client, user, **params):

@@ -65,10 +65,10 @@ def test_a_clerk_cannot_move_a_person_into_another_township(client, clerk_a, wor
 def test_search_finds_only_people_of_the_area(client, clerk_a, world):
     login(client, clerk_a)
     by_id_b = client.get(reverse("search"), {"q": world["b"].id_number})
-    assert by_id_b.context["people"] == [] and "没有找到" in by_id_b.content.decode()
-    assert client.get(reverse("search"), {"q": "白明华"}).context["people"] == []
-    assert client.get(reverse("search"), {"q": world["b"].id_number[-6:]}).context["people"] == []
-    assert client.get(reverse("search"), {"q": world["a"].id_number}).context["people"] == [world["a"]]
+    assert by_id_b.context["page"].object_list == [] and "没有找到" in by_id_b.content.decode()
+    assert client.get(reverse("search"), {"q": "白明华"}).context["page"].object_list == []
+    assert client.get(reverse("search"), {"q": world["b"].id_number[-6:]}).context["page"].object_list == []
+    assert client.get(reverse("search"), {"q": world["a"].id_number}).context["page"].object_list == [world["a"]]
 
 
 def test_lists_mask_id_numbers_without_the_sensitive_permission(client, clerk_a, admin_a, world):

@@ -136,13 +136,13 @@ def test_the_report_lists_every_outcome_with_row_numbers(messy, tmp_path):
     def lines(sheet):
         return [row for row in workbook[sheet].iter_rows(min_row=2, values_only=True)]
 
-    assert [(row[0], row[1], row[5]) for row in lines("新增")] == [("7、8", upgraded, "农村低保对象")]
+    assert [(row[0], row[1], row[6]) for row in lines("新增")] == [("7、8", upgraded, "农村低保对象")]
     assert [row[0] for row in lines("身份证号无效")] == [10, 11]
-    assert "Excel" in lines("身份证号无效")[1][6]
+    assert "Excel" in lines("身份证号无效")[1][7]
     assert [row[0] for row in lines("不可用")] == [12, 13]
     assert [row[0] for row in lines("名单内重复")] == ["7、8", "14、15"]
-    assert [row[0] for row in lines("信息不符")] == [9] and "田" not in lines("信息不符")[0][6]
-    assert lines("退出")[0][0] is None and lines("退出")[0][4] == "农村特困人员"
+    assert [row[0] for row in lines("信息不符")] == [9] and "田" not in lines("信息不符")[0][7]
+    assert lines("退出")[0][0] is None and lines("退出")[0][5] == "农村特困人员"
     assert ("新增", 1) in [(row[0], row[1]) for row in workbook["汇总"].iter_rows(values_only=True)]
 
 

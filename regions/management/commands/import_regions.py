@@ -3,6 +3,7 @@ from regions.services import regions_import
 from spreadsheets.reading import read_table
 
 ALIASES = {"code": ("区划代码", "行政区划代码", "代码", "统计用区划代码"), "name": ("名称", "区划名称", "单位名称")}
+REQUIRED = ("code", "name")
 
 
 class Command(UserCommand):
@@ -12,7 +13,7 @@ class Command(UserCommand):
         parser.add_argument("file")
 
     def run(self, user, *, file, **options):
-        table = read_table(self.read_file(file), file, ALIASES, required=("code", "name"))
+        table = read_table(self.read_file(file), file, ALIASES, required=REQUIRED)
         rows = [(number, record["code"], record["name"]) for number, record in table.records()]
         result = regions_import(user=user, rows=rows)
         return {"created": result.created, "updated": result.updated}

@@ -1,0 +1,132 @@
+"""The downloadable template of every import, by name, and the page that serves them.
+
+Each template is built from its importer's own alias table and required fields
+(``spreadsheets.import_templates``); what this module adds is what a clerk needs to fill one in: what each
+column takes and an example row the importer accepts (its village 500242100201 and household Y10000001 are
+the demo county's). The same names serve ``manage.py import_template``.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse, Http404
+
+from claims import imports as claim_imports
+from monitoring import visits
+from regions.management.commands import import_regions
+from rosters import files as roster_files
+from spreadsheets.import_templates import ImportTemplate, TemplateColumn
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+EXAMPLE_ID = "500242198001011238"
+EXAMPLE_HEAD_ID = "500242195512030023"
+ID_NOTE = "身份证号请按文本填写（单元格格式为“文本”，或前加英文单引号），否则 Excel 会把 18 位数字改成科学计数法。"
+
+
+def _roster(name: str, category: str) -> ImportTemplate:
+    return ImportTemplate(
+        name=name,
+        aliases=roster_files.ROSTER_COLUMNS,
+        required=roster_files.ROSTER_REQUIRED,
+        columns=[
+            TemplateColumn("id_number", "18 位身份证号。", EXAMPLE_ID),
+            TemplateColumn("name", "与身份证一致的姓名。", "冉小红"),
+            TemplateColumn(
+                "category",
+                "该部门认定的身份类别，多个用顿号分隔；整表同属一个类别时可不填本列，上传时填写“整表类别”。",
+                category,
+            ),
+            TemplateColumn("village", "所在村的 12 位统计用区划代码。", "500242100201"),
+            TemplateColumn("head_id_number", "户主的身份证号；新增人员据此归户，户主本人填自己的。", EXAMPLE_HEAD_ID),
+            TemplateColumn("relation", "与户主关系：本人、配偶、子、女、父亲、母亲等。", "子"),
+            TemplateColumn("phone", "联系电话。", "13800000000"),
+        ],
+        notes=[
+            ID_NOTE,
+            "名单应为本月在册的全部人员：名单上没有的人，其该部门认定的类别会在应用时结束（退出）。",
+        ],
+    )
+
+
+TEMPLATES = {
+    "roster-civil-affairs": _roster("民政部门名单模板", "农村低保"),
+    "roster-poverty-office": _roster("扶贫部门名单模板", "脱贫户"),
+    "enrollment": ImportTemplate(
+        name="参保名单模板",
+        aliases=roster_files.ENROLLMENT_COLUMNS,
+        required=roster_files.ENROLLMENT_REQUIRED,
+        columns=[
+            TemplateColumn("id_number", "18 位身份证号。", EXAMPLE_ID),
+            TemplateColumn("name", "姓名（核对用）。", "冉小红"),
+            TemplateColumn("insurance", "险种：城乡居民医保（城乡居民基本医疗保险）或 补充医疗保险。", "城乡居民医保"),
+            TemplateColumn("status", "参保状态：已参保 或 未参保。", "已参保"),
+            TemplateColumn("subsidy", "财政补助金额（元），未资助填 0 或留空。", "90"),
+            TemplateColumn("reason", "未参保时的原因：异地参保、参加职工医保、死亡 等；已参保留空。", ""),
+        ],
+        notes=[ID_NOTE],
+    ),
+    "claims": ImportTemplate(
+        name="结算清单模板",
+        aliases=claim_imports.ALIASES,
+        required=claim_imports.REQUIRED,
+        columns=[
+            TemplateColumn("id_number", "患者 18 位身份证号。", EXAMPLE_ID),
+            TemplateColumn("name", "患者姓名，须与登记一致。", "冉小红"),
+            TemplateColumn("visit_type", "就诊类型：普通门诊 / 门诊特慢病 / 住院。", "住院"),
+            TemplateColumn("hospital", "医疗机构名称。", "酉阳县人民医院"),
+            TemplateColumn("hospital_code", "医疗机构编码（可选，填写后按编码认机构）。", ""),
+            TemplateColumn("level", "医疗机构等级：村 / 乡镇 / 县级 / 市级 / 省级；新医疗机构必填。", "县级"),
+            TemplateColumn("in_county", "是否县域内机构：是 / 否（新建医疗机构未填按县域外）。", "是"),
+            TemplateColumn("admitted_on", "入院日期 YYYY-MM-DD（住院填写）。", "2026-03-02"),
+            TemplateColumn("discharged_on", "出院日期 YYYY-MM-DD；门诊填“就诊日期”列。", "2026-03-09"),
+            TemplateColumn("visit_on", "门诊的就诊日期 YYYY-MM-DD（住院可不填）。", ""),
+            TemplateColumn("diagnoses", "诊断编码（ICD-10），多个用逗号分隔。", "I10.x00"),
+            TemplateColumn("total", "医疗费总额（元）。", "8000.00"),
+            TemplateColumn("in_catalog", "政策范围内费用（元），不超过总费用。", "7000.00"),
+            TemplateColumn("basic", "基本医保已支付（元，可选，平台已结算时填写）。", ""),
+            TemplateColumn("critical", "大病保险已支付（元，可选）。", ""),
+            TemplateColumn("assistance", "医疗救助已支付（元，可选）。", ""),
+            TemplateColumn("other", "其他保障已支付（元，可选）。", ""),
+            TemplateColumn("referred", "是否按规定转诊：是 / 否。", "是"),
+            TemplateColumn("pay_later", "是否先诊疗后付费：是 / 否。", "否"),
+        ],
+        notes=[ID_NOTE, "全部行有效才会写入；已导入过的账单（同一人、机构、日期、总费用）自动跳过。"],
+    ),
+    "visits": ImportTemplate(
+        name="政策宣传走访记录模板",
+        aliases=visits.ALIASES,
+        required=visits.REQUIRED,
+        columns=[
+            TemplateColumn("household", "户编号；与“户主身份证号”填一项即可，都填时须为同一户。", "Y10000001"),
+            TemplateColumn("head_id", "户主身份证号（未填户编号时按此找户）。", ""),
+            TemplateColumn("visited_on", "走访日期 YYYY-MM-DD，不晚于今天。", "2026-03-15"),
+            TemplateColumn("visitor", "走访人姓名。", "冉帮扶"),
+            TemplateColumn("items", "宣传内容：政策宣传、明白卡送达，两项都有用顿号分隔。", "政策宣传、明白卡送达"),
+            TemplateColumn("note", "备注（可选）。", ""),
+        ],
+        notes=["同一户、同一日期、同一走访人已登记的走访自动跳过。"],
+    ),
+    "regions": ImportTemplate(
+        name="乡镇和村区划模板",
+        aliases=import_regions.ALIASES,
+        required=import_regions.REQUIRED,
+        columns=[
+            TemplateColumn("code", "9 位乡镇或 12 位村的统计用区划代码。", "500242100201"),
+            TemplateColumn("name", "乡镇或村的名称。", "红花村"),
+        ],
+    ),
+}
+
+
+def template_response(name: str) -> FileResponse:
+    """The template ``name`` as an attachment; an unknown name is a 404."""
+    template = TEMPLATES.get(name)
+    if template is None:
+        raise Http404("没有这个导入模板。")
+    return FileResponse(
+        template.workbook(), as_attachment=True, filename=f"{template.name}.xlsx", content_type=XLSX
+    )
+
+
+def import_template(request, name: str):
+    """Any signed-in user may take a blank form: it holds headers and a made-up example, no one's data."""
+    return template_response(name)
