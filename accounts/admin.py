@@ -9,9 +9,10 @@ from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin
 from axes.admin import AccessLogAdmin as AxesAccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core import checks
 from django.core.exceptions import ValidationError
 from django_tasks_db.admin import DBTaskResultAdmin
@@ -29,11 +30,12 @@ class UserAdmin(AreaScopedAdmin, DjangoUserAdmin):
     area_lookup = "area__code"
     list_display = ("username", "first_name", "role", "area", "unit", "is_active", "last_login")
     list_filter = ("role", "is_active")
-    search_fields = ("username", "first_name", "last_name", "unit")
+    search_fields = ("username", "first_name", "unit")
     autocomplete_fields = ("area",)
     fieldsets = (
         (None, {"fields": ("username", "password")}),
-        ("个人信息", {"fields": ("first_name", "last_name", "unit", "phone", "email")}),
+        # The name in one field (姓名, first_name) as the product's user pages have it.
+        ("个人信息", {"fields": ("first_name", "unit", "phone", "email")}),
         ("角色与区域", {"fields": ("role", "area", "is_active", "user_permissions")}),
         ("登录", {"fields": ("last_login", "date_joined")}),
     )
@@ -41,7 +43,18 @@ class UserAdmin(AreaScopedAdmin, DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "first_name", "role", "area", "password1", "password2")}),
     )
     readonly_fields = ("last_login", "date_joined")
-    filter_horizontal = ("user_permissions",)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "user_permissions":
+            # What a role may do comes with the role (accounts/roles.py); only the product's own
+            # permissions (查看敏感信息 …, Chinese) are granted one by one, not Django's English
+            # add/change/delete/view ones.
+            kwargs["queryset"] = Permission.objects.exclude(codename__regex=r"^(add|change|delete|view)_")
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+            kwargs["label"] = "单独授予的权限"
+            kwargs["help_text"] = ("角色已带有它的全部权限；这里只在角色之外单独授予，"
+                                   "如查询用户查看完整身份证号。")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "area":
@@ -53,6 +66,11 @@ class UserAdmin(AreaScopedAdmin, DjangoUserAdmin):
         actor = request.user
 
         class ScopedForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                if "password" in self.fields:  # the hash's algorithm and salt: technical, shown as they are
+                    self.fields["password"].widget.attrs["data-technical"] = ""
+
             def clean_area(self):
                 area = self.cleaned_data.get("area")
                 if area is None and actor.area_id:

@@ -20,7 +20,7 @@ class Fund(models.Model):
         LAYER = "layer", "政策报销基金"  # pays a layer of the policy (民政扶贫济困医疗基金 …)
         GRANTS = "grants", "救助金"  # pays grants decided case by case
 
-    code = models.SlugField("代码", max_length=40, help_text="政策报销基金填写其政策层级代码（如 poverty_fund）")
+    code = models.SlugField("代码", max_length=40, help_text="政策报销基金填写政策中对应保障层的代码")
     name = models.CharField("名称", max_length=100)
     kind = models.CharField("类型", max_length=10, choices=Kind.choices)
     region = models.ForeignKey("regions.Region", verbose_name="所属区县", on_delete=models.PROTECT, related_name="+",

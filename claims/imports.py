@@ -45,6 +45,8 @@ ALIASES = {
     "other": ("其他保障支付", "其他支出", "oth_pay"),
     "referred": ("是否转诊", "按规定转诊", "转诊", "转诊标志", "转诊备案", "refl_flag"),
     "pay_later": ("先诊疗后付费", "是否先诊疗后付费", "先诊疗后付费标志"),
+    "admission_number": ("住院号", "门诊号", "住院号/门诊号", "门诊号/住院号", "住院号或门诊号", "ipt_otp_no"),
+    "invoice_number": ("发票号", "发票号码", "票据号", "票据号码"),
 }
 # The yes/no columns (转诊, 县域内, 先诊疗后付费): how lists say yes and no.
 YES = {"是", "y", "yes", "1", "true", "已转诊", "转诊", "已备案"}
@@ -65,6 +67,8 @@ LEVELS = {
     "省级": "province", "省": "province", "省级及以上": "province", "province": "province",
 }
 FUND_COLUMNS = ("basic", "critical", "assistance", "other")
+# The hospital's own numbers of the bill, printed on the slip; optional.
+NUMBER_COLUMNS = ("admission_number", "invoice_number")
 PROPOSED_ELSEWHERE = "医疗机构“{name}”是其他经办员导入时新建的，管理员确认后才能使用。"
 
 
@@ -130,6 +134,15 @@ class _RowReader:
             self.fail(fieldname, f"“{text}”应为 是 / 否。")
         return False
 
+    def hospital_number(self, fieldname: str) -> str:
+        """One of the hospital's numbers (``NUMBER_COLUMNS``), no longer than the bill's field keeps: nothing
+        checks its length on the way to the database but this."""
+        text = self.record.get(fieldname, "").strip()
+        limit = Claim._meta.get_field(fieldname).max_length
+        if len(text) > limit:
+            self.fail(fieldname, f"“{text}”超过 {limit} 个字符，应为医院票据上的编号。")
+        return text
+
     def date(self, fieldname: str) -> datetime.date | None:
         text = self.record.get(fieldname, "").strip()
         if not text:
@@ -186,13 +199,14 @@ def _read_rows(table: Table, user: User, report: ImportReport) -> list[ParsedRow
             reader.fail("in_catalog", "政策范围内费用不能超过总费用。")
         by_fund = {fund: amount for fund in FUND_COLUMNS if (amount := reader.money(fund, required=False)) is not None}
         referred, pay_later, in_county = reader.flag("referred"), reader.flag("pay_later"), reader.flag("in_county")
+        numbers = {key: reader.hospital_number(key) for key in NUMBER_COLUMNS}
         diagnoses = tuple({"code": code.strip().upper(), "name": ""}
                           for code in re.split(r"[,，;；/\s]+", record.get("diagnoses", "")) if code.strip())
         if reader.ok:
             parsed.append(ParsedRow(number, person, hospital_name, level, {
                 "visit_type": visit_type, "admitted_on": admitted if visit_type == "inpatient" else None,
                 "discharged_on": discharged, "total": total, "in_catalog": in_catalog, "diagnoses": diagnoses,
-                "by_fund": by_fund, "referred": referred, "pay_later": pay_later,
+                "by_fund": by_fund, "referred": referred, "pay_later": pay_later, **numbers,
             }, hospital_code=record.get("hospital_code", "").strip(), in_county=in_county))
     return parsed
 
@@ -269,7 +283,8 @@ def _import(table: Table, user: User, report: ImportReport) -> None:
             facts = BillFacts(hospital=hospital, visit_type=bill["visit_type"], admitted_on=bill["admitted_on"],
                               discharged_on=bill["discharged_on"], total=bill["total"],
                               in_catalog=bill["in_catalog"], diagnoses=bill["diagnoses"], recorded=recorded,
-                              referred=bill["referred"], pay_later=bill["pay_later"])
+                              referred=bill["referred"], pay_later=bill["pay_later"],
+                              admission_number=bill["admission_number"], invoice_number=bill["invoice_number"])
             with transaction.atomic():
                 claim_settle(user=user, person=row.person, bill=facts, allow_duplicate=True,
                              origin=Claim.Origin.IMPORT)

@@ -40,7 +40,7 @@ class Hospital(models.Model):
     level = models.CharField("级别", max_length=10, choices=list(HOSPITAL_LEVELS.items()))
     grade = models.CharField("等级", max_length=1, choices=Grade.choices, blank=True)
     in_county = models.BooleanField(
-        "县域内", default=False, help_text="位于本县境内；未勾选的医疗机构按县域外结算（reimbursement.md 的默认值）"
+        "县域内", default=False, help_text="位于本县境内；未勾选的医疗机构按县域外结算"
     )
     township = models.ForeignKey(
         "regions.Region", verbose_name="所在乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="+"

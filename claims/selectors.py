@@ -388,7 +388,7 @@ def simulation_versions(user: User) -> list[tuple[PolicyVersion, str]]:
             continue
         latest.setdefault(version.policy_id, version.number)
         state = "现行" if latest[version.policy_id] == version.number else "历史版本"
-        label = f"{version.policy.name}（{version.policy.code}）第 {version.number} 版 · {state}"
+        label = f"{version.policy.name} 第 {version.number} 版 · {state}"
         versions.append((version, label))
     return versions
 

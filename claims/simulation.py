@@ -119,7 +119,7 @@ def draft_from_file(content: bytes, name: str) -> Draft:
 
 def draft_from_version(version: PolicyVersion) -> Draft:
     """A stored version (the one in force gives no change; an earlier one shows what going back would do)."""
-    label = f"{version.policy.name}（{version.policy.code}）第 {version.number} 版"
+    label = f"{version.policy.name} 第 {version.number} 版"
     source = PolicySimulation.Source.VERSION
     return Draft(parsed_policy(version), version.document, source, label[:200], version)
 

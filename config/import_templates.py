@@ -79,6 +79,8 @@ TEMPLATES = {
             TemplateColumn("admitted_on", "入院日期 YYYY-MM-DD（住院填写）。", "2026-03-02"),
             TemplateColumn("discharged_on", "出院日期 YYYY-MM-DD；门诊填“就诊日期”列。", "2026-03-09"),
             TemplateColumn("visit_on", "门诊的就诊日期 YYYY-MM-DD（住院可不填）。", ""),
+            TemplateColumn("admission_number", "医院的住院号或门诊号（可选，打印在结算单上）。", "ZY2026030021"),
+            TemplateColumn("invoice_number", "医疗收费票据（发票）号码（可选，打印在结算单上）。", "50024226000123"),
             TemplateColumn("diagnoses", "诊断编码（ICD-10），多个用逗号分隔。", "I10.x00"),
             TemplateColumn("total", "医疗费总额（元）。", "8000.00"),
             TemplateColumn("in_catalog", "政策范围内费用（元），不超过总费用。", "7000.00"),

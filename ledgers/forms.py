@@ -105,7 +105,7 @@ class LedgerFilterForm(forms.Form):
 class StatsForm(forms.Form):
     area = forms.ChoiceField(label="区域")
     quarter = forms.CharField(label="季度", widget=forms.TextInput(attrs={"placeholder": "2024Q3", "size": 8}),
-                              help_text="写作 YYYYQn，例如 2024Q3。")
+                              help_text="写作 年份Q季度，例如 2024Q3（2024 年第三季度）。")
 
     def __init__(self, data=None, *, user: User, today: datetime.date):
         super().__init__(data, initial={"area": own_area(user), "quarter": current_quarter(today)})

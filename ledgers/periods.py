@@ -57,7 +57,7 @@ def parse_quarter(text: str) -> Period:
     """``2024Q3`` (or ``2024q3``) → the third quarter of 2024."""
     match = re.fullmatch(r"(\d{4})[Qq]([1-4])", text.strip())
     if not match:
-        raise PeriodError(f"季度“{text}”应写作 YYYYQn，例如 2024Q3。")
+        raise PeriodError(f"季度“{text}”应写作 年份Q季度，例如 2024Q3（2024 年第三季度）。")
     return quarter_period(int(match[1]), int(match[2]))
 
 

@@ -82,7 +82,7 @@ class PolicyVersionAdmin(SharedDataAdmin):
 
     @admin.display(description="政策文档")
     def document_text(self, obj):
-        return format_html("<pre>{}</pre>", json.dumps(obj.document, ensure_ascii=False, indent=1))
+        return format_html("<pre data-technical>{}</pre>", json.dumps(obj.document, ensure_ascii=False, indent=1))
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)

@@ -9,7 +9,7 @@ Pure Python, like the document module: the pages and the tests call it on parsed
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,6 +20,7 @@ from policies.document import (
     BASES,
     FUNDS,
     HOSPITAL_LEVELS,
+    INSURANCE_NAMES,
     SCOPES,
     VISIT_TYPES,
     Layer,
@@ -113,38 +114,46 @@ def _term_text(key: str, value: Any) -> str:
     return yuan(value)
 
 
-def rule_text(rule: Rule) -> str:
-    """``当 身份类别 …：起付线 150.00 元；报销比例 75%``."""
+def _when_text(condition, hospital_names: Mapping[str, str] | None) -> str:
+    return condition.describe(hospital_names) if hospital_names else condition.description
+
+
+def rule_text(rule: Rule, hospital_names: Mapping[str, str] | None = None) -> str:
+    """``当 身份类别 …：起付线 150.00 元；报销比例 75%``; hospitals by name where ``hospital_names`` knows
+    their code."""
     if rule.skip:
         effect = "本层不适用"
     else:
         effect = "；".join(f"{TERM_LABELS[key]} {_term_text(key, value)}" for key, value in rule.overrides)
-    return f"当 {rule.when.description}：{effect or '不改变'}"
+    return f"当 {_when_text(rule.when, hospital_names)}：{effect or '不改变'}"
 
 
-# Each row: (field, label, text of the layer). The text decides equality too: two values that read the
-# same are the same to the person comparing.
-LAYER_FIELDS: tuple[tuple[str, str, Callable[[Layer], str]], ...] = (
-    ("name", "名称", lambda layer: layer.name),
-    ("fund", "支付资金", lambda layer: FUNDS[layer.fund]),
-    ("visit_types", "就诊类型", lambda layer: _names(layer.visit_types, VISIT_TYPES, ALL_VISIT_TYPES)),
+# Each row: (field, label, text of the layer and the hospital names). The text decides equality too: two
+# values that read the same are the same to the person comparing.
+LAYER_FIELDS: tuple[tuple[str, str, Callable[..., str]], ...] = (
+    ("name", "名称", lambda layer, names: layer.name),
+    ("fund", "支付资金", lambda layer, names: FUNDS[layer.fund]),
+    ("visit_types", "就诊类型", lambda layer, names: _names(layer.visit_types, VISIT_TYPES, ALL_VISIT_TYPES)),
     ("hospital_levels", "医疗机构级别",
-     lambda layer: _names(layer.hospital_levels, HOSPITAL_LEVELS, ALL_HOSPITAL_LEVELS)),
+     lambda layer, names: _names(layer.hospital_levels, HOSPITAL_LEVELS, ALL_HOSPITAL_LEVELS)),
     ("categories", "身份类别",
-     lambda layer: "不限" if layer.categories is None else category_names(layer.categories)),
-    ("insurance", "参保险种", lambda layer: layer.insurance or "不限"),
-    ("when", "适用条件", lambda layer: "所有账单" if layer.when is None else layer.when.description),
-    ("base", "计算基数", lambda layer: BASES[layer.base]),
-    ("scope", "起付线和分段", lambda layer: SCOPES[layer.scope]),
-    *((key, label, lambda layer, key=key: _term_text(key, getattr(layer.terms, key)))
+     lambda layer, names: "不限" if layer.categories is None else category_names(layer.categories)),
+    ("insurance", "参保险种",
+     lambda layer, names: INSURANCE_NAMES.get(layer.insurance, layer.insurance) or "不限"),
+    ("when", "适用条件",
+     lambda layer, names: "所有账单" if layer.when is None else _when_text(layer.when, names)),
+    ("base", "计算基数", lambda layer, names: BASES[layer.base]),
+    ("scope", "起付线和分段", lambda layer, names: SCOPES[layer.scope]),
+    *((key, label, lambda layer, names, key=key: _term_text(key, getattr(layer.terms, key)))
       for key, label in TERM_LABELS.items()),
 )
 
 
-def layer_rows(layer: Layer) -> list[tuple[str, str, str]]:
+def layer_rows(layer: Layer, hospital_names: Mapping[str, str] | None = None) -> list[tuple[str, str, str]]:
     """Every field of a layer and each of its rules, as (field, label, text)."""
-    rows = [(field, label, text(layer)) for field, label, text in LAYER_FIELDS]
-    rows += [(f"rules[{n}]", f"第 {n} 条规则", rule_text(rule)) for n, rule in enumerate(layer.rules, 1)]
+    rows = [(field, label, text(layer, hospital_names)) for field, label, text in LAYER_FIELDS]
+    rows += [(f"rules[{n}]", f"第 {n} 条规则", rule_text(rule, hospital_names))
+             for n, rule in enumerate(layer.rules, 1)]
     return rows
 
 
@@ -155,7 +164,8 @@ def _enrollment_text(policy: Policy) -> str:
     subsidies = "；".join(
         f"{category_names(s.categories)} {'全额' if s.full else yuan(s.amount)}" for s in block.subsidies
     )
-    return f"险种 {block.insurance}，个人缴费 {yuan(block.premium)}；资助：{subsidies or '无'}"
+    insurance = INSURANCE_NAMES.get(block.insurance, block.insurance)
+    return f"险种 {insurance}，个人缴费 {yuan(block.premium)}；资助：{subsidies or '无'}"
 
 
 def _monitoring_text(policy: Policy) -> str:
@@ -191,8 +201,11 @@ def _changes(rows_old: list[tuple[str, str, str]], rows_new: list[tuple[str, str
     return changes
 
 
-def compare_policies(old: Policy, new: Policy) -> PolicyComparison:
-    """What ``new`` changes of ``old`` (see the module's docstring)."""
+def compare_policies(
+    old: Policy, new: Policy, hospital_names: Mapping[str, str] | None = None
+) -> PolicyComparison:
+    """What ``new`` changes of ``old`` (see the module's docstring); hospitals by name where
+    ``hospital_names`` knows their code."""
     policy_rows = [(field, label, text(old)) for field, label, text in POLICY_FIELDS]
     changes = _changes(policy_rows, [(field, label, text(new)) for field, label, text in POLICY_FIELDS])
     old_layers = {layer.code: layer for layer in old.layers}
@@ -204,14 +217,14 @@ def compare_policies(old: Policy, new: Policy) -> PolicyComparison:
     layers = []
     for layer in new.layers:
         before = old_layers.get(layer.code)
-        rows_new = layer_rows(layer)
+        rows_new = layer_rows(layer, hospital_names)
         if before is None:
             layers.append(LayerChange(layer.code, layer.name, ADDED, tuple(_changes([], rows_new))))
             continue
-        rows = tuple(_changes(layer_rows(before), rows_new))
+        rows = tuple(_changes(layer_rows(before, hospital_names), rows_new))
         layers.append(LayerChange(layer.code, layer.name, CHANGED if rows else SAME, rows))
     layers += [
-        LayerChange(layer.code, layer.name, REMOVED, tuple(_changes(layer_rows(layer), [])))
+        LayerChange(layer.code, layer.name, REMOVED, tuple(_changes(layer_rows(layer, hospital_names), [])))
         for layer in old.layers if layer.code not in new_layers
     ]
     return PolicyComparison(tuple(changes), tuple(layers))

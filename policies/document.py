@@ -43,6 +43,10 @@ def category_names(codes: Iterable[str]) -> str:
     return "、".join(CATEGORY_NAMES.get(code, code) for code in sorted(codes))
 
 
+# The insurances our migrations seed (beneficiaries migration 0002), for explanations; others show by code.
+INSURANCE_NAMES = {"resident_basic": "城乡居民基本医疗保险", "supplementary": "商业补充医疗保险"}
+
+
 SEXES = {"male": "男性", "female": "女性"}
 FUNDS = {"basic": "基本医保", "critical": "大病保险", "assistance": "医疗救助", "other": "其他保障"}
 BASES = {"in_catalog": "政策范围内费用", "out_of_catalog": "目录外费用", "personal": "个人负担费用"}

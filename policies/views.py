@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from accounts.services import area_within, ensure_permitted
 from beneficiaries.models import Category, Insurance
+from claims.selectors import hospital_names
 from policies.comparison import compare_policies, layer_rows
 from policies.editor import NoteForm, PolicyEditor
 from policies.models import Policy, PolicyVersion
@@ -74,7 +75,9 @@ def policy_detail(request, pk):
     policy = _policy(request, pk)
     versions = list(_versions(policy))
     current = versions[0] if versions else None
-    layers = [(layer, layer_rows(layer)) for layer in parsed_policy(current).layers] if current else []
+    document = parsed_policy(current) if current else None
+    names = hospital_names(document) if document else {}
+    layers = [(layer, layer_rows(layer, names)) for layer in document.layers] if document else []
     return render(request, "policies/policy_detail.html", {
         "policy": policy, "region": _region_names([policy.region_code])[policy.region_code],
         "versions": versions, "current": current, "layers": layers,
@@ -102,7 +105,8 @@ def policy_compare(request, pk):
     newest = max(versions)
     older = _number(request, "from", versions, max(1, newest - 1))
     newer = _number(request, "to", versions, newest)
-    comparison = compare_policies(parsed_policy(versions[older]), parsed_policy(versions[newer]))
+    old, new = parsed_policy(versions[older]), parsed_policy(versions[newer])
+    comparison = compare_policies(old, new, hospital_names(old) | hospital_names(new))
     return render(request, "policies/policy_compare.html", {
         "policy": policy, "older": versions[older], "newer": versions[newer], "comparison": comparison,
         "numbers": sorted(versions, reverse=True),

@@ -2,7 +2,7 @@
 
 ``compare`` takes the rows as read from the file, the registry's people for the IDs involved (with
 the categories of the list's source each held at the start of the month) and the vocabulary
-(category aliases, which source confirms each category, the village codes that exist), and says
+(category aliases, which source confirms each category, the villages that exist and their names), and says
 what happens to every person and every unusable row. It writes nothing and reads nothing: the
 services feed it and apply its findings, the tests call it directly.
 
@@ -73,14 +73,21 @@ class Vocabulary:
     """What a row's texts may mean.
 
     ``aliases`` maps an alias key (``match_key``) to a category code; ``category_sources`` maps
-    every category code to the department that confirms it; ``villages`` holds the village codes
-    that exist in the registry's regions; ``area_prefix`` is the area the comparison covers.
+    every category code to the department that confirms it; ``villages`` maps the codes of the
+    villages that exist in the registry's regions (at least those the list and the registry's people
+    name) to their names as a report shows them (``龙潭镇红花村``); ``area_prefix`` is the area the
+    comparison covers.
     """
 
     aliases: Mapping[str, str]
     category_sources: Mapping[str, str]
-    villages: frozenset[str]
+    villages: Mapping[str, str]
     area_prefix: str = ""
+
+    def village(self, code: str) -> str:
+        """A village as messages name it: its name with its code, or the bare code of one not looked up."""
+        name = self.villages.get(code)
+        return f"{name}（{code}）" if name else code
 
 
 class Finding(NamedTuple):
@@ -172,7 +179,7 @@ class _RowChecker:
         if code not in self.vocabulary.villages:
             return f"村代码 {code} 不在系统的行政区划中。"
         if not code.startswith(self.vocabulary.area_prefix):
-            return f"村代码 {code} 不在本次比对的区域内。"
+            return f"{self.vocabulary.village(code)}不在本次比对的区域内。"
         return ""
 
     def _categories(self, text: str) -> tuple[frozenset[str], str]:
@@ -260,7 +267,7 @@ def compare(
 
     for number, entries in usable.items():
         entries = entries if type(entries) is list else [entries]
-        _add_person_findings(findings, number, entries, registry.get(number), vocabulary.area_prefix)
+        _add_person_findings(findings, number, entries, registry.get(number), vocabulary)
 
     findings.sort(key=lambda finding: finding.rows[0])
     for number, person in registry.items():
@@ -272,7 +279,7 @@ def compare(
 
 
 def _add_person_findings(
-    findings: list[Finding], number: str, entries, person: RegistryPerson | None, area_prefix: str
+    findings: list[Finding], number: str, entries, person: RegistryPerson | None, vocabulary: Vocabulary
 ) -> None:
     """Append one person's findings: their outcome, after a duplicate finding when their rows repeat."""
     first, listed, _head = entries[0]
@@ -300,14 +307,16 @@ def _add_person_findings(
     village = first.village_code
     if person is not None:
         differences = []
-        if not person.village_code.startswith(area_prefix):
+        if not person.village_code.startswith(vocabulary.area_prefix):
             # Who the registry holds outside the area is not the user's to read.
             differences.append(REGISTERED_ELSEWHERE)
         else:
             if person.name != first.name and match_key(person.name) != match_key(first.name):
                 differences.append(f"姓名：名单为“{first.name}”，系统为“{person.name}”")
             if person.village_code != village:
-                differences.append(f"所在村：名单为 {village}，系统为 {person.village_code}")
+                differences.append(
+                    f"所在村：名单为 {vocabulary.village(village)}，系统为 {vocabulary.village(person.village_code)}"
+                )
         if differences:
             # A mismatch counts in no other outcome, not even as a repeat (reconciliation.md).
             findings.append(

@@ -8,7 +8,7 @@ class RosterUploadForm(forms.Form):
     month = forms.CharField(
         label="名单月份",
         widget=forms.DateInput(attrs={"type": "month"}),
-        help_text="格式 YYYY-MM，例如 2024-05；新增类别从该月 1 日起，退出到上月末止。",
+        help_text="年-月，例如 2024-05；新增类别从该月 1 日起，退出到上月末止。",
     )
     area = forms.CharField(
         label="比对区域",

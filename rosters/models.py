@@ -58,7 +58,7 @@ class RosterBatch(models.Model):
     )
     file = models.FileField("名单文件", upload_to="rosters/%Y/%m/", blank=True)
     file_name = models.CharField("文件名", max_length=255)
-    file_sha256 = models.CharField("文件 SHA-256", max_length=64, db_index=True)
+    file_sha256 = models.CharField("文件校验值", max_length=64, db_index=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField("进度（%）", default=0)
     stage = models.CharField("进度说明", max_length=100, blank=True)
@@ -226,7 +226,7 @@ class EnrollmentUpload(models.Model):
     area_code = models.CharField("区域", max_length=12, blank=True, help_text="上传人的管辖区域代码前缀；空为不限")
     file = models.FileField("名单文件", upload_to="enrollment/%Y/%m/")
     file_name = models.CharField("文件名", max_length=255)
-    file_sha256 = models.CharField("文件 SHA-256", max_length=64)
+    file_sha256 = models.CharField("文件校验值", max_length=64)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.PREVIEWED)
     report = models.JSONField("比对结果", default=dict, blank=True)
     created_by = models.ForeignKey(

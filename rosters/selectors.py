@@ -57,16 +57,18 @@ class CategoryLabels:
 
 
 def roster_vocabulary(*, village_codes: Iterable[str], area_prefix: str) -> Vocabulary:
-    """The vocabulary for one list; only the villages the list names are looked up."""
-    villages = set()
+    """The vocabulary for one list; only the villages named (by the list and the registry's people) are looked
+    up, with their township's name for the messages (a few hundred villages, however long the list)."""
+    villages = {}
     for chunk in chunks(set(village_codes)):
-        villages.update(
-            Region.objects.filter(code__in=chunk, level=Level.VILLAGE).values_list("code", flat=True)
-        )
+        for code, name, township in Region.objects.filter(code__in=chunk, level=Level.VILLAGE).values_list(
+            "code", "name", "parent__name"
+        ):
+            villages[code] = f"{township or ''}{name}"
     return Vocabulary(
         aliases=category_codes_by_key(),
         category_sources=dict(Category.objects.values_list("code", "source")),
-        villages=frozenset(villages),
+        villages=villages,
         area_prefix=area_prefix,
     )
 

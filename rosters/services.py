@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import gc
 import hashlib
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -261,7 +262,10 @@ def roster_preview(*, request: RosterRequest, file_name: str, content: bytes) ->
         parsed = _parsed_ids(row.id_text for row in roster.rows if row.id_text not in registry)
         registry.update(registry_people(number for number in parsed.values() if number not in registry))
         vocabulary = roster_vocabulary(
-            village_codes=(row.village_code for row in roster.rows), area_prefix=request.area_prefix
+            village_codes=itertools.chain(
+                (row.village_code for row in roster.rows), (person.village_code for person in registry.values())
+            ),
+            area_prefix=request.area_prefix,
         )
         comparison = compare(
             rows=roster.rows,

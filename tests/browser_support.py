@@ -31,8 +31,9 @@ TIMEOUT_MS = 15_000
 
 
 @pytest.fixture
-def browser_page(monkeypatch):
-    """A fresh page in a fresh headless Chromium; everything is closed afterwards."""
+def browser_page(request, monkeypatch):
+    """A fresh page in a fresh headless Chromium; everything is closed afterwards. A test marked
+    ``@pytest.mark.browser_context(locale=…, extra_http_headers=…)`` gets a context with those options."""
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium 未安装（{CHROMIUM}）：浏览器测试跳过")
     try:
@@ -51,7 +52,10 @@ def browser_page(monkeypatch):
     except Exception as exc:  # noqa: BLE001
         playwright.stop()
         pytest.skip(f"Chromium 无法启动（{CHROMIUM}：{str(exc).splitlines()[0]}）：浏览器测试跳过")
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=VIEWPORT)
+    marker = request.node.get_closest_marker("browser_context")
+    options = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "viewport": VIEWPORT}
+    options |= marker.kwargs if marker else {}
+    context = browser.new_context(**options)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     try:

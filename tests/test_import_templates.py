@@ -115,6 +115,7 @@ def test_the_claims_templates_example_is_settled(county_admin, example_person, l
     assert (report.rows, report.settled) == (1, 1)
     claim = example_person.claims.get()
     assert (claim.hospital.name, claim.total, claim.discharged_on) == ("酉阳县人民医院", 8000, datetime.date(2026, 3, 9))
+    assert (claim.admission_number, claim.invoice_number) == ("ZY2026030021", "50024226000123")
 
 
 @pytest.mark.django_db

@@ -40,3 +40,13 @@ def yuan(value):
 def capitals(value):
     """The amount in Chinese capitals (大写金额): ``壹仟肆佰零玖元伍角``."""
     return amount_in_words(Decimal(str(value)))
+
+
+@register.filter
+def area_name(code):
+    """An area code as its region's name (``500242`` → 酉阳土家族苗族自治县); no code is the whole country."""
+    from regions.models import Region
+
+    if not code:
+        return "全国"
+    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code

@@ -188,3 +188,31 @@ def test_a_new_hospital_without_the_county_column_is_out_of_county_and_a_bad_fla
         run(write(tmp_path, [f"{one.id_number},冉一,住院,市中心医院,市级,2017-09-05,100,80,也许\n"],
                   header=header, name="bad.csv"), "--apply")
     assert "先诊疗后付费" in str(info.value) and "“也许”应为 是 / 否" in str(info.value)
+
+
+def test_the_hospitals_admission_and_invoice_numbers_are_kept(people, tmp_path):
+    # given: a list with both numbers, the admission number under the name outpatient lists give it
+    one, two = people
+    header = "身份证号,姓名,就诊类型,医疗机构,医疗机构等级,入院日期,出院日期,总费用,政策范围内费用,门诊号/住院号,发票号\n"
+    path = write(tmp_path, [
+        f"{one.id_number},冉一,住院,县医院,县级,2017-07-29,2017-08-03,60000,48000,ZY2017080012,50024217000123\n",
+        f"{two.id_number},冉二,普通门诊,县医院,县级,,2017-09-01,180,180,,\n",
+    ], header=header)
+    # when
+    assert run(path, "--apply")["settled"] == 2
+    # then: kept on the bill as listed (text: leading zeros and letters stay); empty cells stay empty
+    numbers = dict(Claim.objects.values_list("beneficiary__name", "admission_number"))
+    invoices = dict(Claim.objects.values_list("beneficiary__name", "invoice_number"))
+    assert numbers == {"冉一": "ZY2017080012", "冉二": ""}
+    assert invoices == {"冉一": "50024217000123", "冉二": ""}
+
+
+def test_a_number_longer_than_a_bill_keeps_is_a_row_error(people, tmp_path):
+    one, _ = people
+    header = "身份证号,姓名,就诊类型,医疗机构,医疗机构等级,入院日期,出院日期,总费用,政策范围内费用,发票号\n"
+    path = write(tmp_path, [f"{one.id_number},冉一,住院,县医院,县级,2017-07-29,2017-08-03,60000,48000,{'9' * 41}\n"],
+                 header=header)
+    with pytest.raises(CommandError) as info:
+        run(path, "--apply")
+    assert "第 3 行“发票号”列" in str(info.value) and "超过 40 个字符" in str(info.value)
+    assert not Claim.objects.exists()

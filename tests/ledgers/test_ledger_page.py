@@ -58,7 +58,7 @@ def test_filters(client, county_2017, county_admin, county, params, expected):
 
 def test_a_bad_period_is_explained_and_lists_nobody(client, county_2017, county_admin, county):
     response = get(client, county_admin, area=county.code, period="quarter", quarter="2017Q5")
-    assert "YYYYQn" in response.content.decode()
+    assert "应写作 年份Q季度，例如 2024Q3" in response.content.decode()
     assert names(response) == []
 
 

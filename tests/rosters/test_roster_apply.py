@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from beneficiaries.idnumbers import mask
 from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment, Household, Insurance, Relation
 from rosters import services
+from rosters.comparison import Outcome
 from rosters.models import RosterBatch, RosterChange
+from rosters.selectors import roster_vocabulary
 from tests.rosters.conftest import MAY, new_id_number, registry_state, roster_rows, xlsx_bytes
 
 APRIL_30 = datetime.date(2024, 4, 30)
@@ -280,3 +282,22 @@ def test_batches_applied_before_keep_what_they_created_by_kind(county_admin, reg
     import_module("rosters.migrations.0005_creations_per_batch").keys_per_batch(apps, None)
     assert dict(batch.creations.values_list("kind", "keys")) == {"person": [person.pk], "holding": [holding.pk]}
     assert list(batch.changes.values_list("action", "holding_id")) == [("holding_ended", ended.pk)]
+
+
+def test_a_moved_persons_villages_are_named_with_their_townships_in_one_query(
+    county_admin, registry, village_a, village_b, django_assert_max_num_queries
+):
+    # given: 甲 lives in 龙潭镇红花村; the list, naming no one else, puts her in 麻旺镇青龙村
+    content = xlsx_bytes(roster_rows(["甲", registry["甲"].id_number, "农村低保", village_b.code]))
+    request = services.roster_request(user=county_admin, source="civil_affairs", month="2024-05")
+    # when
+    preview = services.roster_preview(request=request, file_name="名单.xlsx", content=content)
+    # then: both villages by name beside their codes, though only the list's is on the list
+    [finding] = preview.comparison.of(Outcome.MISMATCH)
+    assert finding.message == (
+        f"所在村：名单为 麻旺镇青龙村（{village_b.code}），系统为 龙潭镇红花村（{village_a.code}）。"
+    )
+    # and the villages are read once for the whole list, whatever its length
+    with django_assert_max_num_queries(10) as queries:
+        roster_vocabulary(village_codes=[village_a.code, village_b.code] * 500, area_prefix="500242")
+    assert sum("regions_region" in query["sql"] for query in queries.captured_queries) == 1

@@ -21,7 +21,7 @@ VOCABULARY = Vocabulary(
         "dibao_urban": "civil_affairs",
         "poor": "poverty_office",
     },
-    villages=frozenset({VILLAGE, OTHER_VILLAGE, OUTSIDE_VILLAGE}),
+    villages={VILLAGE: "龙潭镇红花村", OTHER_VILLAGE: "麻旺镇白果村", OUTSIDE_VILLAGE: "秀山县中和村"},
     area_prefix="500242",
 )
 
@@ -98,7 +98,8 @@ def test_mismatch_counts_in_no_other_outcome_and_names_the_difference():
     assert result.counts()["mismatch"] == 2 and sum(result.counts().values()) == 2
     first, second = result.of(Outcome.MISMATCH)
     assert "名单为“田晓红”，系统为“田小红”" in first.message
-    assert f"名单为 {OTHER_VILLAGE}，系统为 {VILLAGE}" in second.message
+    # villages by name with their codes: the same name recurs in other townships
+    assert f"所在村：名单为 麻旺镇白果村（{OTHER_VILLAGE}），系统为 龙潭镇红花村（{VILLAGE}）。" == second.message
 
 
 def test_names_match_after_full_width_and_padding_spaces_are_folded():
@@ -163,7 +164,7 @@ def test_rejected_rows_say_why_and_count_per_row():
     assert "类别“低保”没有对应的身份类别" in messages[0]
     assert "由扶贫/乡村振兴部门认定，不能由民政部门的名单变更" in messages[1]
     assert "不在系统的行政区划中" in messages[2]
-    assert "不在本次比对的区域内" in messages[3]
+    assert messages[3] == f"秀山县中和村（{OUTSIDE_VILLAGE}）不在本次比对的区域内。"
     assert "不是 12 位的村级区划代码" in messages[4]
     assert "“姓名”为空" in messages[5] and "“类别”为空" in messages[6] and "户主身份证号" in messages[7]
 
