@@ -169,7 +169,7 @@ class Clerk(Browser):
             return
         self.get("bill", f"/claims/{claim}/", contains=f"账单 #{claim}")  # where the save sends the browser
         think(2, 5)
-        self.get("slip", f"/claims/{claim}/slip/", contains=f"账单号 {claim}")
+        self.get("slip", f"/claims/{claim}/slip/", contains=f"账单 #{claim}")
 
     def find(self, person: dict):
         """As a clerk finds someone: the ID card read in whole, a name, or the last digits of the number."""
