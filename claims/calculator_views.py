@@ -12,8 +12,7 @@ from claims.selectors import hospital_names
 from policies import engine
 from policies.forms import CalculatorForm, recorded_amounts
 from policies.models import PolicyVersion
-from policies.selectors import parsed_policy, policies_visible, policy_in_force
-from regions.models import Region
+from policies.selectors import parsed_policy, policies_visible, policy_in_force, policy_region_names
 
 
 def _same_day_in(year: int) -> datetime.date:
@@ -41,14 +40,12 @@ def _latest_versions(user):
 
 def _version_labels(versions) -> dict[int, str]:
     """A clerk's name for each version: the policy's name, its years, the version and the area it covers."""
-    # A policy's region may be written as a prefix (``2109`` for the city 210900).
-    region_of = {v.pk: v.policy.region_code.ljust(6, "0") for v in versions}
-    names = dict(Region.objects.filter(code__in=set(region_of.values())).values_list("code", "name"))
+    names = policy_region_names({version.policy.region_code for version in versions})
     labels = {}
     for version in versions:
         policy = version.policy
         years = f"{policy.year}–{policy.until_year}" if policy.until_year else f"{policy.year}"
-        area = names.get(region_of[version.pk], policy.region_code)
+        area = names[policy.region_code]
         labels[version.pk] = f"{policy.name} · {years} 年 · 第 {version.number} 版 · {area}"
     return labels
 

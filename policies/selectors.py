@@ -8,6 +8,7 @@ from policies.document import Policy as PolicyDocument
 from policies.document import parse_policy
 from policies.models import Policy, PolicyVersion
 from regions.codes import area_prefix
+from regions.models import Region
 
 
 def _covering(first_year: int, last_year: int):
@@ -98,3 +99,10 @@ def policies_visible(user) -> list[Policy]:
         policy for policy in Policy.objects.order_by("-year", "region_code", "code")
         if area_prefix(policy.region_code).startswith(mine) or mine.startswith(area_prefix(policy.region_code))
     ]
+
+
+def policy_region_names(codes) -> dict[str, str]:
+    """Region code of a policy → the region's name; a policy's region may be a prefix (``2109`` = 210900)."""
+    padded = {code: code.ljust(6, "0") for code in codes}
+    names = dict(Region.objects.filter(code__in=set(padded.values())).values_list("code", "name"))
+    return {code: names.get(full, code) for code, full in padded.items()}

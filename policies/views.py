@@ -20,22 +20,14 @@ from claims.selectors import hospital_names
 from policies.comparison import compare_policies, layer_rows
 from policies.editor import NoteForm, PolicyEditor
 from policies.models import Policy, PolicyVersion
-from policies.selectors import parsed_policy, policies_visible
+from policies.selectors import parsed_policy, policies_visible, policy_region_names
 from policies.services import OUTSIDE_AREA, policy_load
-from regions.models import Region
 from spreadsheets.errors import SpreadsheetError
 from spreadsheets.json_documents import load_json
 
 VIEW = "policies.view_policy"
 WRITE = "policies.add_policyversion"
 CODE_CHANGED = "政策代码不能在这里修改（应为 {code}）：另立一项政策请用 load_policy 命令载入新的政策文件。"
-
-
-def _region_names(codes) -> dict[str, str]:
-    """Region code of a policy → the region's name; a policy's region may be a prefix (``2109`` = 210900)."""
-    padded = {code: code.ljust(6, "0") for code in codes}
-    names = dict(Region.objects.filter(code__in=set(padded.values())).values_list("code", "name"))
-    return {code: names.get(full, code) for code, full in padded.items()}
 
 
 def _policy(request, pk) -> Policy:
@@ -65,7 +57,7 @@ def policy_list(request):
     latest = {}
     for version in PolicyVersion.objects.filter(policy__in=policies).select_related("created_by").order_by("number"):
         latest[version.policy_id] = version
-    names = _region_names({policy.region_code for policy in policies})
+    names = policy_region_names({policy.region_code for policy in policies})
     rows = [(policy, names[policy.region_code], latest.get(policy.pk)) for policy in policies]
     return render(request, "policies/policy_list.html", {"rows": rows})
 
@@ -79,7 +71,7 @@ def policy_detail(request, pk):
     names = hospital_names(document) if document else {}
     layers = [(layer, layer_rows(layer, names)) for layer in document.layers] if document else []
     return render(request, "policies/policy_detail.html", {
-        "policy": policy, "region": _region_names([policy.region_code])[policy.region_code],
+        "policy": policy, "region": policy_region_names([policy.region_code])[policy.region_code],
         "versions": versions, "current": current, "layers": layers,
         "cannot_edit": _editable(request.user, policy),
     })
@@ -171,7 +163,7 @@ def policy_edit(request, pk):
     return render(request, "policies/policy_edit.html", {
         "policy": policy, "current": current, "editor": editor, "note": note, "base": _json(base),
         "document": text, "problems": problems, "json_problems": action == "save_json" and problems,
-        "checked": action == "check", "region": _region_names([policy.region_code])[policy.region_code],
+        "checked": action == "check", "region": policy_region_names([policy.region_code])[policy.region_code],
     })
 
 
