@@ -569,7 +569,7 @@ def area_name(user: User, area: str) -> str:
     """The name of an area code prefix (the user's own area when empty), for titles."""
     if not area:
         return user.area.name if user.area_id else "全部区域"
-    return Region.objects.filter(code=area).values_list("name", flat=True).first() or area
+    return Region.objects.name_of(area)
 
 
 def clerk_named(user: User, username: str) -> User:

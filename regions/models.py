@@ -4,6 +4,10 @@ from regions.codes import Level, area_prefix
 
 
 class RegionQuerySet(models.QuerySet):
+    def name_of(self, code: str) -> str:
+        """The region's name, or the code itself when no region has it (an area is shown either way)."""
+        return self.filter(code=code).values_list("name", flat=True).first() or code
+
     def within(self, area_code: str):
         return self.filter(code__startswith=area_prefix(area_code))
 

@@ -49,4 +49,4 @@ def area_name(code):
 
     if not code:
         return "全国"
-    return Region.objects.filter(code=code).values_list("name", flat=True).first() or code
+    return Region.objects.name_of(code)
