@@ -6,7 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet, Window
+from django.db.models import Count, DateTimeField, Max, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,6 +20,25 @@ SEARCH_PAGE_SIZE = 50
 
 def beneficiaries_visible(user: User) -> QuerySet[Beneficiary]:
     return Beneficiary.objects.visible_to(user).select_related("village", "household")
+
+
+def people_changed_since(user: User, since: datetime.datetime) -> QuerySet[Beneficiary]:
+    """The people of the user's area whose record, categories or enrollment changed after ``since`` (every
+    change, bulk ones included, leaves a history row), each with ``changed_at``, its latest such change:
+    what another office reads to keep its copy of the registry in step."""
+    changes = [
+        (Beneficiary.history.model, "id"),
+        (CategoryHolding.history.model, "beneficiary_id"),
+        (Enrollment.history.model, "beneficiary_id"),
+    ]
+    changed = Q()
+    latest = []
+    for history, person in changes:
+        rows = history.objects.filter(history_date__gt=since)
+        changed |= Q(pk__in=rows.values(person))
+        newest = rows.filter(**{person: OuterRef("pk")}).order_by().values(person).annotate(at=Max("history_date"))
+        latest.append(Coalesce(Subquery(newest.values("at")), Value(since, output_field=DateTimeField())))
+    return beneficiaries_visible(user).filter(changed).annotate(changed_at=Greatest(*latest))
 
 
 def beneficiary_search(*, user: User, query: str) -> QuerySet[Beneficiary]:

@@ -62,6 +62,10 @@ INSTALLED_APPS = [
     "ledgers",
     "assistance",
     "monitoring",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from here (no CDN)
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +253,34 @@ TASKS = {
     "default": {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
+}
+
+# The API for the other offices' systems (api/): partners' keys, their scopes and rate limits, problem details.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.PartnerKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.PartnerScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.PartnerRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PartnerAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_response",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,  # money as "123.45", never a float
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "健康扶贫医疗保障管理系统 数据交换接口",
+    "DESCRIPTION": "供医保信息平台、民政、乡村振兴、卫健和医疗机构的系统调用。每个对接系统持有管理员签发的密钥，"
+                   "只能访问其区域内、其权限范围内的数据；每次调用都有记录。",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "APPEND_COMPONENTS": {"securitySchemes": {"partnerKey": {
+        "type": "http", "scheme": "bearer", "description": "管理员签发的对接系统密钥：Authorization: Bearer hfp_…"}}},
+    "SECURITY": [{"partnerKey": []}],
+    "AUTHENTICATION_WHITELIST": [],
 }
 
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False

@@ -1,0 +1,110 @@
+"""The base of every endpoint: scope, audit of the call, problem details; and keyset (cursor) paging."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+
+from django.db.models import Q, QuerySet
+from rest_framework import exceptions, serializers
+from rest_framework.views import APIView
+
+from api.models import Partner, PartnerCall
+from api.services import partner_call_record
+
+BAD_CURSOR = "游标无效：请使用上一页返回的 next_cursor 原样传回。"
+PAGE_SIZE_DEFAULT = 100
+PAGE_SIZE_MAX = 1000
+
+
+class PartnerEndpoint(APIView):
+    """An endpoint partners call. ``scope`` names what the partner must hold; a handler may set
+    ``self.audit_area`` and ``self.audit_counts`` for the call's record."""
+
+    scope: str = ""
+
+    def initial(self, request, *args, **kwargs):
+        self.started = time.monotonic()
+        self.audit_area = ""
+        self.audit_counts: dict = {}
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        partner = request.auth if isinstance(getattr(request, "_auth", None), Partner) else None
+        status = response.status_code
+        if status == 401:
+            outcome = PartnerCall.Outcome.UNAUTHENTICATED
+        elif status == 429:
+            outcome = PartnerCall.Outcome.THROTTLED
+        elif status >= 500:
+            outcome = PartnerCall.Outcome.FAILED
+        elif status >= 400:
+            outcome = PartnerCall.Outcome.REFUSED
+        else:
+            outcome = PartnerCall.Outcome.OK
+        detail = response.data.get("detail", "") if isinstance(response.data, dict) and status >= 400 else ""
+        match = request._request.resolver_match
+        partner_call_record(
+            partner=partner,
+            key_prefix=partner.key_prefix if partner else getattr(request._request, "api_key_prefix", ""),
+            method=request.method,
+            endpoint=f"/{match.route}" if match else request.path,
+            area=self.audit_area or (partner.area_id if partner else ""),
+            status=status,
+            outcome=outcome,
+            counts=self.audit_counts,
+            detail=str(detail),
+            duration_ms=int((time.monotonic() - getattr(self, "started", time.monotonic())) * 1000),
+        )
+        return response
+
+    @property
+    def partner(self) -> Partner:
+        return self.request.auth
+
+
+class PageQuery(serializers.Serializer):
+    cursor = serializers.CharField(required=False, help_text="上一页返回的 next_cursor；第一页不填。")
+    page_size = serializers.IntegerField(
+        required=False, min_value=1, max_value=PAGE_SIZE_MAX, default=PAGE_SIZE_DEFAULT,
+        help_text=f"每页条数，默认 {PAGE_SIZE_DEFAULT}，最多 {PAGE_SIZE_MAX}。",
+    )
+
+
+def _encode(values: list) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values, default=str).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, size: int) -> list:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError):
+        raise exceptions.ValidationError({"cursor": [BAD_CURSOR]}) from None
+    if not isinstance(values, list) or len(values) != size:
+        raise exceptions.ValidationError({"cursor": [BAD_CURSOR]})
+    return values
+
+
+def keyset_page(queryset: QuerySet, keys: tuple[str, ...], cursor: str | None, size: int,
+                parse=lambda key, value: value) -> tuple[list, str | None]:
+    """One page of ``queryset`` in ascending order of ``keys`` (the last unique), after ``cursor``: the rows and
+    the cursor of the next page (None on the last). A cursor carries the last row's keys, so rows written while
+    a partner pages through are neither skipped nor repeated (``parse`` turns a key's text back into a value)."""
+    ordered = queryset.order_by(*keys)
+    if cursor:
+        try:
+            values = [parse(key, value) for key, value in zip(keys, _decode(cursor, len(keys)), strict=True)]
+        except (ValueError, TypeError):
+            raise exceptions.ValidationError({"cursor": [BAD_CURSOR]}) from None
+        after = Q()
+        for position, key in enumerate(keys):
+            after |= Q(**dict(zip(keys[:position], values[:position], strict=True)), **{f"{key}__gt": values[position]})
+        ordered = ordered.filter(after)
+    rows = list(ordered[: size + 1])
+    if len(rows) <= size:
+        return rows, None
+    rows = rows[:size]
+    last = rows[-1]
+    return rows, _encode([getattr(last, key) for key in keys])

@@ -1,0 +1,13 @@
+"""The ledger, by cursor (a helper fills this in)."""
+
+from rest_framework.response import Response
+
+from api.base import PartnerEndpoint
+from api.models import Scope
+
+
+class LedgerRows(PartnerEndpoint):
+    scope = Scope.READ_LEDGER
+
+    def get(self, request):
+        return Response(status=501)
