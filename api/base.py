@@ -18,17 +18,37 @@ PAGE_SIZE_DEFAULT = 100
 PAGE_SIZE_MAX = 1000
 
 
+UNKNOWN_PARAMETER = "没有名为“{name}”的查询参数；可用的参数：{known}。"
+
+
 class PartnerEndpoint(APIView):
-    """An endpoint partners call. ``scope`` names what the partner must hold; a handler may set
-    ``self.audit_area`` and ``self.audit_counts`` for the call's record."""
+    """An endpoint partners call. ``scope`` names what the partner must hold; ``query_serializer`` describes
+    the query parameters, checked into ``self.query`` (a name it lacks is refused: a misspelt filter must not
+    quietly return everything); a handler may set ``self.audit_area`` and ``self.audit_counts`` for the call's
+    record."""
 
     scope: str = ""
+    query_serializer: type[serializers.Serializer] | None = None
 
     def initial(self, request, *args, **kwargs):
         self.started = time.monotonic()
         self.audit_area = ""
         self.audit_counts: dict = {}
         super().initial(request, *args, **kwargs)
+        self.query = self._checked_query(request)
+
+    def _checked_query(self, request) -> dict:
+        fields = self.query_serializer().fields if self.query_serializer else {}
+        unknown = sorted(set(request.query_params) - set(fields))
+        if unknown:
+            known = "、".join(fields) or "无"
+            raise exceptions.ValidationError({name: [UNKNOWN_PARAMETER.format(name=name, known=known)]
+                                              for name in unknown})
+        if not self.query_serializer:
+            return {}
+        query = self.query_serializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return query.validated_data
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

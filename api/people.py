@@ -20,6 +20,9 @@ from beneficiaries.selectors import beneficiaries_visible, people_changed_since
 from monitoring.selectors import person_year_burden
 
 
+ID_PATTERN = r"^(\d{17}[\dXx]|\d{15})$"
+
+
 class PlaceSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="区划代码")
     name = serializers.CharField(help_text="名称")
@@ -103,6 +106,8 @@ class PersonLookup(PartnerEndpoint):
         summary="按身份证号查询人员",
         description="返回人员的当前身份类别（认定部门、起止日期）、本年度参保和医疗负担及监测等级。"
                     "不在本对接系统区域内的人员与不存在的人员一样答复 404。",
+        parameters=[OpenApiParameter("id_number", str, OpenApiParameter.PATH, pattern=ID_PATTERN,
+                                     description="身份证号：18 位，或旧的 15 位（自动升位）")],
         responses={200: PersonDetailSerializer},
         tags=["人员"],
     )
@@ -131,6 +136,7 @@ class PersonLookup(PartnerEndpoint):
 
 class PeopleChanged(PartnerEndpoint):
     scope = Scope.READ_PEOPLE
+    query_serializer = ChangedQuery
 
     @extend_schema(
         operation_id="people_changed",
@@ -142,12 +148,9 @@ class PeopleChanged(PartnerEndpoint):
         tags=["人员"],
     )
     def get(self, request):
-        query = ChangedQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
         people, cursor = keyset_page(
-            people_changed_since(request.user, query.validated_data["changed_since"]),
-            ("changed_at", "pk"), query.validated_data.get("cursor"), query.validated_data["page_size"],
-            parse=_cursor_value,
+            people_changed_since(request.user, self.query["changed_since"]),
+            ("changed_at", "pk"), self.query.get("cursor"), self.query["page_size"], parse=_cursor_value,
         )
         _with_categories(people, timezone.localdate())
         self.audit_counts = {"people": len(people)}
