@@ -81,6 +81,11 @@ class UserAdmin(AreaScopedAdmin, DjangoUserAdmin):
 
         return ScopedForm
 
+    def has_change_permission(self, request, obj=None):
+        # A partner's account is shown, never changed here (accounts.services.PARTNER_ACCOUNT).
+        partner_account = obj is not None and User.objects.filter(pk=obj.pk, partner__isnull=False).exists()
+        return super().has_change_permission(request, obj) and not partner_account
+
     def save_model(self, request, obj, form, change):
         user_save(actor=request.user, user=obj)
 

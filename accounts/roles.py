@@ -23,6 +23,7 @@ NEVER_DELETED = [
     "monitoring.delete_*",
     "assistance.delete_*",
     "accounts.delete_accesslog",
+    "api.delete_*",  # a partner and its calls are the audit of what other systems did; revoke, never delete
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {

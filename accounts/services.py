@@ -76,13 +76,19 @@ AREA_REQUIRED = "请选择管辖区域。"
 AREA_OUTSIDE = "只能把用户分配到您自己的管辖区域之内。"
 ROLE_ABOVE = "不能授予高于您自己角色（{role}）的角色。"
 OWN_ACCOUNT = "不能停用自己的账号，也不能改变自己的角色或管辖区域：请另一位管理员操作。"
+PARTNER_ACCOUNT = "{username} 是接口对接系统的账号，不是人员的账号：请在“接口对接”页面管理该系统。"
 
 
 def _ensure_manages(actor: User, user: User) -> None:
     """Only administrators manage users, and only users of their own area (as stored, before a change)."""
     if actor.role != Role.ADMIN and not actor.is_superuser:
         raise ValidationError(NOT_ADMIN, code="not_admin")
-    if user.pk is None or actor.is_superuser:
+    if user.pk is None:
+        return
+    # A partner's account follows its partner (api.services: role from its scopes, no password, no sign-in).
+    if User.objects.filter(pk=user.pk, partner__isnull=False).exists():
+        raise ValidationError(PARTNER_ACCOUNT.format(username=user.username), code="partner_account")
+    if actor.is_superuser:
         return
     stored = User.objects.filter(pk=user.pk).values_list("area_id", flat=True).first()
     if actor.area_id is not None and (stored is None or not actor.can_see_code(stored)):

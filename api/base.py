@@ -38,6 +38,8 @@ class PartnerEndpoint(APIView):
         self.query = self._checked_query(request)
 
     def _checked_query(self, request) -> dict:
+        if getattr(self, request.method.lower(), None) is None:
+            return {}  # a method the endpoint lacks is answered 405, whatever the query
         fields = self.query_serializer().fields if self.query_serializer else {}
         unknown = sorted(set(request.query_params) - set(fields))
         if unknown:
@@ -46,7 +48,9 @@ class PartnerEndpoint(APIView):
                                               for name in unknown})
         if not self.query_serializer:
             return {}
-        query = self.query_serializer(data=request.query_params)
+        # A plain dict, not the QueryDict: DRF reads an empty value in a QueryDict as "not given" (a form's
+        # habit), so ``?status=`` would quietly list everything instead of being refused.
+        query = self.query_serializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         return query.validated_data
 
@@ -128,3 +132,12 @@ def keyset_page(queryset: QuerySet, keys: tuple[str, ...], cursor: str | None, s
     rows = rows[:size]
     last = rows[-1]
     return rows, _encode([getattr(last, key) for key in keys])
+
+
+def primary_key(key: str, value) -> int:
+    """A cursor's primary key back from its text (``keyset_page``'s ``parse``); one no database column holds is
+    a bad cursor, not an overflow in the driver."""
+    number = int(value)
+    if not 0 < number < 2**63:
+        raise ValueError(value)
+    return number

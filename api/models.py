@@ -64,6 +64,9 @@ class Partner(models.Model):
         labels = dict(Scope.choices)
         return [labels.get(scope, scope) for scope in self.scopes]
 
+    def get_scopes_display(self) -> str:
+        return "、".join(self.scope_labels())
+
 
 class PartnerCall(models.Model):
     """One call to the API: who, what, for which area, how many items, and how it ended."""

@@ -118,7 +118,7 @@ class PersonLookup(PartnerEndpoint):
             raise serializers.ValidationError({"id_number": [exc.message]}) from None
         person = beneficiaries_visible(request.user).filter(id_number=number).first()
         if person is None:
-            raise Http404(f"区域内没有身份证号为 {number} 的人员。")
+            raise Http404("区域内没有这个身份证号的人员。")
         today = timezone.localdate()
         _with_categories([person], today)
         person.enrollments_this_year = list(

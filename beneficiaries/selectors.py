@@ -230,6 +230,11 @@ def _display(field, value, record) -> str:
         return "（空）"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
+    shown = getattr(record.instance_type, f"get_{field.name}_display", None)
+    if shown is not None:  # a model's own wording of a field without choices (a partner's list of scopes)
+        return str(shown(record.instance))
+    if isinstance(value, datetime.datetime):
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M:%S}"
     if field.is_relation:
         target = getattr(record, field.name)  # None when the object has since been deleted
         return str(target) if target is not None else str(value)

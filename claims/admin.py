@@ -76,7 +76,7 @@ class ClaimAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
     person_path = "beneficiary_id"
     list_display = ("id", "beneficiary", "hospital", "visit_type", "discharged_on", "total", "status", "origin")
     list_filter = ("status", "visit_type", "origin", "pay_later", "hospital__level", "paid_out_on")
-    search_fields = ("=id", "beneficiary__name", "=beneficiary__id_number", "hospital__name")
+    search_fields = ("=id", "beneficiary__name", "=beneficiary__id_number", "hospital__name", "=platform_settlement_id")
     date_hierarchy = "discharged_on"
     list_select_related = ("beneficiary", "hospital")
 

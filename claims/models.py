@@ -88,6 +88,11 @@ class Claim(models.Model):
     # The hospital's own numbers, printed on the slip so that it can be matched with the hospital's papers.
     admission_number = models.CharField("住院号/门诊号", max_length=40, blank=True)
     invoice_number = models.CharField("发票号", max_length=40, blank=True)
+    # The medical-insurance platform's settlement ID (setl_id): a settlement it sends again is the bill already
+    # entered, and its cancellation voids this bill.
+    platform_settlement_id = models.CharField(
+        "医保结算ID", max_length=40, blank=True, help_text="医保信息平台的结算ID；同一结算ID只对应一张账单。"
+    )
     total = models.DecimalField("总费用", **MONEY)
     in_catalog = models.DecimalField("政策范围内费用", **MONEY)
     recorded = models.JSONField("医保平台已结算金额", default=dict, blank=True)  # {layer code: "amount"}
@@ -122,6 +127,10 @@ class Claim(models.Model):
             ("mark_paid_out", "记录账单已拨付"),
         ]
         indexes = [models.Index(fields=["beneficiary", "discharged_on", "id"])]
+        constraints = [
+            models.UniqueConstraint(fields=["platform_settlement_id"], condition=~models.Q(platform_settlement_id=""),
+                                    name="claim_platform_settlement_unique"),
+        ]
 
     def __str__(self):
         return f"{self.get_visit_type_display()} {self.hospital} {self.discharged_on:%Y-%m-%d}"

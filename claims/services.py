@@ -12,8 +12,10 @@ Two clerks settling bills of one person at once are serialised by locking the pe
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -22,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, Sum
 from django.utils import timezone
-from simple_history.utils import bulk_update_with_history
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from accounts.models import User
 from accounts.services import area_within, ensure_in_area, ensure_permitted
@@ -33,11 +35,12 @@ from claims.signals import PersonYearSettled, person_years_settled
 from policies import engine
 from policies.document import FUNDS
 from policies.models import PolicyVersion
-from policies.selectors import current_version, parsed_policy, policy_in_force
+from policies.selectors import parsed_policy, versions_in_force
 
 NO_POLICY = "{year} 年没有适用于 {area} 的报销政策，请先载入政策。"
 PERSON_INACTIVE = "{name} 已于 {day} {status}，此后的账单不能结算。"
 DUPLICATE = "该人员在同一医疗机构、同样日期已有账单（{claims}），请核对是否重复录入。"
+BATCH = 1000  # rows per INSERT of the bulk paths
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class BillFacts:
     referred: bool = False
     admission_number: str = ""
     invoice_number: str = ""
+    platform_settlement_id: str = ""  # the platform's setl_id, when the platform settled the bill
+    submission: uuid.UUID | None = None  # the window's form, so that a form sent twice enters one bill
 
 
 def recorded_layers(
@@ -105,31 +110,56 @@ def _key(claim: Claim) -> tuple:
 
 
 def lock_person_year(person_id: int, year: int) -> PersonYear:
-    PersonYear.objects.get_or_create(beneficiary_id=person_id, year=year)
-    return PersonYear.objects.select_for_update().get(beneficiary_id=person_id, year=year)
+    return lock_person_years([(person_id, year)])[(person_id, year)]
 
 
-class PersonYearFacts(YearFacts):
-    """The categories and insurances of one person in one year, read once for all its bills."""
+def lock_person_years(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], PersonYear]:
+    """Lock these (person id, year) rows, made first where missing, in key order: two batches that share
+    person-years then wait for each other instead of deadlocking (SQLite serialises writers by itself)."""
+    pairs = set(pairs)
+    PersonYear.objects.bulk_create([PersonYear(beneficiary_id=person, year=year) for person, year in pairs],
+                                   ignore_conflicts=True, batch_size=BATCH)
+    rows = PersonYear.objects.select_for_update().filter(
+        beneficiary_id__in={person for person, _ in pairs}, year__in={year for _, year in pairs}).order_by("pk")
+    return {(row.beneficiary_id, row.year): row for row in rows if (row.beneficiary_id, row.year) in pairs}
 
-    def __init__(self, person: Beneficiary, year: int):
-        first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-        super().__init__(
-            CategoryHolding.objects.filter(beneficiary=person).during(first, last).values_list(
-                "category__code", "start", "end"
-            ),
-            Enrollment.objects.filter(beneficiary=person, year=year, status=Enrollment.Status.ENROLLED).values_list(
-                "insurance__code", flat=True
-            ),
+
+def person_years_facts(pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], YearFacts]:
+    """The categories held on some day of the year and the insurances enrolled in, of each (person id, year):
+    two queries whatever their number."""
+    pairs = set(pairs)
+    if not pairs:
+        return {}
+    people, years = {person for person, _ in pairs}, {year for _, year in pairs}
+    holdings: dict[int, list] = defaultdict(list)
+    for person, code, start, end in (
+        CategoryHolding.objects.filter(beneficiary_id__in=people)
+        .during(datetime.date(min(years), 1, 1), datetime.date(max(years), 12, 31))
+        .values_list("beneficiary_id", "category__code", "start", "end")
+    ):
+        holdings[person].append((code, start, end))
+    insurances: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for person, year, code in Enrollment.objects.filter(
+        beneficiary_id__in=people, year__in=years, status=Enrollment.Status.ENROLLED
+    ).values_list("beneficiary_id", "year", "insurance__code"):
+        insurances[(person, year)].append(code)
+    return {
+        # In force on some day of the year, as ``HoldingQuerySet.during`` reads it for one year.
+        (person, year): YearFacts(
+            [(code, start, end) for code, start, end in holdings[person]
+             if start <= datetime.date(year, 12, 31) and (end is None or end >= max(start, datetime.date(year, 1, 1)))],
+            insurances[(person, year)],
         )
+        for person, year in pairs
+    }
+
+
+def person_year_facts(person: Beneficiary, year: int) -> YearFacts:
+    return person_years_facts([(person.pk, year)])[(person.pk, year)]
 
 
 def policy_version_for(person: Beneficiary, year: int) -> PolicyVersion:
-    policy = policy_in_force(person.village_id, year)
-    version = current_version(policy) if policy else None
-    if version is None:
-        raise ValidationError(NO_POLICY.format(year=year, area=person.village.full_name), code="no_policy")
-    return version
+    return version_in_force(versions_in_force([(person.village_id, year)]), person, year)
 
 
 def claim_input(claim: Claim, facts: YearFacts) -> engine.ClaimInput:
@@ -145,7 +175,7 @@ def claim_input(claim: Claim, facts: YearFacts) -> engine.ClaimInput:
     )
 
 
-def _check_with_engine(version: PolicyVersion, claim: Claim, facts: PersonYearFacts) -> None:
+def _check_with_engine(version: PolicyVersion, claim: Claim, facts: YearFacts) -> None:
     """Refuse before writing anything what the engine would refuse (unknown recorded layer, amounts)."""
     issues = engine.check_claim(parsed_policy(version), claim_input(claim, facts))
     if issues:
@@ -156,8 +186,8 @@ def _form_field(engine_field: str) -> str:
     return "recorded" if engine_field.startswith("recorded") else engine_field
 
 
-def _write_settlement(claim, version, result: engine.ClaimSettlement, facts, reason, user) -> Settlement:
-    settlement = Settlement.objects.create(
+def _settlement(claim, version, result: engine.ClaimSettlement, facts, reason, user) -> Settlement:
+    return Settlement(
         claim=claim,
         policy_version=version,
         reason=reason,
@@ -169,14 +199,6 @@ def _write_settlement(claim, version, result: engine.ClaimSettlement, facts, rea
         settled_by=user,
         **result.by_fund,
     )
-    SettlementPayment.objects.bulk_create(
-        SettlementPayment(
-            settlement=settlement, position=position, layer=p.layer, name=p.name, fund=p.fund, amount=p.amount,
-            base_added=p.base_added, applied=p.applied, recorded=p.recorded, explanation=p.explanation,
-        )
-        for position, p in enumerate(result.payments)
-    )
-    return settlement
 
 
 def _same(old: Settlement, version: PolicyVersion, result: engine.ClaimSettlement) -> bool:
@@ -186,9 +208,17 @@ def _same(old: Settlement, version: PolicyVersion, result: engine.ClaimSettlemen
     return old.policy_version_id == version.pk and stored == computed
 
 
-def _person_year_claims(person_id: int, year: int) -> list[Claim]:
-    return list(
-        Claim.objects.filter(beneficiary_id=person_id, discharged_on__year=year, status=Claim.Status.SETTLED)
+def _person_years_claims(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[Claim]]:
+    """The settled bills of these (person id, year)s in date order, then entry order, each with its current
+    settlement and that settlement's payments (``claim.current``): three queries."""
+    found: dict[tuple[int, int], list[Claim]] = {pair: [] for pair in pairs}
+    if not pairs:
+        return found
+    years = {year for _, year in pairs}
+    claims = (
+        Claim.objects.filter(beneficiary_id__in={person for person, _ in pairs}, status=Claim.Status.SETTLED,
+                             discharged_on__gte=datetime.date(min(years), 1, 1),
+                             discharged_on__lte=datetime.date(max(years), 12, 31))
         .select_related("hospital", "beneficiary")
         .prefetch_related(
             Prefetch(
@@ -200,6 +230,89 @@ def _person_year_claims(person_id: int, year: int) -> list[Claim]:
         )
         .order_by("discharged_on", "id")
     )
+    for claim in claims:
+        bills = found.get((claim.beneficiary_id, claim.discharged_on.year))
+        if bills is not None:
+            bills.append(claim)
+    return found
+
+
+@dataclass(frozen=True)
+class PersonYearWork:
+    """A person-year to settle again from ``since`` (a (date, id) key) on, under its lock (``locked``)."""
+
+    person: Beneficiary
+    year: int
+    since: tuple
+    locked: PersonYear
+
+
+def resettle_person_years(
+    works: list[PersonYearWork],
+    *,
+    reason: str,
+    user: User,
+    version_for: Callable[[Claim, Settlement | None], PolicyVersion],
+    cause: str,
+) -> list[PaymentChange]:
+    """Settle (again) every bill of each person-year from its ``since`` on, in order, and announce the
+    person-years' new personal totals (``person_years_settled``, for ``cause``).
+
+    Bills before ``since`` keep their settlements and only feed the year-to-date totals. Reads and writes take
+    a few statements whatever the number of person-years (an import, a push of the platform's settlements).
+    Must run inside a transaction holding the person-years' locks.
+    """
+    pairs = {(work.person.pk, work.year) for work in works}
+    facts_of, claims_of = person_years_facts(pairs), _person_years_claims(pairs)
+    now = timezone.now()
+    names: dict[int, dict[str, str]] = {}  # hospital names by policy version, read once
+    written: list[tuple[Settlement, engine.ClaimSettlement]] = []
+    replaced: list[tuple[Claim, Settlement, Settlement, engine.ClaimSettlement]] = []
+    announced = []
+    for work in works:
+        facts = facts_of[(work.person.pk, work.year)]
+        ytd = engine.YearToDate()
+        personal = Decimal("0.00")
+        for claim in claims_of[(work.person.pk, work.year)]:
+            old = claim.current[0] if claim.current else None
+            if _key(claim) < work.since and old is not None:
+                ytd = ytd.after(old.payments.all())
+                personal += old.personal
+                continue
+            version = version_for(claim, old)
+            policy = parsed_policy(version)
+            if version.pk not in names:
+                names[version.pk] = hospital_names(policy)
+            result, ytd = engine.settle_claim(policy, claim_input(claim, facts), ytd,
+                                              hospital_names=names[version.pk])
+            personal += result.personal
+            if old is not None and _same(old, version, result):
+                continue
+            settlement = _settlement(claim, version, result, facts,
+                                     reason if old else Settlement.Reason.INITIAL, user)
+            written.append((settlement, result))
+            if old is not None:
+                replaced.append((claim, old, settlement, result))
+        announced.append(PersonYearSettled(work.person.pk, work.person.village_id, work.year, personal, facts.held,
+                                           work.locked.relief))
+    # The old settlements step down before the new ones are written: a bill has one current settlement.
+    Settlement.objects.filter(pk__in=[old.pk for _, old, _, _ in replaced]).update(superseded_at=now)
+    Settlement.objects.bulk_create([settlement for settlement, _ in written], batch_size=BATCH)
+    SettlementPayment.objects.bulk_create(
+        [SettlementPayment(settlement=settlement, position=position, layer=p.layer, name=p.name, fund=p.fund,
+                           amount=p.amount, base_added=p.base_added, applied=p.applied, recorded=p.recorded,
+                           explanation=p.explanation)
+         for settlement, result in written for position, p in enumerate(result.payments)],
+        batch_size=BATCH,
+    )
+    changes, adjustments = [], []
+    for claim, old, new, result in replaced:
+        moved, owed = _moved_payments(claim, old, new, result, user)
+        changes += moved
+        adjustments += owed
+    Adjustment.objects.bulk_create(adjustments, batch_size=BATCH)
+    person_years_settled.send(sender=Claim, person_years=announced, user=user, cause=cause)
+    return changes
 
 
 def resettle_person_year(
@@ -213,42 +326,9 @@ def resettle_person_year(
     cause: str,
     locked: PersonYear,
 ) -> list[PaymentChange]:
-    """Settle (again) every bill of the person-year from ``since`` (a (date, id) key) on, in order,
-    and announce the person-year's new personal total (``person_years_settled``, for ``cause``).
-
-    Bills before ``since`` keep their settlements and only feed the year-to-date totals. Must run
-    inside a transaction holding the person-year lock (``locked``, as ``lock_person_year`` returned it).
-    """
-    facts = PersonYearFacts(person, year)
-    ytd = engine.YearToDate()
-    personal = Decimal("0.00")
-    changes: list[PaymentChange] = []
-    now = timezone.now()
-    names: dict[int, dict[str, str]] = {}  # hospital names by policy version, read once for the person-year
-    for claim in _person_year_claims(person.pk, year):
-        old = claim.current[0] if claim.current else None
-        if _key(claim) < since and old is not None:
-            ytd = ytd.after(old.payments.all())
-            personal += old.personal
-            continue
-        version = version_for(claim, old)
-        policy = parsed_policy(version)
-        if version.pk not in names:
-            names[version.pk] = hospital_names(policy)
-        result, ytd = engine.settle_claim(policy, claim_input(claim, facts), ytd, hospital_names=names[version.pk])
-        personal += result.personal
-        if old is not None and _same(old, version, result):
-            continue
-        if old is not None:
-            Settlement.objects.filter(pk=old.pk).update(superseded_at=now)
-        settlement = _write_settlement(claim, version, result, facts, reason if old else Settlement.Reason.INITIAL,
-                                       user)
-        if old is not None:
-            moved = _moved_payments(claim, old, settlement, result, user)
-            changes.extend(moved)
-    settled = PersonYearSettled(person.pk, person.village_id, year, personal, facts.held, locked.relief)
-    person_years_settled.send(sender=Claim, person_years=[settled], user=user, cause=cause)
-    return changes
+    """``resettle_person_years`` for one person-year (``locked`` as ``lock_person_year`` returned it)."""
+    return resettle_person_years([PersonYearWork(person, year, since, locked)], reason=reason, user=user,
+                                 version_for=version_for, cause=cause)
 
 
 def person_year_announce(*, person: Beneficiary, year: int, user: User, cause: str, locked: PersonYear) -> None:
@@ -260,11 +340,13 @@ def person_year_announce(*, person: Beneficiary, year: int, user: User, cause: s
         .aggregate(total=Sum("personal"))["total"]
     )
     settled = PersonYearSettled(person.pk, person.village_id, year, engine.quantize_money(Decimal(personal or 0)),
-                                PersonYearFacts(person, year).held, locked.relief)
+                                person_year_facts(person, year).held, locked.relief)
     person_years_settled.send(sender=Claim, person_years=[settled], user=user, cause=cause)
 
 
-def _moved_payments(claim, old: Settlement, new: Settlement, result, user) -> list[PaymentChange]:
+def _moved_payments(claim, old: Settlement, new: Settlement, result, user) -> tuple[list[PaymentChange],
+                                                                                list[Adjustment]]:
+    """The payments that moved from ``old`` to ``new``, and the 补付 / 追回 they owe on a bill already paid out."""
     before = {p.layer: p for p in old.payments.all()}
     moved, adjustments = [], []
     for payment in result.payments:
@@ -277,8 +359,7 @@ def _moved_payments(claim, old: Settlement, new: Settlement, result, user) -> li
                     before=previous, after=payment.amount, created_by=user,
                     kind=Adjustment.Kind.TOP_UP if payment.amount > previous else Adjustment.Kind.RECOVERY,
                 ))
-    Adjustment.objects.bulk_create(adjustments)
-    return moved
+    return moved, adjustments
 
 
 def keep_version(claim: Claim, old: Settlement | None) -> PolicyVersion:
@@ -313,7 +394,119 @@ def _validate_bill(person: Beneficiary, bill: BillFacts) -> None:
         raise ValidationError(errors, code="bad_bill")
 
 
+def _entered_before(bills: list[BillFacts]) -> dict[int, Claim]:
+    """The bills entered already (position in ``bills`` → bill): a form sent twice (its ``submission``) or a
+    settlement the platform sends again (its ID). Read under the person-years' locks, so a copy sent at the same
+    moment waits for the first to commit and then finds its bill."""
+    found = {}
+    for name in ("submission", "platform_settlement_id"):
+        keys = {getattr(bill, name): index for index, bill in enumerate(bills) if getattr(bill, name)}
+        if keys:
+            for claim in Claim.objects.filter(**{f"{name}__in": keys}):
+                found.setdefault(keys[getattr(claim, name)], claim)
+    return found
+
+
+def version_in_force(versions: dict, person: Beneficiary, year: int) -> PolicyVersion:
+    """The person's version from ``versions_in_force``'s answer, refused when there is none."""
+    version = versions.get((person.village_id, year))
+    if version is None:
+        raise ValidationError(NO_POLICY.format(year=year, area=person.village.full_name), code="no_policy")
+    return version
+
+
+@dataclass
+class BatchOutcome:
+    claims: list[Claim]  # the bill of each bill given, in order: new, or entered before
+    created: list[bool]
+    changes: list[PaymentChange]  # payments that moved on bills settled before
+
+
+class BillsRefused(Exception):
+    """Bills of a batch refused before anything was written: each one's position in the batch → why."""
+
+    def __init__(self, errors: dict[int, ValidationError]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def _new_claim(person: Beneficiary, bill: BillFacts, user: User, origin: str) -> Claim:
+    return Claim(
+        beneficiary=person, hospital=bill.hospital, visit_type=bill.visit_type, admitted_on=bill.admitted_on,
+        discharged_on=bill.discharged_on, diagnoses=list(bill.diagnoses), total=bill.total,
+        in_catalog=bill.in_catalog, recorded={k: str(v) for k, v in bill.recorded.items()},
+        pay_later=bill.pay_later, referred=bill.referred, admission_number=bill.admission_number,
+        invoice_number=bill.invoice_number, platform_settlement_id=bill.platform_settlement_id,
+        submission=bill.submission, entered_by=user, origin=origin,
+    )
+
+
 @transaction.atomic
+def claims_settle_batch(
+    *, user: User, bills: list[tuple[Beneficiary, BillFacts]], origin: str, allow_duplicate: bool = True,
+) -> BatchOutcome:
+    """Enter bills and settle each through every layer (一站式); a bill entered before (``_entered_before``) is
+    answered with its bill and not entered again.
+
+    One way for one bill at the window and for a thousand of an import or the platform's push: the checks run
+    bill by bill, but reading and writing take a few statements for the whole batch. All or nothing: refused
+    bills raise ``BillsRefused`` naming each of them before anything is written. A bill with the same person,
+    hospital and dates as a settled one is refused unless ``allow_duplicate``.
+    """
+    ensure_permitted(user, "claims.add_claim", "结算账单")
+    errors: dict[int, ValidationError] = {}
+    pairs = {(person.pk, bill.discharged_on.year) for person, bill in bills}
+    # Under the person-years' locks from here: a bill entered at the same moment waits, then is seen.
+    locks = lock_person_years(pairs)
+    entered = _entered_before([bill for _, bill in bills])
+    versions = versions_in_force({(person.village_id, bill.discharged_on.year) for person, bill in bills})
+    facts = person_years_facts(pairs)
+    answered: list[Claim] = []
+    claims = []
+    for index, (person, bill) in enumerate(bills):
+        year = bill.discharged_on.year
+        try:
+            ensure_in_area(user, person.village_id, person.name)
+            if index in entered:
+                answered.append(entered[index])
+                continue
+            _validate_bill(person, bill)
+            if not allow_duplicate and (duplicates := claim_duplicates(person=person, bill=bill)):
+                raise ValidationError(DUPLICATE.format(claims="、".join(f"#{c.pk}" for c in duplicates)),
+                                      code="duplicate")
+            claim = _new_claim(person, bill, user, origin)
+            _check_with_engine(version_in_force(versions, person, year), claim, facts[(person.pk, year)])
+            claims.append(claim)
+            answered.append(claim)
+        except ValidationError as exc:
+            errors[index] = exc
+    if errors:
+        raise BillsRefused(errors)
+    created = [index not in entered for index in range(len(bills))]
+    if not claims:
+        return BatchOutcome(answered, created, [])
+    bulk_create_with_history(claims, Claim, batch_size=BATCH, default_user=user)
+    since: dict[tuple[int, int], tuple] = {}
+    for claim in claims:
+        pair = (claim.beneficiary_id, claim.year)
+        since[pair] = min(since.get(pair, _key(claim)), _key(claim))
+    people = {person.pk: person for person, _ in bills}
+    works = [PersonYearWork(people[person], year, first, locks[(person, year)])
+             for (person, year), first in since.items()]
+    cause = f"结算账单 #{claims[0].pk}" if len(claims) == 1 else \
+        f"{Claim.Origin(origin).label}结算 {len(claims)} 张账单（#{claims[0].pk} 起）"
+    try:
+        changes = resettle_person_years(
+            works, reason=Settlement.Reason.EARLIER_BILL, user=user, cause=cause,
+            # A bill keeps its version when settled again; a new one takes the version in force, read above.
+            version_for=lambda claim, old: old.policy_version if old is not None else versions[
+                (claim.beneficiary.village_id, claim.year)],
+        )
+    except engine.ClaimError as exc:
+        raise ValidationError({_form_field(i.field): i.message for i in exc.errors}, code="bad_claim") from None
+    return BatchOutcome(answered, created, changes)
+
+
 def claim_settle(
     *,
     user: User,
@@ -325,43 +518,19 @@ def claim_settle(
 ) -> SettleOutcome:
     """Enter one bill and settle it through every layer at once (一站式), in one transaction.
 
-    A repeated ``submission`` (a double-clicked button) returns the bill already entered. A bill
-    with the same person, hospital and dates as a settled one is refused unless ``allow_duplicate``.
+    A repeated ``submission`` (a double-clicked button) or a platform settlement ID already entered (the platform
+    sending it again) returns the bill already entered. A bill with the same person, hospital and dates as a
+    settled one is refused unless ``allow_duplicate``.
     """
-    ensure_permitted(user, "claims.add_claim", "结算账单")
-    ensure_in_area(user, person.village_id, person.name)
-    year = bill.discharged_on.year
-    # Looked for under the person-year's lock: a form sent twice at once (a double click) waits here for the
-    # first to commit, then finds its bill instead of entering it again (and failing on the unique submission).
-    locked = lock_person_year(person.pk, year)
-    if submission is not None:
-        existing = Claim.objects.filter(submission=submission).first()
-        if existing is not None:
-            return SettleOutcome(claim=existing, created=False)
-    _validate_bill(person, bill)
-    if not allow_duplicate:
-        duplicates = claim_duplicates(person=person, bill=bill)
-        if duplicates:
-            listed = "、".join(f"#{c.pk}" for c in duplicates)
-            raise ValidationError(DUPLICATE.format(claims=listed), code="duplicate")
-    version = policy_version_for(person, year)
-    claim = Claim(
-        beneficiary=person, hospital=bill.hospital, visit_type=bill.visit_type, admitted_on=bill.admitted_on,
-        discharged_on=bill.discharged_on, diagnoses=list(bill.diagnoses), total=bill.total,
-        in_catalog=bill.in_catalog, recorded={k: str(v) for k, v in bill.recorded.items()},
-        pay_later=bill.pay_later, referred=bill.referred, admission_number=bill.admission_number,
-        invoice_number=bill.invoice_number, submission=submission, entered_by=user, origin=origin,
-    )
-    _check_with_engine(version, claim, PersonYearFacts(person, year))
-    claim._history_user = user
-    claim.save()
     try:
-        changes = resettle_person_year(
-            person=person, year=year, since=_key(claim), reason=Settlement.Reason.EARLIER_BILL, user=user,
-            version_for=keep_version, cause=f"结算账单 #{claim.pk}", locked=locked,
-        )
-    except engine.ClaimError as exc:
-        raise ValidationError({_form_field(i.field): i.message for i in exc.errors}, code="bad_claim") from None
+        outcome = claims_settle_batch(user=user, bills=[(person, dataclasses.replace(bill, submission=submission))],
+                                      origin=origin, allow_duplicate=allow_duplicate)
+    except BillsRefused as refused:
+        raise refused.errors[0] from None
+    claim = outcome.claims[0]
+    if not outcome.created[0]:
+        return SettleOutcome(claim=claim, created=False)
+    changes = outcome.changes
     return SettleOutcome(claim=claim, changes=changes, resettled=sorted({c.claim for c in changes} - {claim.pk}))
 
 

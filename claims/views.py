@@ -45,7 +45,7 @@ def _preview(person, form: ClaimForm) -> dict:
     context = {"day": day, "facts": None, "settlement": None, "error": None, "duplicates": []}
     if day is None:
         return context
-    facts = services.PersonYearFacts(person, day.year)
+    facts = services.person_year_facts(person, day.year)
     context["facts"] = {"categories": sorted(facts.categories_on(day)), "insurances": sorted(facts.insurances)}
     if not valid:
         # Say why nothing is computed, unless the clerk has not reached the amounts yet.
@@ -177,7 +177,8 @@ def claim_import(request):
             return redirect("claim_import")
         report = apply_import(request, upload, apply=True)
         if report and report.applied:
-            messages.success(request, f"已导入并结算 {report.settled} 张账单，跳过已导入 {report.skipped} 张。")
+            voided = f"作废医保平台撤销结算的账单 {report.voided} 张，" if report.voided else ""
+            messages.success(request, f"已导入并结算 {report.settled} 张账单，{voided}跳过已导入 {report.skipped} 张。")
             return redirect("claim_import")
     elif request.method == "POST" and form.is_valid():
         upload = ImportUpload.read(form.cleaned_data["file"])

@@ -90,8 +90,12 @@ TEMPLATES = {
             TemplateColumn("other", "其他保障已支付（元，可选）。", ""),
             TemplateColumn("referred", "是否按规定转诊：是 / 否。", "是"),
             TemplateColumn("pay_later", "是否先诊疗后付费：是 / 否。", "否"),
+            TemplateColumn("platform_settlement_id", "医保平台的结算ID（可选）：填写后同一结算ID只结算一次。", ""),
+            TemplateColumn("cancelled", "退费结算标志（可选）：1 表示医保平台已撤销该结算ID的结算，作废其账单，"
+                                        "此行只需填结算ID。", ""),
         ],
-        notes=[ID_NOTE, "全部行有效才会写入；已导入过的账单（同一人、机构、日期、总费用）自动跳过。"],
+        notes=[ID_NOTE, "全部行有效才会写入；已导入过的账单（有结算ID的按结算ID，其余按同一人、机构、日期、总费用）"
+                        "自动跳过。"],
     ),
     "visits": ImportTemplate(
         name="政策宣传走访记录模板",

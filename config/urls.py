@@ -16,6 +16,7 @@ handler404 = "config.errors.page_not_found"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
+    path("api/partners/", include("api.page_urls")),
     path("", home_views.home_page, name="home"),
     path("home/five-checks/", home_views.home_five_checks, name="home_five_checks"),
     path("", include("accounts.urls")),

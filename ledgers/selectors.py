@@ -87,6 +87,10 @@ class LedgerFilter:
         return "，".join(parts)
 
 
+# What a ledger row takes from the person (columns 1–5 come from these), in this order.
+PERSON_FIELDS = ("pk", "village_id", "name", "id_number")
+
+
 @dataclass(frozen=True)
 class LedgerRow:
     person_id: int
@@ -298,7 +302,7 @@ def ledger_rows(user: User, ledger_filter: LedgerFilter) -> Iterator[LedgerRow]:
     village_names = _village_names(ledger_filter.area_code)
     people = (
         ledger_people(user, ledger_filter).order_by("pk")
-        .values_list("pk", "village_id", "name", "id_number").iterator(chunk_size=STREAM_CHUNK)
+        .values_list(*PERSON_FIELDS).iterator(chunk_size=STREAM_CHUNK)
     )
     aggregates = (_flag_rows(ledger_filter), _enrollment_rows(ledger_filter), _settlement_rows(ledger_filter),
                   _grant_rows(ledger_filter))
@@ -370,11 +374,15 @@ def ledger_page(
 ) -> LedgerPage:
     """One page of the ledger, sorted, with the totals of every listed person (not only the page's)."""
     people = ledger_people(user, ledger_filter)
-    paginator = Paginator(
-        _sorted(people, ledger_filter, sort).values_list("pk", "village_id", "name", "id_number"), PAGE_SIZE
-    )
+    paginator = Paginator(_sorted(people, ledger_filter, sort).values_list(*PERSON_FIELDS), PAGE_SIZE)
     page = paginator.get_page(number)
-    persons = list(page.object_list)
+    rows = ledger_rows_of(ledger_filter, list(page.object_list))
+    return LedgerPage(page=page, rows=rows, totals=ledger_totals(user, ledger_filter, people=paginator.count))
+
+
+def ledger_rows_of(ledger_filter: LedgerFilter, persons: list[tuple]) -> list[LedgerRow]:
+    """The rows of these listed people (each with ``PERSON_FIELDS``), in their order: a page's, from four
+    aggregate queries over their ids and two lookups of names, however many people the area has."""
     ids = [person[0] for person in persons]
     flags, enrollments, sums, grants = (
         {row[0]: row for row in rows(ledger_filter, ids)}
@@ -389,7 +397,7 @@ def ledger_page(
         cells = _cells(person, flags.get(person_id), enrollments.get(person_id), sums.get(person_id),
                        grants.get(person_id), pooling, village_names)
         rows.append(LedgerRow(person_id, cells))
-    return LedgerPage(page=page, rows=rows, totals=ledger_totals(user, ledger_filter, people=paginator.count))
+    return rows
 
 
 class LedgerTotals:

@@ -3,7 +3,8 @@
 Real lists carry a title above the header, blank rows, numbers stored as numbers (ID numbers that
 Excel turned into 1.1e17), trailing spaces and full-width characters. The reader finds the header
 row by the column aliases the caller names, normalises every cell to text and keeps the file's own
-row numbers so that every message can name the row a person sees in Excel.
+row numbers so that every message can name the row a person sees in Excel. A batch of records sent to
+the API is read through the same table (``read_records``), its items numbered as rows.
 """
 
 from __future__ import annotations
@@ -156,3 +157,28 @@ def read_table(
     if next(table._data_rows(), None) is None:
         raise SpreadsheetError(NO_DATA_ROWS.format(name=filename, header_row=table.header_row))
     return table
+
+
+def read_records(records: Sequence[Mapping[str, object]], name: str, aliases: Mapping[str, Sequence[str]]) -> Table:
+    """A batch of records (dicts keyed by the caller's field names, as an API receives them) as a table that an
+    importer reads exactly as it reads a sheet: each key is matched to a field by the same ``aliases`` as a header
+    is, and each record's row number is its 1-based position in the batch.
+
+    A field the records give under several aliases is read from whichever a record fills, and messages name it by
+    the first key seen. No field is required here: the importer's reader says what each record lacks. A record
+    with nothing in it is skipped, as a blank row is."""
+    lookup = {_header_key(alias): field for field, names in aliases.items() for alias in names}
+    keys: dict[str, list[str]] = {}  # field → the records' keys that name it, the first naming it in messages
+    for record in records:
+        for key in record:
+            field = lookup.get(_header_key(key))
+            if field is not None and key not in keys.setdefault(field, []):
+                keys[field].append(key)
+    sheet = [[_first_filled(record, names) for names in keys.values()] for record in records]
+    return Table(filename=name, header_row=0, columns={field: index for index, field in enumerate(keys)},
+                 headers=[names[0] for names in keys.values()], sheet=sheet)
+
+
+def _first_filled(record: Mapping[str, object], keys: Sequence[str]) -> object:
+    values = [record.get(key) for key in keys]
+    return next((value for value in values if value is not None and cell_text(value) != ""), None)

@@ -17,6 +17,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.services import system_user
+from api.models import Partner, Scope
+from api.services import partner_save
 from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment, Household, Insurance
 from claims.models import Adjustment, Claim, Hospital, Settlement
 from claims.services import BillFacts, claim_settle
@@ -32,7 +34,7 @@ VECTORS = Path(__file__).resolve().parent / "data" / "vectors"
 def state() -> dict:
     """Every row a writing command could add, change or remove."""
     models = [Region, Beneficiary, Household, CategoryHolding, Enrollment, Hospital, Claim, Settlement, Adjustment,
-              Policy, PolicyVersion, RosterBatch, RosterChange, RosterCreation]
+              Policy, PolicyVersion, RosterBatch, RosterChange, RosterCreation, Partner]
     return {
         model.__name__: sorted(model.objects.values_list(*[f.attname for f in model._meta.concrete_fields]))
         for model in models
@@ -76,7 +78,9 @@ def county_a(township_a, village_a, make_person, category, tmp_path, county_admi
     files["policy"].write_text(json.dumps({**document, "code": "township-a-2017", "region_code": township_a.code}))
     batch = call(["reconcile", str(files["roster"]), "--source=civil_affairs", "--month=2017-06", "--apply",
                   "--user=county_admin"])["batch"]
-    return {"claim": claim, "batch": batch, "files": files, "township": township_a.code}
+    partner_save(actor=county_admin, partner=Partner(name="龙潭镇卫生院系统", kind=Partner.Kind.HOSPITAL,
+                                                     area=township_a, scopes=[Scope.READ_PEOPLE]))
+    return {"claim": claim, "batch": batch, "files": files, "township": township_a.code, "partner": "龙潭镇卫生院系统"}
 
 
 def call(args: list[str]) -> dict:
@@ -97,6 +101,9 @@ def writing_commands(setup: dict) -> list[list[str]]:
         ["revert_batch", str(setup["batch"])],
         ["reconcile", str(files["roster"]), "--source=civil_affairs", "--month=2017-07", "--apply"],
         ["import_enrollment", str(files["enrollment"]), "--year=2017", "--apply"],
+        ["partner_save", setup["partner"], "--rate-limit=30", "--scopes=people:read,alerts:read"],
+        ["partner_rotate_key", setup["partner"]],
+        ["partner_revoke", setup["partner"], "--reason=停用"],  # last: a revoked partner is changed no more
     ]
 
 
@@ -122,7 +129,7 @@ def test_the_same_command_lines_work_for_the_countys_administrator(county_a):
     for command in writing_commands(county_a):
         call([*command, "--user=county_admin"])
     after = state()
-    changed = ("Region", "Policy", "PolicyVersion", "Claim", "Settlement", "RosterBatch")
+    changed = ("Region", "Policy", "PolicyVersion", "Claim", "Settlement", "RosterBatch", "Partner")
     assert [name for name in changed if after[name] == before[name]] == []
 
 

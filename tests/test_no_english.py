@@ -40,6 +40,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Role, User
 from accounts.services import system_user
+from api.models import Partner, Scope
+from api.services import partner_revoke, partner_rotate_key, partner_save
 from assistance.models import Fund, FundYear, Grant
 from assistance.services import grant_decide
 from beneficiaries.models import CategoryHolding, Household
@@ -113,6 +115,9 @@ PAGES = {
     "assistance:grant_create": lambda w: {"person_pk": w.person.pk},
     "assistance:application_list": None, "assistance:publicity_list": None,
     "assistance:application_create": lambda w: {"person_pk": w.person.pk},
+    "partners:list": None, "partners:new": None, "partners:detail": lambda w: {"pk": w.partner.pk},
+    "partners:edit": lambda w: {"pk": w.partner.pk}, "partners:revoke": lambda w: {"pk": w.partner.pk},
+    "api:docs": None,
 }
 # Pages shown with a query (the form filled in) as well as bare: the results are where the names are.
 QUERIES = {
@@ -141,6 +146,11 @@ SKIPPED = {
     "assistance:application_document": "a download (the uploaded document)",
     "assistance:application_detail": "walked in tests/assistance (needs the application flow's fixtures)",
     "assistance:application_print": "walked in tests/assistance (needs the application flow's fixtures)",
+    "partners:rotate": "POST only (answers with the new key, shown once)",
+    **dict.fromkeys(["api:people_changed", "api:person", "api:settlements", "api:rosters", "api:roster",
+                     "api:roster_apply", "api:ledger", "api:alerts"], "the API: JSON for the partners' systems"),
+    "api:schema": "the API's description (OpenAPI, YAML or JSON) for machines",
+    "api:swagger": "Swagger UI: the library's own English labels, for developers trying calls",
 }
 
 
@@ -280,6 +290,16 @@ def world(db, settings, tmp_path, client, county, township_a, village_a, make_pe
     client.post(reverse("simulation"), {"source": "version", "version": str(PolicyVersion.objects.filter(
         policy__code="youyang-2017").get().pk), "year": str(YEAR), "area": ""})
     client.logout()
+    partner = partner_save(actor=users.admin, partner=Partner(
+        name="县医保信息平台", kind=Partner.Kind.MEDICAL_INSURANCE, area=county, scopes=[Scope.READ_PEOPLE],
+        contact="县医保局信息科")).partner
+    partner.scopes = [Scope.READ_PEOPLE, Scope.READ_ALERTS]
+    partner_save(actor=users.admin, partner=partner)  # the history shows a change of scopes
+    key = partner_rotate_key(actor=users.admin, partner=partner).key  # … and of the key's prefix
+    client.get(f"/api/v1/people/{person.id_number}/", HTTP_AUTHORIZATION=f"Bearer {key}")  # a call on its page
+    retired = partner_save(actor=users.admin, partner=Partner(
+        name="县民政局旧系统", kind=Partner.Kind.CIVIL_AFFAIRS, area=township_a, scopes=[Scope.PUSH_ROSTERS])).partner
+    partner_revoke(actor=users.admin, partner=retired, reason="系统停用")
 
     return SimpleNamespace(
         users=users, person=person, household=household, settled=settled, voided=voided,
@@ -288,7 +308,7 @@ def world(db, settings, tmp_path, client, county, township_a, village_a, make_pe
         alert=Alert.objects.get(beneficiary=person), payment_batch=PaymentBatch.objects.get(),
         roster=RosterBatch.objects.get(), enrollment=EnrollmentUpload.objects.get(),
         export=LedgerExport.objects.get(), simulation=PolicySimulation.objects.get(),
-        clerk=users.township_clerk,
+        clerk=users.township_clerk, partner=partner,
     )
 
 

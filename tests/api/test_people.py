@@ -24,7 +24,7 @@ def test_township_a_cannot_see_a_person_of_township_b(make_partner, api, townshi
     _, key = make_partner(township_a, [Scope.READ_PEOPLE])
     status, body, response = api(key).get(f"people/{person_b.id_number}/")
     assert status == 404 and response["Content-Type"] == "application/problem+json"
-    assert body["status"] == 404 and "没有身份证号" in body["detail"]
+    assert body["status"] == 404 and "没有这个身份证号" in body["detail"] and person_b.id_number not in body["detail"]
 
 
 def test_a_missing_scope_is_refused_and_recorded(make_partner, api, township_a, person_a):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from beneficiaries.idnumbers import check_character
 from beneficiaries.models import Beneficiary
 from claims.models import Claim, Hospital
-from claims.services import BillFacts, PersonYearFacts, claim_input, claim_settle
+from claims.services import BillFacts, claim_input, claim_settle, person_year_facts
 from policies.selectors import policy_in_force
 from tests.claims.conftest import vector
 
@@ -61,7 +61,7 @@ def test_claim_input_takes_the_hospital_the_person_and_the_referral_from_the_rec
         discharged_on=D(2024, 6, 30), total=Decimal("80000"), in_catalog=Decimal("70000"), referred=True,
         diagnoses=({"code": "C91.000", "name": "急性淋巴细胞白血病"},)))
     claim = Claim.objects.select_related("hospital", "beneficiary").get(pk=outcome.claim.pk)
-    bill = claim_input(claim, PersonYearFacts(person, 2024))
+    bill = claim_input(claim, person_year_facts(person, 2024))
     assert (bill.hospital, bill.in_county, bill.referred, bill.birth_date, bill.sex) == (
         "H-PROV-1", False, True, D(2012, 2, 29), "female")
 

@@ -26,7 +26,7 @@ from accounts.models import AccessLog, Role, User
 from accounts.services import system_user
 from claims import selectors, simulation
 from claims.models import Claim, Hospital, PolicySimulation, Settlement, SettlementPayment
-from claims.services import PersonYearFacts, claim_input, claim_void
+from claims.services import claim_input, claim_void, person_year_facts
 from policies import engine
 from policies.document import FUNDS, LEVEL_OVER, parse_policy
 from policies.services import policy_load
@@ -158,7 +158,7 @@ def afresh(document: dict, leaving_out=()) -> dict[str, engine.ClaimSettlement]:
     policy = parse_policy(document)
     claims = (Claim.objects.filter(status="settled", discharged_on__year=YEAR).exclude(pk__in=leaving_out)
               .select_related("hospital", "beneficiary").order_by("beneficiary_id", "discharged_on", "id"))
-    inputs = [claim_input(claim, PersonYearFacts(claim.beneficiary, YEAR)) for claim in claims]
+    inputs = [claim_input(claim, person_year_facts(claim.beneficiary, YEAR)) for claim in claims]
     return {s.claim_id: s for s in engine.settle_claims(policy, inputs)}
 
 
@@ -220,7 +220,7 @@ def test_the_bulk_reader_builds_every_bill_as_the_window_does(year_2017):
     claims = Claim.objects.filter(status="settled").select_related("hospital", "beneficiary")
     assert set(read) == {str(claim.pk) for claim in claims}
     for claim in claims:
-        assert read[claim.pk.__str__()].claim == claim_input(claim, PersonYearFacts(claim.beneficiary, YEAR))
+        assert read[claim.pk.__str__()].claim == claim_input(claim, person_year_facts(claim.beneficiary, YEAR))
     stored = {str(s.claim_id): s for s in stored_current()}
     for claim_id, bill in read.items():
         current = stored[claim_id]

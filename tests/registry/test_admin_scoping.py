@@ -36,6 +36,9 @@ from openpyxl import load_workbook
 from accounts.admin import admin_scoping_check
 from accounts.adminscope import AreaScopedAdmin, ScopedAdminBase, ScopedChoicesMixin, SharedDataAdmin
 from accounts.models import AccessLog, Role, User
+from accounts.services import system_user
+from api.models import Partner, PartnerCall, Scope
+from api.services import partner_save
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
 from claims.models import Adjustment, Claim, Hospital, Settlement
 from policies.models import Policy, PolicyVersion
@@ -73,6 +76,8 @@ AREA_BOUND = {
     "claims.settlement": "settlement",
     "claims.adjustment": "adjustment",
     "rosters.rosterbatch": "batch",
+    "api.partner": "partner",
+    "api.partnercall": "partner_call",
 }
 
 B_NAME = "白秘密"
@@ -157,6 +162,13 @@ def world(admin_a, township_a, township_b, village_a, village_b, clerk_a):
     b["batch"] = RosterBatch.objects.create(source="civil_affairs", month=datetime.date(2026, 3, 1),
                                             area_code=township_b.code, file_name="麻旺镇秘密名单.xlsx",
                                             file_sha256="f" * 64, created_by=clerk_b)
+    b["partner"] = partner_save(actor=system_user(), partner=Partner(
+        name=f"{township_b.name}卫生院系统", kind=Partner.Kind.HOSPITAL, area=township_b, scopes=[Scope.READ_PEOPLE],
+        contact=f"白经办 {B_CLERK_PHONE}")).partner
+    b["partner_call"] = PartnerCall.objects.create(
+        partner=b["partner"], key_prefix=b["partner"].key_prefix, method="GET",
+        endpoint="/api/v1/people/<str:id_number>/", area=village_b.code, status=200, outcome=PartnerCall.Outcome.OK,
+        counts={"people": 1}, detail=f"查看 {B_NAME}")
     shared = {
         "beneficiaries.category": Category.objects.get(code="poor"),
         "beneficiaries.insurance": Insurance.objects.first(),
