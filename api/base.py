@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 
 from django.db.models import Q, QuerySet
@@ -11,8 +12,10 @@ from rest_framework import exceptions, serializers
 from rest_framework.views import APIView
 
 from api.models import Partner, PartnerCall
+from api.problems import DETAILS, problem
 from api.services import partner_call_record
 
+logger = logging.getLogger("django.request")
 BAD_CURSOR = "游标无效：请使用上一页返回的 next_cursor 原样传回。"
 PAGE_SIZE_DEFAULT = 100
 PAGE_SIZE_MAX = 1000
@@ -53,6 +56,16 @@ class PartnerEndpoint(APIView):
         query = self.query_serializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         return query.validated_data
+
+    def handle_exception(self, exc):
+        """An unexpected failure is logged as Django logs one, and answered as a problem too, so that the call is
+        recorded and the partner reads a problem, not a web page."""
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            logger.error("接口出错：%s %s", self.request.method, self.request.path, exc_info=True,
+                         extra={"status_code": 500, "request": self.request._request})
+            return problem("server_error", DETAILS["server_error"])
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

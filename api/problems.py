@@ -27,12 +27,14 @@ PROBLEMS = {
     "not_acceptable": (status.HTTP_406_NOT_ACCEPTABLE, "无法提供所请求的格式"),
     "unsupported_media_type": (status.HTTP_415_UNSUPPORTED_MEDIA_TYPE, "请求体应为 JSON"),
     "throttled": (status.HTTP_429_TOO_MANY_REQUESTS, "调用过于频繁"),
+    "server_error": (status.HTTP_500_INTERNAL_SERVER_ERROR, "服务器内部错误"),
 }
 BY_STATUS = {code_status: code for code, (code_status, _) in PROBLEMS.items()}
 DETAILS = {
     "unauthenticated": "请在 Authorization 头中给出管理员签发的密钥：Authorization: Bearer <密钥>。",
     "method_not_allowed": "此接口不支持该请求方法。",
     "unsupported_media_type": "请求体应为 JSON（Content-Type: application/json）。",
+    "server_error": "处理请求时出错，已记入系统日志，未写入任何数据；请稍后重试（推送的批次可原样重发）。",
 }
 
 

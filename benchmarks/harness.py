@@ -86,6 +86,74 @@ def postgres(server_url: str, *, database: str, fresh: bool) -> tuple[str, str]:
     return urlunsplit(parts._replace(path=f"/{database}")), version
 
 
+def built_copy(server_url: str, *, built: str, copy: str, signature: str, build, keep: bool) -> tuple[str, str]:
+    """A fresh copy named ``copy`` of the database ``built``, which ``build(url)`` makes first unless ``keep``
+    finds it built already with the same ``signature`` (kept as the database's comment); returns the copy's URL
+    and the server's version. Nothing may be connected to ``copy`` (it is dropped) nor to ``built``."""
+    import psycopg2
+
+    built_url, version = postgres(server_url, database=built, fresh=False)
+    connection = psycopg2.connect(server_url)
+    connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [built])
+        found = cursor.fetchone()
+        if not (keep and found is not None and found[0] == signature):
+            postgres(server_url, database=built, fresh=True)
+            build(built_url)
+            cursor.execute(f"COMMENT ON DATABASE {built} IS %s", [signature])
+        cursor.execute(f"DROP DATABASE IF EXISTS {copy}")
+        cursor.execute(f"CREATE DATABASE {copy} TEMPLATE {built}")
+    connection.close()
+    return postgres(server_url, database=copy, fresh=False)[0], version
+
+
+def _stat(pid: int | str) -> list[str]:
+    """``/proc/PID/stat`` after the command name: [0] state, [1] parent, [11] utime, [12] stime, [13] cutime,
+    [14] cstime (clock ticks)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used by the process ``pid`` and every process under it: those running now, and those they
+    have waited for (a process's children's time is counted in it once it has waited for them)."""
+    parents, ticks = {}, {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = _stat(entry.name)
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(entry.name)] = int(fields[1])
+        ticks[int(entry.name)] = sum(int(value) for value in fields[11:15])
+
+    def under(candidate: int) -> bool:
+        while candidate not in (pid, 0, 1):
+            candidate = parents.get(candidate, 0)
+        return candidate == pid
+
+    return sum(value for process, value in ticks.items() if under(process)) / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu(database_url: str) -> float | None:
+    """CPU seconds the PostgreSQL server has used since it started, when it runs on this machine: the postmaster,
+    the processes it started and has waited for (backends, parallel workers), and those running now."""
+    import psycopg2
+
+    connection = psycopg2.connect(database_url)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+        try:
+            postmaster = int(_stat(backend)[1])
+        except OSError:
+            return None  # another machine's
+        finally:
+            connection.close()
+    return tree_cpu(postmaster)
+
+
 def write_section(section: str, text: str) -> None:
     """Replace (or append) the ``section`` heading's part of docs/performance.md with ``text``."""
     current = PERFORMANCE.read_text(encoding="utf-8")

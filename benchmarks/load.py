@@ -65,7 +65,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import harness  # noqa: E402  (after ROOT is on the path)
-from benchmarks.harness import load_average, machine, setup_django  # noqa: E402
+from benchmarks.harness import load_average, machine, postgres_cpu, setup_django  # noqa: E402
 
 LOCUSTFILE = ROOT / "benchmarks" / "load" / "locustfile.py"
 SECTION = "## Fifty clerks at once"
@@ -88,9 +88,10 @@ stage = partial(harness.stage, __file__)
 
 # --- the county and the accounts (in a stage process, or in the test's own) ---------------------------------
 
-def add_people(count: int, seed: int) -> int:
+def add_people(count: int, seed: int, year: int | None = None) -> int:
     """``count`` people in the demo county's villages, by bulk_create (no history), each with a category holding
-    (the demo's mix) and enrolled this year and last, so that the window settles their bills."""
+    (the demo's mix) and enrolled in ``year`` (this year unless given) and the year before, born before it, so
+    that the window settles their bills of that year."""
     from django.utils import timezone
 
     from beneficiaries import demo
@@ -101,7 +102,7 @@ def add_people(count: int, seed: int) -> int:
     villages = list(Region.objects.filter(level="village", code__startswith=demo.COUNTY).order_by("code"))
     categories = {c.code: c for c in Category.objects.all()}
     resident = Insurance.objects.get(code="resident_basic")
-    this_year = timezone.localdate().year
+    this_year = year or timezone.localdate().year
     taken = set(Beneficiary.objects.values_list("id_number", flat=True))
     kinds, weights = [kind for _, kind in demo.HOUSEHOLD_KINDS], [weight for weight, _ in demo.HOUSEHOLD_KINDS]
     for start in range(0, count, 5000):
@@ -304,6 +305,16 @@ def fetch_login(port: int) -> int | None:
         client.close()
 
 
+def served_environment(env: dict, var: Path, port: int, worker_id: str) -> dict:
+    """bin/serve's environment as a county runs it behind nginx (production settings, ``var`` its folder), the
+    settings bin/serve derives itself left out."""
+    served = env | {"VAR_DIR": str(var), "DEBUG": "0", "BIND": f"127.0.0.1:{port}", "ALLOWED_HOSTS": "127.0.0.1",
+                    "TRUSTED_PROXY_COUNT": "1", "WORKER_ID": worker_id}
+    for name in ("SECRET_KEY", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS"):
+        served.pop(name, None)
+    return served
+
+
 def start_server(env: dict, port: int, log: Path) -> subprocess.Popen:
     server = subprocess.Popen([str(ROOT / "bin" / "serve")], cwd=ROOT, env=env, stdout=log.open("w"),
                               stderr=subprocess.STDOUT)
@@ -325,39 +336,6 @@ def stop_server(server: subprocess.Popen) -> float:
     """Stops bin/serve (gracefully); returns the CPU seconds the server used (``ended``)."""
     server.send_signal(signal.SIGTERM)
     return ended(server, 180)
-
-
-def _stat(pid: int | str) -> list[str]:
-    """``/proc/PID/stat`` after the command name: [0] state, [1] parent, [11] utime, [12] stime, [13] cutime,
-    [14] cstime (clock ticks)."""
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def postgres_cpu(database_url: str) -> float | None:
-    """CPU seconds the PostgreSQL server has used since it started, when it runs on this machine: the postmaster,
-    the processes it started and has waited for (backends, parallel workers), and those running now."""
-    import psycopg2
-
-    connection = psycopg2.connect(database_url)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
-        try:
-            postmaster = int(_stat(backend)[1])
-            fields = _stat(postmaster)
-        except OSError:
-            return None  # another machine's
-        finally:
-            connection.close()
-    ticks = sum(int(value) for value in fields[11:15])
-    for entry in Path("/proc").iterdir():
-        try:
-            child = _stat(entry.name) if entry.name.isdigit() else None
-        except OSError:
-            continue
-        if child and int(child[1]) == postmaster:
-            ticks += int(child[11]) + int(child[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 # --- the check, in the database --------------------------------------------------------------------------------
@@ -528,29 +506,16 @@ def build(people: int, seed: int) -> dict:
 
 def database(args) -> str:
     """The run's database: a copy of the built one (built first unless ``--keep`` finds it built)."""
-    import psycopg2
 
-    built_url, version = harness.postgres(args.postgres, database=BUILT_DATABASE, fresh=False)
-    connection = psycopg2.connect(args.postgres)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BUILT_DATABASE])
-        exists = cursor.fetchone() is not None
-        if exists and args.keep:
-            cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s",
-                           [BUILT_DATABASE])
-            exists = cursor.fetchone()[0] == f"people={args.people}"
-        if not (exists and args.keep):
-            harness.postgres(args.postgres, database=BUILT_DATABASE, fresh=True)
-            print(f"building the county ({args.people} more people) …", file=sys.stderr)
-            print(stage("build", os.environ | {"DATABASE_URL": built_url}, "--people", str(args.people),
-                        "--seed", str(args.seed), progress=True), file=sys.stderr)
-            cursor.execute(f"COMMENT ON DATABASE {BUILT_DATABASE} IS 'people={args.people}'")
-        cursor.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}")
-        cursor.execute(f"CREATE DATABASE {BENCH_DATABASE} TEMPLATE {BUILT_DATABASE}")
-    connection.close()
-    args.postgres_version = version
-    return harness.postgres(args.postgres, database=BENCH_DATABASE, fresh=False)[0]
+    def build_county(url: str) -> None:
+        print(f"building the county ({args.people} more people) …", file=sys.stderr)
+        print(stage("build", os.environ | {"DATABASE_URL": url}, "--people", str(args.people), "--seed",
+                    str(args.seed), progress=True), file=sys.stderr)
+
+    url, args.postgres_version = harness.built_copy(args.postgres, built=BUILT_DATABASE, copy=BENCH_DATABASE,
+                                                    signature=f"people={args.people}", build=build_county,
+                                                    keep=args.keep)
+    return url
 
 
 def people_count(database_url: str) -> int:
@@ -724,10 +689,7 @@ def main() -> None:
     plan = Path(stage("plan", env, "--work", str(work), "--clerks", str(args.clerks), "--officials",
                       str(args.officials), "--seed", str(args.seed))["plan"])
     log_dir = work / "var" / "log"
-    served = env | {"VAR_DIR": str(work / "var"), "DEBUG": "0", "BIND": f"127.0.0.1:{args.port}",
-                    "ALLOWED_HOSTS": "127.0.0.1", "TRUSTED_PROXY_COUNT": "1", "WORKER_ID": "load-benchmark"}
-    for name in ("SECRET_KEY", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CSRF_TRUSTED_ORIGINS"):
-        served.pop(name, None)
+    served = served_environment(env, work / "var", args.port, "load-benchmark")
     served |= dict(setting.split("=", 1) for setting in args.server_env)
     print(f"work folder {work}; starting bin/serve on port {args.port} …", file=sys.stderr)
     server = start_server(served, args.port, work / "serve.log")

@@ -72,3 +72,19 @@ def test_the_description_and_its_chinese_page_need_no_key(client):
     text = page.content.decode()
     assert page.status_code == 200 and "按身份证号查询人员" in text and "problem-throttled" in text
     assert client.get("/api/v1/swagger/").status_code == 200
+
+
+def test_an_unexpected_failure_is_a_problem_and_is_recorded(make_partner, api, township_a, person_a, monkeypatch,
+                                                            caplog):
+    partner, key = make_partner(township_a, [Scope.READ_PEOPLE])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("api.people.person_year_burden", broken)
+    status, body, response = api(key).get(f"people/{person_a.id_number}/")
+    assert status == 500 and response["Content-Type"] == "application/problem+json"
+    assert body["title"] == "服务器内部错误" and "database gone" not in response.content.decode()
+    call = PartnerCall.objects.get()
+    assert (call.partner, call.outcome, call.status) == (partner, "failed", 500)
+    assert any("database gone" in str(record.exc_info) for record in caplog.records if record.exc_info)
