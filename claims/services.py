@@ -32,6 +32,7 @@ from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment
 from claims.models import Adjustment, Claim, Hospital, PersonYear, Settlement, SettlementPayment
 from claims.selectors import YearFacts, engine_bill, hospital_names
 from claims.signals import PersonYearSettled, person_years_settled
+from config.bulk import insert_rows
 from policies import engine
 from policies.document import FUNDS
 from policies.models import PolicyVersion
@@ -41,6 +42,8 @@ NO_POLICY = "{year} 年没有适用于 {area} 的报销政策，请先载入政�
 PERSON_INACTIVE = "{name} 已于 {day} {status}，此后的账单不能结算。"
 DUPLICATE = "该人员在同一医疗机构、同样日期已有账单（{claims}），请核对是否重复录入。"
 BATCH = 1000  # rows per INSERT of the bulk paths
+PAYMENT_COLUMNS = ("settlement_id", "position", "layer", "name", "fund", "amount", "base_added", "applied",
+                   "recorded", "explanation")
 
 
 @dataclass(frozen=True)
@@ -298,13 +301,12 @@ def resettle_person_years(
     # The old settlements step down before the new ones are written: a bill has one current settlement.
     Settlement.objects.filter(pk__in=[old.pk for _, old, _, _ in replaced]).update(superseded_at=now)
     Settlement.objects.bulk_create([settlement for settlement, _ in written], batch_size=BATCH)
-    SettlementPayment.objects.bulk_create(
-        [SettlementPayment(settlement=settlement, position=position, layer=p.layer, name=p.name, fund=p.fund,
-                           amount=p.amount, base_added=p.base_added, applied=p.applied, recorded=p.recorded,
-                           explanation=p.explanation)
-         for settlement, result in written for position, p in enumerate(result.payments)],
-        batch_size=BATCH,
-    )
+    # Ten payment rows a bill: written as tuples (config.bulk), not model objects, the most rows of a batch.
+    insert_rows(SettlementPayment, PAYMENT_COLUMNS, (
+        (settlement.pk, position, p.layer, p.name, p.fund, p.amount, p.base_added, p.applied, p.recorded,
+         p.explanation)
+        for settlement, result in written for position, p in enumerate(result.payments)
+    ))
     changes, adjustments = [], []
     for claim, old, new, result in replaced:
         moved, owed = _moved_payments(claim, old, new, result, user)
