@@ -713,42 +713,39 @@ def _profile_lines(profiled: dict) -> list[str]:
 # Why, and what would close the gap: from the run of 2026-12-02 and a cProfile of the view that day (constant: a
 # later run's table may differ).
 WHY = """Where the time goes (2026-12-02: the run above, and cProfile of the view pushing a fresh batch of 500
-in-process, about 4.7 s under the profiler against 2.3 s without it):
+in-process, 3.5 s under the profiler against 1.8 s without it):
 
-* **One sender is one CPU.** A batch is one request, settled in one gunicorn thread: the server spent about 5 ms
-  of CPU a settlement and PostgreSQL 1 ms, and during the first push the machine was busy 1.1 of its 2 CPUs. Little
-  waits on the database or the network: a batch of 500 takes 42 statements (about 0.5 s in PostgreSQL), and the
-  view's own time is within 0.3 s of the client's (reading the request, writing the 750 KB answer).
-* **In the view** (times under the profiler, about twice the plain ones): two thirds settling
-  (`claims_settle_batch`): Django's `bulk_create` of the bills, their history rows, the settlements and 5,000
-  payment rows (1.4 s: each row a model instance, each value converted field by field, 85,000 conversions), the
-  engine (0.4 s for 500 bills through ten layers), the monitoring alerts (0.3 s) and reading the person-years
-  (their bills, categories and enrollment, locks: 0.4 s). A quarter is the answer (1.3 s): the 500 bills read back
-  with their settlements and 5,000 payments, then DRF's nested serializers. The rest: DRF checking the request's
-  13,500 fields (0.3 s) before the import's reader reads them again (0.2 s).
-* **Pushed again**, a batch takes 0.6–0.8 s (about 600 items a second): one query finds the bills by `setl_id`,
-  then the same answer is built. The answer alone would cap a push near 1,000 settlements/s.
-* **Two senders** (about 220/s) kept 1.3 CPUs busy: two batches of 500 at once share about 50 of the 4,343
-  people, and `lock_person_years` makes the second wait for the first's person-year locks (taken in key order, so
-  they wait rather than deadlock).
+* **One sender is one CPU.** A batch is one request, settled in one gunicorn thread: the server spent about 4 ms
+  of CPU a settlement and PostgreSQL 1 ms. Little waits on the database or the network: a batch of 500 takes 37
+  statements (about 0.5 s in PostgreSQL), and the view's own time is within 0.2 s of the client's.
+* **In the view** (times under the profiler): settling (`claims_settle_batch`) 2.4 s of 3.5: building the 500
+  bills and their history rows as model objects (`bulk_create_with_history`) and the settlements, checking each
+  bill, the locks (about 0.9 s together); the 5,000 payment rows (0.4 s, already written as tuples); the
+  monitoring alerts (0.3 s); the engine (0.25 s for 500 bills through ten layers); reading the person-years'
+  categories, enrollment and bills (0.45 s, the categories and enrollment read twice: once to check, once to
+  settle). Then DRF checking the request's 13,500 fields before the import's reader reads them again (about 0.4 s
+  together) and the answer (about 0.3 s).
+* **Pushed again**, a batch takes 0.3–0.5 s (about 900 items a second): one query finds the bills by `setl_id`,
+  then the answer is built from tuples.
+* **Two senders** (about 270/s) kept both CPUs busy; two batches that share people wait for each other's
+  person-year locks (taken in key order, so they wait rather than deadlock).
 
 What would close it: 1,000/s end to end means about 1 ms of server CPU a settlement with one sender, or 2 ms with
-two senders whose batches never share a person. Each of these is a change to the settle path the window and the
-import share, to be measured with this benchmark; none was made here:
+two senders whose batches never share a person. Done in this issue: the batch settled in a few statements, the
+payment rows written as tuples, the answer built from tuples (together 12 → 198 settlements/s). Still to do,
+each a change to the settle path the window and the import share, measured with this benchmark:
 
-1. Write the payment rows without model instances (one multi-row `INSERT` from the engine's results through the
-   cursor, or COPY), and the bills' history rows likewise: most of the 0.7 s writing takes of a batch's 2.3 s.
-2. Answer from the settlements just computed (the engine's results are in hand) instead of reading 5,000 payment
-   rows back, with plain dicts rather than nested serializers: most of the answer's 0.6 s, and of a push again.
+1. Write the bills, their history rows and the settlements as tuples too (`config.bulk.insert_rows` and
+   `copy_to_history`, as the rosters do), the keys read back with `RETURNING`: most of the 0.9 s.
+2. Read the person-years' categories and enrollment once (the check and the settling share them): 0.1 s.
 3. Check the request once: the import's reader checks every field and names the item already; DRF's serializer
-   need only describe the fields for the schema: about 0.15 s.
+   need only describe the fields for the schema: about 0.2 s.
 4. Let the platform push with two senders split by person (say by the ID number's last digit), so that their
    batches never wait for each other and both CPUs work.
 
-That would leave about 1.2–1.4 s a batch in the view: roughly 300/s with one sender and 600/s with two. The rest
-(the engine, about 0.2 s a batch; the alerts; reading the person-years; Django's request and transaction handling)
-would have to shrink as well, or the county's server have more CPUs (the work spreads over senders whose people
-differ).
+That would leave about 0.8 s a batch in the view: roughly 500/s with one sender and 900/s with two. Beyond that
+the engine, the alerts and Django's request handling would have to shrink as well, or the county's server have
+more CPUs (the work spreads over senders whose people differ).
 
 How it got there: the first run on 2026-12-02, before `claims_settle_batch`, settled each item of a batch through
 `claim_settle` (the window's service for one bill): 28 statements a settlement (the policy in force looked up three
