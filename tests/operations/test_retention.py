@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from accounts.models import AccessLog
 from accounts.services import access_log_record, system_user
+from api.models import Partner, PartnerCall
+from api.services import partner_save
 from claims.models import Hospital
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -131,3 +133,16 @@ def test_the_environment_may_lengthen_the_retention_period_but_not_shorten_it(va
                              check=False, timeout=60)
     assert outcome in (process.stdout if value == "365" else process.stderr)
     assert (process.returncode == 0) == (value == "365")
+
+
+def test_the_access_log_cleanup_takes_the_apis_old_call_records_too(db, county):
+    partner = partner_save(actor=system_user(), partner=Partner(name="民政系统", kind="civil_affairs", area=county,
+                                                                scopes=["people:read"])).partner
+    for days in AGES:
+        call = PartnerCall.objects.create(partner=partner, method="GET", endpoint="/api/v1/people/", status=200,
+                                          outcome="ok")
+        PartnerCall.objects.filter(pk=call.pk).update(at=ago(days))
+    out = io.StringIO()
+    call_command("clean_access_log", "--json", stdout=out)
+    assert '"partner_calls": 1' in out.getvalue()
+    assert sorted((timezone.now() - at).days for at in PartnerCall.objects.values_list("at", flat=True)) == [10, 100]
