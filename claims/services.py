@@ -257,6 +257,7 @@ def resettle_person_years(
     user: User,
     version_for: Callable[[Claim, Settlement | None], PolicyVersion],
     cause: str,
+    facts: dict[tuple[int, int], YearFacts] | None = None,
 ) -> list[PaymentChange]:
     """Settle (again) every bill of each person-year from its ``since`` on, in order, and announce the
     person-years' new personal totals (``person_years_settled``, for ``cause``).
@@ -266,7 +267,10 @@ def resettle_person_years(
     Must run inside a transaction holding the person-years' locks.
     """
     pairs = {(work.person.pk, work.year) for work in works}
-    facts_of, claims_of = person_years_facts(pairs), _person_years_claims(pairs)
+    # ``facts``: the person-years' categories and enrollment when the caller has read them already (a batch
+    # checks its bills with them under the same locks).
+    facts_of = facts if facts is not None else person_years_facts(pairs)
+    claims_of = _person_years_claims(pairs)
     now = timezone.now()
     names: dict[int, dict[str, str]] = {}  # hospital names by policy version, read once
     written: list[tuple[Settlement, engine.ClaimSettlement]] = []
@@ -499,7 +503,7 @@ def claims_settle_batch(
         f"{Claim.Origin(origin).label}结算 {len(claims)} 张账单（#{claims[0].pk} 起）"
     try:
         changes = resettle_person_years(
-            works, reason=Settlement.Reason.EARLIER_BILL, user=user, cause=cause,
+            works, reason=Settlement.Reason.EARLIER_BILL, user=user, cause=cause, facts=facts,
             # A bill keeps its version when settled again; a new one takes the version in force, read above.
             version_for=lambda claim, old: old.policy_version if old is not None else versions[
                 (claim.beneficiary.village_id, claim.year)],
