@@ -162,9 +162,9 @@ class Clerk(Browser):
         form = self.get("bill form", f"/claims/new/{person['pk']}/", contains='name="submission"')
         fields = self.bill(hot)
         fields |= {"csrfmiddlewaretoken": self.token(form), "submission": SUBMISSION.search(form.text)[1]}
-        self.preview_while_typing(person, fields)
+        previews = self.preview_while_typing(person, fields)
         think(3, 6)
-        claim = self.save(person, fields)
+        claim = self.save(person, fields, previews)
         if claim is None:
             return
         self.get("bill", f"/claims/{claim}/", contains=f"账单 #{claim}")  # where the save sends the browser
@@ -216,11 +216,12 @@ class Clerk(Browser):
             fields["recorded_basic"] = str((in_catalog * Decimal("0.5")).quantize(CENT))
         return fields
 
-    def preview_while_typing(self, person: dict, fields: dict):
+    def preview_while_typing(self, person: dict, fields: dict) -> int:
         """The form's live preview (htmx posts the whole form on each change, 400 ms after the last key): as the
         hospital and visit type, the dates, the diagnoses, the total and the rest are filled in, the last one
-        showing the settlement."""
+        showing the settlement. Returns how many previews were answered as they should be."""
         typed = ["csrfmiddlewaretoken", "submission"]
+        answered = 0
         steps = [["hospital", "visit_type"], ["admitted_on", "discharged_on"], ["diagnoses"], ["total"], list(fields)]
         for number, names in enumerate(steps, start=1):
             think(3, 8)
@@ -232,12 +233,15 @@ class Clerk(Browser):
                     response.failure(status(response))
                 elif number == len(steps) and "结算预览" not in response.text:
                     response.failure("填完后的预览没有结算结果")
+                else:
+                    answered += 1
+        return answered
 
-    def save(self, person: dict, fields: dict) -> int | None:
+    def save(self, person: dict, fields: dict, previews: int) -> int | None:
         """结算并保存. Sometimes the form goes twice at once (a double click), half of those times with “确认不是重复
         录入” ticked beforehand, so that only the submission tells the two sends apart. A bill the server says may
         be one already entered is confirmed, as the form asks (the clerk checked it). The bill acknowledged is
-        written down."""
+        written down with the number of ``previews`` answered before it."""
         if random.random() < DOUBLE_SUBMIT_SHARE:
             if random.random() < 0.5:
                 fields = fields | {"allow_duplicate": "on"}
@@ -254,7 +258,7 @@ class Clerk(Browser):
             fields = fields | {"allow_duplicate": "on"}
             claim = self.send(person, fields, "save (confirmed not a duplicate)")
         if isinstance(claim, int):
-            self.write_down(claim, person, fields)
+            self.write_down(claim, person, fields, previews)
             return claim
         return None
 
@@ -269,8 +273,8 @@ class Clerk(Browser):
             response.failure(f"未保存（{status(response)}）")
             return None
 
-    def write_down(self, claim: int, person: dict, fields: dict):
-        line = {"claim": claim, "submission": fields["submission"], "person": person["pk"],
+    def write_down(self, claim: int, person: dict, fields: dict, previews: int):
+        line = {"previews": previews, "claim": claim, "submission": fields["submission"], "person": person["pk"],
                 "hospital": int(fields["hospital"]), "discharged_on": fields["discharged_on"],
                 "total": fields["total"], "in_catalog": fields["in_catalog"], "clerk": self.account["username"]}
         with open(PLAN["saved"], "a", encoding="utf-8") as saved:
