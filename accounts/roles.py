@@ -24,6 +24,7 @@ NEVER_DELETED = [
     "assistance.delete_*",
     "accounts.delete_accesslog",
     "api.delete_*",  # a partner and its calls are the audit of what other systems did; revoke, never delete
+    "health.delete_*",  # contracts, records, cards, cases and recognitions are ended or revoked, never deleted
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -54,11 +55,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "assistance.decide_grant",
         "assistance.add_hardshipapplication",
         "assistance.change_hardshipapplication",
+        "health.view_*",
+        "health.add_*",
+        "health.change_*",
     ],
     # An official reads everything of their area and works the alert list (核实、推送、办结): that
     # workflow moves no money.
     Role.VIEWER: ["beneficiaries.view_*", "regions.view_*", "policies.view_*", "claims.view_*", "ledgers.view_*",
-                  "monitoring.view_*", "monitoring.refer_alert", "assistance.view_*", "payments.view_*"],
+                  "monitoring.view_*", "monitoring.refer_alert", "assistance.view_*", "payments.view_*",
+                  "health.view_*"],
 }
 
 

@@ -14,6 +14,7 @@ class Source(models.TextChoices):
 
     POVERTY_OFFICE = "poverty_office", "扶贫/乡村振兴部门"
     CIVIL_AFFAIRS = "civil_affairs", "民政部门"
+    HEALTH = "health", "卫生健康部门"  # the 两病 recognitions (health/)
     OTHER = "other", "其他部门"
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ledgers",
     "assistance",
     "monitoring",
+    "health",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from here (no CDN)
