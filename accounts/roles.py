@@ -56,8 +56,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "assistance.add_hardshipapplication",
         "assistance.change_hardshipapplication",
         "health.view_*",
-        "health.add_*",
-        "health.change_*",
+        # the household's and person's records; not the county's list of diseases, which an administrator keeps
+        "health.*_contractbatch",
+        "health.*_doctorcontract",
+        "health.*_healthrecord",
+        "health.*_healthcard",
+        "health.*_treatmentcase",
+        "health.*_twodiseaserecognition",
     ],
     # An official reads everything of their area and works the alert list (核实、推送、办结): that
     # workflow moves no money.

@@ -20,7 +20,7 @@ from api.models import Scope
 from beneficiaries.idnumbers import mask
 from ledgers.columns import COLUMNS, GRANT_COLUMN, VISIT_GROUPS, VISIT_MEASURES, YES, Column, Kind, visit_column
 from ledgers.forms import own_area
-from ledgers.periods import Period, PeriodError, parse_month, parse_quarter, year_period
+from config.periods import Period, PeriodError, parse_month, parse_quarter, year_period
 from ledgers.selectors import PERSON_FIELDS, LedgerFilter, ledger_people, ledger_rows_of
 from ledgers.services import area_check
 from policies.document import VISIT_TYPES

@@ -72,7 +72,7 @@ class SettlementItemSerializer(serializers.Serializer):
     fixmedins_code = _text("定点医药机构编号：按编号认医疗机构（名称不同也认得），新医疗机构记下此编号")
     fixmedins_name = _text("定点医药机构名称（结算时必填）")
     level = _text("医疗机构等级：村 / 乡镇 / 县级 / 市级 / 省级；系统中还没有的医疗机构必填")
-    in_county = _flag("是否县域内医疗机构：只用于新建的医疗机构，不填按县域外")
+    in_county = _flag("是否县域内医疗机构：只作为新建医疗机构的分类参考，管理员分类前按县域外")
     begndate = _text("入院日期（住院）：YYYY-MM-DD，或 YYYY-MM-DD HH:MM:SS")
     enddate = _text("出院日期：YYYY-MM-DD，或 YYYY-MM-DD HH:MM:SS；与 setl_time 至少填一个")
     setl_time = _text("结算时间：没有出院日期时（门诊）作为就诊日期，YYYY-MM-DD HH:MM:SS")

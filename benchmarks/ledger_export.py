@@ -159,7 +159,7 @@ def build(people: int, seed: int) -> dict:
 
 
 def ledger_filter(area: str):
-    from ledgers.periods import year_period
+    from config.periods import year_period
     from ledgers.selectors import LedgerFilter
 
     return LedgerFilter(area_code=area, period=year_period(YEAR))

@@ -765,7 +765,7 @@ def baseline(rows: int, out: str) -> dict:
     over and over; read beforehand, not timed) with the export's formats."""
     from accounts.services import system_user
     from benchmarks.ledger_export import stored_cells, xlsxwriter_alone
-    from ledgers.periods import year_period
+    from config.periods import year_period
     from ledgers.selectors import LedgerFilter, ledger_rows
 
     sample = stored_cells(itertools.islice(ledger_rows(system_user(), LedgerFilter(

@@ -3,9 +3,11 @@ import uuid
 from django import forms
 
 from claims.models import Claim, Hospital
+from claims.services import TOWNSHIP_OUT_OF_COUNTY
 from config.pickers import PickerSelect, PinyinModelChoiceField
 from policies.document import FUNDS, VISIT_TYPES
 from policies.forms import money_field
+from regions.models import Region
 
 # Dates are typed as the bill prints them, 20170803 or 2017-08-03, in a text box: a date input's segments
 # follow the browser's language (month first in an English one), so the same keys would give another date.
@@ -103,6 +105,47 @@ class VoidForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label="结算清单文件（xlsx / xls / csv）")
+
+
+PLACES = [("", "暂不分类"), ("in", "县域内"), ("out", "县域外")]
+NOTHING_CHOSEN = "请至少为一家医疗机构选择“县域内”或“县域外”。"
+
+
+class HospitalPlacesForm(forms.Form):
+    """The 待分类 hospitals as one form: each 县域内 (with its township, if known) or 县域外; a row left at 暂不分类
+    stays 待分类. Nothing is preselected from the list's 县域内 column: the administrator's word is the point."""
+
+    def __init__(self, *args, hospitals, townships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hospitals = list(hospitals)
+        self.townships = {region.code: region for region in townships}  # read once for every row's list
+        choices = [("", "（不填）"), *((code, region.name) for code, region in self.townships.items())]
+        for hospital in self.hospitals:
+            place, township = f"{hospital.name}：县域内/县域外", f"{hospital.name}：所在乡镇"
+            self.fields[f"place_{hospital.pk}"] = forms.ChoiceField(
+                label=place, choices=PLACES, required=False, widget=forms.Select(attrs={"aria-label": place}))
+            self.fields[f"township_{hospital.pk}"] = forms.ChoiceField(
+                label=township, choices=choices, required=False, widget=forms.Select(attrs={"aria-label": township}))
+
+    def rows(self):
+        return [(hospital, self[f"place_{hospital.pk}"], self[f"township_{hospital.pk}"])
+                for hospital in self.hospitals]
+
+    def clean(self):
+        chosen = False
+        for hospital in self.hospitals:
+            place = self.cleaned_data.get(f"place_{hospital.pk}")
+            chosen = chosen or bool(place)
+            if self.cleaned_data.get(f"township_{hospital.pk}") and place != "in":
+                self.add_error(f"township_{hospital.pk}", TOWNSHIP_OUT_OF_COUNTY)
+        if not chosen:
+            raise forms.ValidationError(NOTHING_CHOSEN)
+        return self.cleaned_data
+
+    def places(self) -> list[tuple[Hospital, bool, Region | None]]:
+        """(hospital, 县域内, township) of each row given a place."""
+        return [(hospital, place == "in", self.townships.get(self.cleaned_data[f"township_{hospital.pk}"]))
+                for hospital in self.hospitals if (place := self.cleaned_data[f"place_{hospital.pk}"])]
 
 
 class AdjustmentPeriodForm(forms.Form):

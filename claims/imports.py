@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import ensure_permitted
@@ -296,7 +297,8 @@ def _hospitals(rows: list[ParsedRow], report: ImportReport, user: User, table: T
     """The hospitals the rows name (row's hospital name → hospital): accepted ones, the user's own proposals,
     and new ones, which are accepted at once when an administrator imports and otherwise proposed until one
     accepts them. A row's 机构编码 finds its hospital whatever name the list gives it; a new hospital takes the
-    row's code and 县域内 (otherwise out of county, the spec's default)."""
+    row's code, and is 待分类 whoever imports: out of county (the spec's default) until an administrator
+    classifies it, the row's 县域内 kept only as the suggestion shown to them."""
     names = {row.hospital_name for row in rows}
     codes = {row.hospital_code for row in rows} - {""}
     usable = Hospital.objects.filter(Q(status=Hospital.Status.ACCEPTED) | Q(proposed_by=user))
@@ -304,6 +306,7 @@ def _hospitals(rows: list[ParsedRow], report: ImportReport, user: User, table: T
     by_code = {hospital.code: hospital for hospital in usable.filter(code__in=codes)}
     proposed_by_others = set(Hospital.objects.filter(name__in=names - known.keys()).values_list("name", flat=True))
     accepts = user.has_perm("claims.accept_hospital")
+    now = timezone.now()
     for row in rows:
         if row.hospital_name in known:
             continue
@@ -321,10 +324,12 @@ def _hospitals(rows: list[ParsedRow], report: ImportReport, user: User, table: T
         known[row.hospital_name] = Hospital.objects.create(
             name=row.hospital_name,
             code=row.hospital_code,
-            in_county=row.in_county,
+            suggested_in_county=row.in_county,
+            place_confirmed_at=None,
             level=row.level,
             status=Hospital.Status.ACCEPTED if accepts else Hospital.Status.PROPOSED,
-            proposed_by=None if accepts else user,
+            proposed_by=user,
+            proposed_at=now,
         )
         if row.hospital_code:
             by_code[row.hospital_code] = known[row.hospital_name]

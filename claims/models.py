@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from beneficiaries.models import InAreaQuerySet, PersonRowQuerySet
 from policies import engine
 from policies.document import FUNDS, HOSPITAL_LEVELS, VISIT_TYPES
+from regions.codes import Level
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -24,7 +25,11 @@ class AcceptedHospitals(models.Manager):
 
 class Hospital(models.Model):
     """A place bills come from; its level decides which layers apply, so a new one named in a clerk's
-    import stays 待确认 (used only by that clerk's imports) until an administrator accepts it."""
+    import stays 待确认 (used only by that clerk's imports) until an administrator accepts it.
+
+    Its place (县域内 / 县域外) is an administrator's word: a hospital first named in an import is 待分类
+    (``place_confirmed_at`` null), settled and counted as out of county, the list's 县域内 column kept only as
+    ``suggested_in_county``, until an administrator classifies it (``services.hospital_classify``)."""
 
     class Grade(models.TextChoices):
         FIRST = "1", "一级"
@@ -40,14 +45,27 @@ class Hospital(models.Model):
     level = models.CharField("级别", max_length=10, choices=list(HOSPITAL_LEVELS.items()))
     grade = models.CharField("等级", max_length=1, choices=Grade.choices, blank=True)
     in_county = models.BooleanField(
-        "县域内", default=False, help_text="位于本县境内；未勾选的医疗机构按县域外结算"
+        "县域内", default=False, help_text="位于本县境内（管理员确认）；未勾选的医疗机构按县域外结算"
     )
     township = models.ForeignKey(
-        "regions.Region", verbose_name="所在乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "regions.Region", verbose_name="所在乡镇", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        limit_choices_to={"level": Level.TOWNSHIP},
     )
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACCEPTED)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="提出人", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_at = models.DateTimeField("提出时间", null=True, blank=True)
+    suggested_in_county = models.BooleanField(
+        "清单所填县域内", default=False, help_text="首次出现在导入清单时该行“县域内”列的值，仅供管理员分类参考"
+    )
+    # Null: 待分类. Only an import creates a hospital unclassified (claims.imports); one entered any other way
+    # (the admin, the demo) is entered by an administrator, and the hospitals there before classification was
+    # asked for counted as classified (migration 0010).
+    place_confirmed_at = models.DateTimeField("分类确认时间", null=True, blank=True, default=timezone.now)
+    place_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="分类确认人", null=True, blank=True, on_delete=models.PROTECT,
         related_name="+",
     )
     history = HistoricalRecords(verbose_name="医疗机构变更记录")
@@ -60,9 +78,18 @@ class Hospital(models.Model):
         verbose_name_plural = "医疗机构"
         ordering = ["name"]
         permissions = [("accept_hospital", "确认经办员导入时新建的医疗机构")]
+        constraints = [
+            # The engine and 五查 read ``in_county`` alone: never true before an administrator classified the hospital.
+            models.CheckConstraint(condition=models.Q(in_county=False) | models.Q(place_confirmed_at__isnull=False),
+                                   name="hospital_in_county_classified"),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def classified(self) -> bool:
+        return self.place_confirmed_at is not None
 
 
 class Claim(models.Model):
@@ -160,6 +187,7 @@ class Settlement(models.Model):
         EARLIER_BILL = "earlier_bill", "补录更早账单后重算"
         VOID = "void", "作废同年更早账单后重算"
         POLICY = "policy", "政策修订后重算"
+        HOSPITAL = "hospital", "医疗机构县域内/县域外分类变更后重算"
 
     claim = models.ForeignKey(Claim, verbose_name="账单", on_delete=models.PROTECT, related_name="settlements")
     policy_version = models.ForeignKey(

@@ -12,8 +12,8 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
-from django.db.models import Count, Max, Prefetch, QuerySet, Sum, TextField
-from django.db.models.functions import Cast
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum, TextField
+from django.db.models.functions import Cast, Left
 from django.utils import timezone
 
 from accounts.models import User
@@ -24,7 +24,7 @@ from policies.document import FUNDS
 from policies.document import Policy as PolicyDocument
 from policies.models import PolicyVersion
 from policies.simulation import LayerAmount
-from regions.codes import AreaCodeError, area_prefix
+from regions.codes import AreaCodeError, Level, area_prefix
 from regions.models import Region
 
 SUMMED = ("total", "basic", "critical", "assistance", "other", "personal")
@@ -405,6 +405,24 @@ def hospital_names(policy: PolicyDocument) -> dict[str, str]:
     return dict(Hospital.objects.filter(code__in=codes).values_list("code", "name"))
 
 
+def hospitals_unclassified_count() -> int:
+    return Hospital.objects.filter(place_confirmed_at__isnull=True).count()
+
+
+def hospitals_unclassified(user: User) -> QuerySet[Hospital]:
+    """The hospitals waiting for an administrator's 县域内 / 县域外, first named first, each with ``bills``: its
+    settled bills of the user's area."""
+    in_area = {"claims__status": Claim.Status.SETTLED,
+               "claims__beneficiary__village__code__startswith": user.area_prefix}
+    return (Hospital.objects.filter(place_confirmed_at__isnull=True).select_related("proposed_by")
+            .annotate(bills=Count("claims", filter=Q(**in_area))).order_by("proposed_at", "name"))
+
+
+def township_choices(user: User) -> QuerySet[Region]:
+    """The townships a hospital of the user's area can lie in."""
+    return Region.objects.within(user.area_prefix).filter(level=Level.TOWNSHIP).order_by("code")
+
+
 # --- The clerk's day: the bill list (今日账单) and the end-of-day tally (日结) ------------------------------
 
 DATE_BASES = {"entered": "录入日期", "discharged": "出院/就诊日期"}
@@ -594,3 +612,24 @@ def day_tally(user: User, *, day: datetime.date, area: str = "", clerk: User | N
         by_clerk.setdefault(claim.entered_by_id, ClerkDay(clerk=claim.entered_by, bills=[])).bills.append(claim)
     return DayTally(day=day, area=area, clerk=clerk,
                     clerks=sorted(by_clerk.values(), key=lambda part: part.clerk.username))
+
+
+# --- 县域内就诊率 (seeds 002, 004: 农村贫困人口县域内就诊率 90% 以上) ------------------------------------------
+
+# The one place that says which settlements were in county: at a hospital an administrator classified 县域内
+# (``Hospital.in_county`` is never true before classification; the second term says so where it is read).
+IN_COUNTY_SETTLEMENT = Q(claim__hospital__in_county=True, claim__hospital__place_confirmed_at__isnull=False)
+IN_COUNTY_GOAL = Decimal("0.90")
+
+
+def inpatient_in_county_by_township(people: QuerySet[Beneficiary], first: datetime.date,
+                                    last: datetime.date) -> dict[str, tuple[int, int]]:
+    """Per township of the person (the first nine digits of the village code): the current settlements of
+    ``people``'s settled inpatient bills discharged from ``first`` to ``last``, and how many of them were in
+    county. One grouped query."""
+    rows = (Settlement.objects.current()
+            .filter(claim__visit_type="inpatient", claim__discharged_on__range=(first, last),
+                    claim__beneficiary__in=people.values("pk"))
+            .annotate(township=Left("claim__beneficiary__village_id", 9)).values("township")
+            .annotate(bills=Count("pk"), in_county=Count("pk", filter=IN_COUNTY_SETTLEMENT)).order_by())
+    return {row["township"]: (row["bills"], row["in_county"]) for row in rows}

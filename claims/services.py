@@ -26,6 +26,7 @@ from django.db.models import Prefetch, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from accounts.adminscope import covers_county
 from accounts.models import User
 from accounts.services import area_within, ensure_in_area, ensure_permitted
 from beneficiaries.models import Beneficiary, CategoryHolding, Enrollment
@@ -37,10 +38,15 @@ from policies import engine
 from policies.document import FUNDS
 from policies.models import PolicyVersion
 from policies.selectors import parsed_policy, versions_in_force
+from regions.codes import Level
+from regions.models import Region
 
 NO_POLICY = "{year} 年没有适用于 {area} 的报销政策，请先载入政策。"
 PERSON_INACTIVE = "{name} 已于 {day} {status}，此后的账单不能结算。"
 DUPLICATE = "该人员在同一医疗机构、同样日期已有账单（{claims}），请核对是否重复录入。"
+CLASSIFY_COUNTY_WIDE = "医疗机构的县域内/县域外分类会改变全县的结算，只有县级及以上管辖区域的管理员可以分类。"
+TOWNSHIP_OUT_OF_COUNTY = "只有县域内的医疗机构填写所在乡镇。"
+TOWNSHIP_LEVEL = "所在乡镇应为乡镇（街道），“{region}”不是。"
 BATCH = 1000  # rows per INSERT of the bulk paths
 PAYMENT_COLUMNS = ("settlement_id", "position", "layer", "name", "fund", "amount", "base_added", "applied",
                    "recorded", "explanation")
@@ -606,3 +612,71 @@ def hospitals_accept(*, user: User, hospitals: Iterable[Hospital]) -> int:
         hospital.status = Hospital.Status.ACCEPTED
     bulk_update_with_history(proposed, Hospital, ["status"], default_user=user)
     return len(proposed)
+
+
+@dataclass(frozen=True)
+class HospitalClassified:
+    hospital: Hospital
+    moved: bool  # its 县域内 changed, so its bills were settled again
+    person_years: int  # the person-years settled again
+    changes: list[PaymentChange]
+
+
+@transaction.atomic
+def hospital_classify(*, user: User, hospital: Hospital, in_county: bool,
+                      township: Region | None = None) -> HospitalClassified:
+    """An administrator's word on where a hospital lies: 县域内 (with its township, if given) or 县域外. From then on
+    it counts by that place in the in-county rate; a proposed one is accepted too. Its level and grade are not
+    touched. When its 县域内 changes, the engine reads a new fact, so every bill at it of the user's area is
+    settled again, each person-year from its first bill at the hospital on (补付 / 追回 on bills paid out)."""
+    ensure_permitted(user, "claims.accept_hospital", "为医疗机构分类（县域内/县域外）")
+    if not covers_county(user):
+        raise ValidationError(CLASSIFY_COUNTY_WIDE, code="not_county_wide")
+    if township is not None:
+        if not in_county:
+            raise ValidationError({"township": TOWNSHIP_OUT_OF_COUNTY}, code="township_out_of_county")
+        if township.level != Level.TOWNSHIP:
+            raise ValidationError({"township": TOWNSHIP_LEVEL.format(region=township)}, code="not_township")
+        ensure_in_area(user, township.code, f"乡镇“{township.name}”")
+    locked = Hospital.objects.select_for_update().get(pk=hospital.pk)
+    moved = locked.in_county != in_county
+    locked.in_county, locked.township = in_county, township
+    locked.place_confirmed_by, locked.place_confirmed_at = user, timezone.now()
+    locked.status = Hospital.Status.ACCEPTED
+    place = f"县域内（{township.name}）" if township else "县域内" if in_county else "县域外"
+    locked._history_user = user
+    locked._change_reason = f"管理员分类为{place}"
+    locked.save(update_fields=["in_county", "township", "place_confirmed_by", "place_confirmed_at", "status"])
+    person_years, changes = (_resettle_hospital_bills(user, locked, f"医疗机构“{locked.name}”分类为{place}")
+                             if moved else (0, []))
+    return HospitalClassified(locked, moved, person_years, changes)
+
+
+def _resettle_hospital_bills(user: User, hospital: Hospital, cause: str) -> tuple[int, list[PaymentChange]]:
+    """Settle again the person-years of the user's area with a bill at ``hospital``, each from its first bill
+    there on (the bills before it do not read the hospital), keeping each bill's policy version; inside the
+    caller's transaction, ``BATCH`` person-years a round."""
+    since: dict[tuple[int, int], tuple] = {}
+    for person, day, pk in (Claim.objects.within(user.area_prefix)
+                            .filter(hospital=hospital, status=Claim.Status.SETTLED)
+                            .values_list("beneficiary_id", "discharged_on", "pk")):
+        pair = (person, day.year)
+        since[pair] = min(since.get(pair, (day, pk)), (day, pk))
+    if not since:
+        return 0, []
+    locks = lock_person_years(since)
+    people = Beneficiary.objects.in_bulk({person for person, _ in since})
+    works = [PersonYearWork(people[person], year, first, locks[(person, year)])
+             for (person, year), first in sorted(since.items())]
+    changes: list[PaymentChange] = []
+    for start in range(0, len(works), BATCH):
+        changes += resettle_person_years(works[start:start + BATCH], reason=Settlement.Reason.HOSPITAL, user=user,
+                                         version_for=keep_version, cause=cause)
+    return len(works), changes
+
+
+@transaction.atomic
+def hospitals_classify(*, user: User, places: list[tuple[Hospital, bool, Region | None]]) -> list[HospitalClassified]:
+    """Several hospitals classified at once (the page of 待分类 hospitals): all or none."""
+    return [hospital_classify(user=user, hospital=hospital, in_county=in_county, township=township)
+            for hospital, in_county, township in places]

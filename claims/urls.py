@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:pk>/void/", views.claim_void, name="claim_void"),
     path("adjustments/", views.adjustment_list, name="adjustment_list"),
     path("import/", views.claim_import, name="claim_import"),
+    path("hospitals/unclassified/", views.hospital_classify, name="hospital_classify"),
     path("simulations/", simulation_views.simulation_start, name="simulation"),
     path("simulations/<int:pk>/", simulation_views.simulation_detail, name="simulation_detail"),
     path("simulations/<int:pk>/progress/", simulation_views.simulation_progress, name="simulation_progress"),

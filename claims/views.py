@@ -17,7 +17,7 @@ from beneficiaries.selectors import beneficiaries_visible
 from beneficiaries.views import apply_service
 from claims import exports, selectors, services
 from claims.bill_search import BillSearchForm, DayTallyForm
-from claims.forms import AdjustmentPeriodForm, ClaimForm, ImportForm, VoidForm
+from claims.forms import AdjustmentPeriodForm, ClaimForm, HospitalPlacesForm, ImportForm, VoidForm
 from claims.imports import claims_import
 from claims.models import Claim
 from claims.uploads import ImportUpload
@@ -178,7 +178,10 @@ def claim_import(request):
         report = apply_import(request, upload, apply=True)
         if report and report.applied:
             voided = f"作废医保平台撤销结算的账单 {report.voided} 张，" if report.voided else ""
-            messages.success(request, f"已导入并结算 {report.settled} 张账单，{voided}跳过已导入 {report.skipped} 张。")
+            created = (f"新建医疗机构 {len(report.hospitals_created)} 家，待管理员分类（县域内/县域外），"
+                       "分类前按县域外结算。" if report.hospitals_created else "")
+            messages.success(request, f"已导入并结算 {report.settled} 张账单，{voided}"
+                                      f"跳过已导入 {report.skipped} 张。{created}")
             return redirect("claim_import")
     elif request.method == "POST" and form.is_valid():
         upload = ImportUpload.read(form.cleaned_data["file"])
@@ -186,6 +189,25 @@ def claim_import(request):
         if report is not None and not report.errors:
             upload.keep(request)  # for the confirmation
     return render(request, "claims/import.html", {"form": form, "report": report})
+
+
+@permission_required("claims.accept_hospital", raise_exception=True)
+def hospital_classify(request):
+    """待分类医疗机构: the hospitals first named in an import, each given its place (县域内 / 县域外) by an
+    administrator in one form; a change of 县域内 settles the hospital's bills again (services.hospital_classify)."""
+    user = request.user
+    form = HospitalPlacesForm(request.POST or None, hospitals=selectors.hospitals_unclassified(user),
+                              townships=selectors.township_choices(user))
+    if request.method == "POST" and form.is_valid():
+        done = apply_service(form, lambda: services.hospitals_classify(user=user, places=form.places()))
+        if done:
+            moved = [outcome for outcome in done if outcome.moved]
+            resettled = (f"其中 {len(moved)} 家改为县域内，其账单已重新结算："
+                         f"{sum(o.person_years for o in moved)} 个人员年度，"
+                         f"{sum(len(o.changes) for o in moved)} 笔支付变动。" if moved else "")
+            messages.success(request, f"已分类 {len(done)} 家医疗机构。{resettled}")
+            return redirect("hospital_classify")
+    return render(request, "claims/hospital_classify.html", {"form": form})
 
 
 def apply_import(request, upload, apply: bool):

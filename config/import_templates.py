@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 
 from claims import imports as claim_imports
+from health import contract_import
 from monitoring import visits
 from regions.management.commands import import_regions
 from rosters import files as roster_files
@@ -75,7 +76,7 @@ TEMPLATES = {
             TemplateColumn("hospital", "医疗机构名称。", "酉阳县人民医院"),
             TemplateColumn("hospital_code", "医疗机构编码（可选，填写后按编码认机构）。", ""),
             TemplateColumn("level", "医疗机构等级：村 / 乡镇 / 县级 / 市级 / 省级；新医疗机构必填。", "县级"),
-            TemplateColumn("in_county", "是否县域内机构：是 / 否（新建医疗机构未填按县域外）。", "是"),
+            TemplateColumn("in_county", "是否县域内机构：是 / 否（仅供管理员为新建的医疗机构分类时参考，分类前按县域外）。", "是"),
             TemplateColumn("admitted_on", "入院日期 YYYY-MM-DD（住院填写）。", "2026-03-02"),
             TemplateColumn("discharged_on", "出院日期 YYYY-MM-DD；门诊填“就诊日期”列。", "2026-03-09"),
             TemplateColumn("visit_on", "门诊的就诊日期 YYYY-MM-DD（住院可不填）。", ""),
@@ -110,6 +111,26 @@ TEMPLATES = {
             TemplateColumn("note", "备注（可选）。", ""),
         ],
         notes=["同一户、同一日期、同一走访人已登记的走访自动跳过。"],
+    ),
+    "contracts": ImportTemplate(
+        name="家庭医生签约名单模板",
+        aliases=contract_import.ALIASES,
+        required=contract_import.REQUIRED,
+        columns=[
+            TemplateColumn("id_number", "户中任一成员的 18 位身份证号（或填“户编号”列）。", EXAMPLE_HEAD_ID),
+            TemplateColumn("household", "户编号（可选；与身份证号都填时须为同一户）。", ""),
+            TemplateColumn("team", "家庭医生签约团队名称。", "龙潭镇卫生院第一团队"),
+            TemplateColumn("doctor", "签约医生姓名。", "冉医生"),
+            TemplateColumn("doctor_phone", "医生电话（可选）。", "13800000001"),
+            TemplateColumn("clinic", "签约机构：乡镇卫生院、社区卫生服务中心或村卫生室。", "龙潭镇卫生院"),
+            TemplateColumn("package", "服务包：基础包、慢病包、个性化包等。", "基础包"),
+            TemplateColumn("signed_on", "签约日期 YYYY-MM-DD，不晚于今天。", "2026-01-05"),
+            TemplateColumn("starts_on", "生效日期 YYYY-MM-DD（可选，空为签约日期），不早于签约日期。", "2026-01-05"),
+            TemplateColumn("ends_on", "到期日期 YYYY-MM-DD（可选，空为生效后一年减一天）。", "2027-01-04"),
+        ],
+        notes=[ID_NOTE, "每户一行，只能是您管辖区域内已登记的家庭户；同一户同一时间只能有一份有效签约。",
+               "原签约到期次日生效、或同一团队在原签约到期后再签的，按续签登记；与已有签约完全相同的行跳过。",
+               "有一行错误则整份名单不导入：请按导入报告更正后重新上传。"],
     ),
     "regions": ImportTemplate(
         name="乡镇和村区划模板",

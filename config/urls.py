@@ -29,5 +29,6 @@ urlpatterns = [
     path("ledger/", include("ledgers.urls")),
     path("monitoring/", include("monitoring.urls")),
     path("assistance/", include("assistance.urls")),
+    path("health/", include("health.urls")),
     path("imports/templates/<slug:name>.xlsx", import_templates.import_template, name="import_template"),
 ]

@@ -36,7 +36,11 @@ class ContractBatch(models.Model):
         DISCARDED = "discarded", "已放弃"
 
     filename = models.CharField("文件名", max_length=200)
-    area = models.ForeignKey("regions.Region", verbose_name="范围", on_delete=models.PROTECT, related_name="+")
+    file = models.FileField("名单文件", upload_to="health/contracts/%Y/%m/", blank=True)
+    file_sha256 = models.CharField("文件校验值", max_length=64, blank=True)
+    # the uploader's area; empty for the built-in system account of the commands, which has none
+    area = models.ForeignKey("regions.Region", verbose_name="范围", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEWED)
     rows = models.JSONField("逐行结果", default=list)
     summary = models.JSONField("汇总", default=dict)

@@ -38,12 +38,12 @@ def contract_dates(signed_on: datetime.date, starts_on: datetime.date, ends_on: 
     return problems
 
 
-def contract_overlap(new: Period, existing: dict[str, Period]) -> list[str]:
+def contract_overlap(new: Period, existing: list[tuple[str, Period]]) -> list[str]:
     """One contract in force per household at a time: ``existing`` are the household's other contracts, each
-    by a description naming it."""
+    with a description naming it (a renewal shares its doctor and clinic: the period tells them apart)."""
     return [f"该户在 {period.first.isoformat()} 至 {period.last.isoformat()} 已有签约（{name}），"
             f"同一时间只能有一份有效签约；续签请从原签约到期后开始，或先解约。"
-            for name, period in existing.items() if new.overlaps(period)]
+            for name, period in existing if new.overlaps(period)]
 
 
 def contract_end(period: Period, ended_on: datetime.date, already_ended: datetime.date | None,

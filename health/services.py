@@ -40,13 +40,16 @@ def contract_period(contract: DoctorContract) -> rules.Period:
     return rules.Period(contract.starts_on, contract.last_day)
 
 
-def _contract_problems(household: Household, signed_on, starts_on, ends_on, *, exclude: int | None = None) -> list[str]:
+def contract_overlaps(period: rules.Period, contracts) -> list[str]:
+    """``rules.contract_overlap`` against a household's ``contracts``."""
+    return rules.contract_overlap(period, [(f"{c.doctor}，{c.clinic}", contract_period(c)) for c in contracts])
+
+
+def _contract_problems(household: Household, signed_on, starts_on, ends_on) -> list[str]:
     problems = rules.contract_dates(signed_on, starts_on, ends_on, timezone.localdate())
     if problems:
         return problems
-    others = DoctorContract.objects.filter(household=household).exclude(pk=exclude)
-    return rules.contract_overlap(rules.Period(starts_on, ends_on),
-                                  {f"{c.doctor}，{c.clinic}": contract_period(c) for c in others})
+    return contract_overlaps(rules.Period(starts_on, ends_on), DoctorContract.objects.filter(household=household))
 
 
 @transaction.atomic
@@ -243,3 +246,20 @@ def two_disease_withdraw(*, user: User, recognition: TwoDiseaseRecognition, with
     holding_end(user=user, holding=recognition.holding, end=withdrawn_on, note=f"两病认定撤销：{reason.strip()}")
     recognition.withdrawn_on, recognition.withdraw_reason = withdrawn_on, reason.strip()
     return _save(recognition, user, update_fields=["withdrawn_on", "withdraw_reason"])
+
+
+@transaction.atomic
+def disease_save(*, user: User, disease: Disease | None = None, code: str, name: str, kind: str, special: bool,
+                 icd_codes: str = "", active: bool = True, order: int = 100) -> Disease:
+    """The county's list of diseases treated by class: an administrator adds one or changes it (a disease in use
+    is stopped — 停用 — rather than removed, since its cases name it)."""
+    if disease is None:
+        ensure_permitted(user, "health.add_disease", "添加救治病种")
+        disease = Disease()
+    else:
+        ensure_permitted(user, "health.change_disease", "修改救治病种")
+        disease = Disease.objects.select_for_update().get(pk=disease.pk)
+    disease.code, disease.name, disease.kind = code.strip(), name.strip(), kind
+    disease.special, disease.icd_codes, disease.active, disease.order = special, " ".join(icd_codes.split()), active, order
+    disease.full_clean()
+    return _save(disease, user)

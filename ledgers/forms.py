@@ -6,7 +6,7 @@ from django import forms
 
 from accounts.models import User
 from beneficiaries.models import Category
-from ledgers.periods import (
+from config.periods import (
     Period, PeriodError, days_period, parse_month, parse_quarter, quarter_code, year_period,
 )
 from ledgers.selectors import RESPONSIBILITY_FIELDS, LedgerFilter, region_code_of, responsibility_areas

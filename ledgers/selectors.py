@@ -23,9 +23,11 @@ from accounts.models import User
 from assistance.models import Grant
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment
 from claims.models import Claim, Settlement
+from claims.selectors import IN_COUNTY_SETTLEMENT
+from health.selectors import Coverage, coverage
 from ledgers.columns import CATEGORY_COLUMNS, COLUMNS, GRANT_COLUMN, NO, VISIT_MEASURES, YES, Kind, visit_column
 from ledgers.models import Duty, LedgerExport, Responsibility
-from ledgers.periods import Period
+from config.periods import Period
 from policies.document import FUNDS, VISIT_TYPES
 from policies.selectors import versions_in_force
 from regions.codes import Level, area_prefix
@@ -512,6 +514,7 @@ class StatsRow:
     subsidy: Decimal = ZERO
     visits: dict[str, VisitFigures] = field(default_factory=lambda: {v: VisitFigures() for v in VISIT_TYPES})
     inpatient_in_county: int = 0
+    inpatient_unclassified: int = 0  # inpatient bills at hospitals still 待分类: not in county, until classified
     pay_later: int = 0
 
     @property
@@ -535,7 +538,8 @@ class StatsRow:
 
     @property
     def in_county_rate(self) -> Decimal | None:
-        """In-county inpatient rate: inpatient bills at in-county hospitals ÷ all inpatient bills."""
+        """In-county inpatient rate: inpatient bills at hospitals classified 县域内 ÷ all inpatient bills (those at
+        待分类 hospitals count as outside)."""
         return ratio(self.inpatient_in_county, self.visits["inpatient"].bills)
 
 
@@ -559,14 +563,17 @@ class QuarterStats:
     categories: list[StatsRow]
     total: StatsRow
     months: list[MonthFigures]
+    health: Coverage  # 健康扶贫 coverage by township on the period's last day (health.selectors.coverage)
 
 
-IN_COUNTY_GOAL = Decimal("0.90")  # 酉阳 2017 (seed 004): 县域内就诊率 90%
+# The health coverage the statistics report (the in-county rate is the statistics' own, over all covered people).
+HEALTH_MEASURES = ("contracts", "records", "cards", "treatment")
 
 
 def _fill_settlements(row: StatsRow, values: dict) -> None:
     """Copy one group's settlement aggregates onto its row (no group: nothing was paid)."""
     row.inpatient_in_county = values.get("inpatient_in_county") or 0
+    row.inpatient_unclassified = values.get("inpatient_unclassified") or 0
     row.pay_later = values.get("pay_later") or 0
     for visit_type in VISIT_TYPES:
         of_type = {name: values.get(f"{visit_type}_{name}") for name in FIGURE_FIELDS}
@@ -601,10 +608,14 @@ def _people_aggregates(person: str, year: int) -> dict:
 
 
 def _bill_aggregates() -> dict:
-    """Over settlements: by visit type and fund, with the in-county inpatient stays and 先诊疗后付费 bills."""
+    """Over settlements: by visit type and fund, with the in-county inpatient stays (at hospitals an administrator
+    classified 县域内), those at hospitals still 待分类, and 先诊疗后付费 bills."""
     aggregates = {
         "inpatient_in_county": Count(
-            "pk", filter=Q(claim__visit_type="inpatient", claim__hospital__in_county=True)
+            "pk", filter=Q(claim__visit_type="inpatient") & IN_COUNTY_SETTLEMENT
+        ),
+        "inpatient_unclassified": Count(
+            "pk", filter=Q(claim__visit_type="inpatient", claim__hospital__place_confirmed_at__isnull=True)
         ),
         "pay_later": Count("pk", filter=Q(claim__pay_later=True)),
     }
@@ -694,6 +705,7 @@ def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats
             {"all": _summed(by_township)}, {"all": _summed(paid_by_township)}, [("all", "合计")]
         )[0],
         months=_monthly_trend(user, prefix, period),
+        health=coverage(user, area_code=prefix, day=period.last, since=period.first),
     )
 
 

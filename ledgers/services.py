@@ -19,7 +19,7 @@ from accounts.jobs import job_failure_reason, retry_database
 from accounts.models import AccessLog, User
 from accounts.services import access_log_record
 from ledgers.models import Duty, LedgerExport, Responsibility
-from ledgers.periods import Period
+from config.periods import Period
 from ledgers.selectors import (
     RESPONSIBILITY_FIELDS, LedgerFilter, LedgerTotals, area_region, area_title, ledger_people, ledger_rows,
     quarter_stats, responsibility_table,

@@ -12,11 +12,13 @@ from django.utils.http import content_disposition_header, urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from claims.selectors import IN_COUNTY_GOAL
+from health.selectors import coverage_columns
 from ledgers import charts, selectors, services
 from ledgers.columns import COLUMNS, ledger_header
 from ledgers.forms import LedgerFilterForm, ResponsibilityAreaForm, StatsForm, responsibility_line_forms
 from ledgers.models import LedgerExport
-from ledgers.periods import quarter_code
+from config.periods import quarter_code
 from policies.document import FUNDS, VISIT_TYPES
 from regions.models import Region
 
@@ -159,7 +161,7 @@ def stats(request):
     data = request.GET if "quarter" in request.GET else None
     form = StatsForm(data, user=request.user, today=timezone.localdate())
     chosen = form.chosen()
-    context = {"form": form, "stats": None, "goal": selectors.IN_COUNTY_GOAL}
+    context = {"form": form, "stats": None, "goal": IN_COUNTY_GOAL}
     if chosen is not None:
         area_code, period = chosen
         quarter = selectors.quarter_stats(request.user, area_code=area_code, period=period)
@@ -168,6 +170,9 @@ def stats(request):
             "charts": _stats_charts(quarter),
             "query": urlencode({"area": area_code, "quarter": quarter_code(period)}),
             "visit_rows": [(name, quarter.total.visits[code]) for code, name in VISIT_TYPES.items()],
+            "health_area": area_code,
+            "health_table": quarter.health.table(selectors.HEALTH_MEASURES),
+            "health_columns": coverage_columns(selectors.HEALTH_MEASURES),
         }
     return render(request, "ledgers/stats.html", context)
 

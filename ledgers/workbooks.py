@@ -21,7 +21,10 @@ import xlsxwriter
 
 from beneficiaries.idnumbers import mask
 from ledgers.columns import COLUMNS, VISIT_GROUPS, HeaderCell, Kind, ledger_header
-from ledgers.selectors import FIGURE_FIELDS, RESPONSIBILITY_FIELDS, QuarterStats, ResponsibilityLine, StatsRow
+from health.selectors import coverage_columns
+from ledgers.selectors import (
+    FIGURE_FIELDS, HEALTH_MEASURES, RESPONSIBILITY_FIELDS, QuarterStats, ResponsibilityLine, StatsRow,
+)
 from policies.document import FUNDS, VISIT_TYPES
 
 SHEET_ROWS = 1_048_576  # Excel's limit; a longer ledger continues on the next sheet
@@ -230,8 +233,38 @@ def _stats_sheet(
             writer.put(index, col, value, kind)
 
 
+def _health_sheet(book, formats, stats: QuarterStats) -> None:
+    """健康扶贫覆盖情况 on the quarter's last day: per township each measure's whole, done, missed and rate, and
+    the measures under their goals named in words."""
+    sheet = book.add_worksheet("健康扶贫覆盖")
+    writer = _SheetWriter(book, sheet, formats)
+    columns = coverage_columns(HEALTH_MEASURES)
+    width = 2 + 4 * len(columns)
+    writer.merged(0, 0, width - 1, f"{stats.area_name}健康扶贫覆盖情况（{stats.period.last:%Y-%m-%d}）", "title")
+    writer.put(1, 0, "", "head")
+    for index, column in enumerate(columns):
+        writer.merged(1, 1 + 4 * index, 4 * index + 4, f"{column['name']}（目标 {column['goal']:.0%}）")
+        for offset, name in enumerate([*column["counts"], "比率"]):
+            writer.put(2, 1 + 4 * index + offset, name, "head")
+    writer.put(1, width - 1, "", "head")
+    writer.put(2, 0, "乡镇（街道）", "head")
+    writer.put(2, width - 1, "未达标", "head")
+    sheet.set_column(0, 0, 20)
+    sheet.set_column(1, width - 1, 11)
+    sheet.freeze_panes(3, 1)
+    for index, (row, cells) in enumerate(stats.health.table(HEALTH_MEASURES), start=3):
+        writer.put(index, 0, row.label)
+        for number, cell in enumerate(cells):
+            for offset, (value, kind) in enumerate([(cell.whole, "count"), (cell.done, "count"),
+                                                    (cell.missing, "count"), (cell.rate, "percent")]):
+                writer.put(index, 1 + 4 * number + offset, value, kind)
+        writer.put(index, width - 1, "、".join(column["name"] for column, cell in zip(columns, cells, strict=True)
+                                               if cell.below))
+
+
 def stats_workbook_write(target: str | BinaryIO, stats: QuarterStats) -> int:
-    """Three sheets: by township, by category (a person counts in each category held), month by month."""
+    """Four sheets: by township, by category (a person counts in each category held), month by month, and the
+    health coverage by township on the quarter's last day."""
     book = xlsxwriter.Workbook(target, {"in_memory": True, **SAFE_TEXT})
     formats = _small_book_formats(book)
     heading = f"{stats.area_name}医疗保障扶贫定期调度统计（{stats.period.label}）"
@@ -250,6 +283,7 @@ def stats_workbook_write(target: str | BinaryIO, stats: QuarterStats) -> int:
         writer.put(index, 1, month.figures.bills, "count")
         for col, name in enumerate(FIGURE_FIELDS[1:], start=2):
             writer.put(index, col, getattr(month.figures, name), "money")
+    _health_sheet(book, formats, stats)
     book.close()
     return len(stats.townships) + len(stats.categories) + len(stats.months) + 2
 

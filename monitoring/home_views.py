@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from beneficiaries.selectors import area_headline
+from claims.selectors import hospitals_unclassified_count
 from monitoring import home
 from monitoring.five_checks import CHECKS, five_checks
 
@@ -31,6 +32,7 @@ def home_page(request):
         context["bills"] = home.recent_bills(user)
     if user.role == Role.ADMIN:
         context["imports"] = home.import_work(user, timezone.now())
+        context["hospitals_unclassified"] = hospitals_unclassified_count()
     if user.has_perm("assistance.change_fundyear"):
         context["funds_warning"] = home.funds_at_warning(user, year)
     if user.has_perm("assistance.view_hardshipapplication"):

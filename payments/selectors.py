@@ -21,7 +21,7 @@ from django.db.models import Case, Count, Q, QuerySet, Sum, When
 from accounts.models import User
 from accounts.services import area_within, ensure_permitted
 from claims.models import Claim, Hospital, Settlement, SettlementPayment
-from ledgers.periods import Period
+from config.periods import Period
 from payments.models import BatchLine, PaymentBatch
 from policies.document import FUNDS
 

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from beneficiaries.views import apply_service
-from ledgers.periods import Period, PeriodError, month_period, parse_month
+from config.periods import Period, PeriodError, month_period, parse_month
 from payments import selectors, services
 from payments.exports import statement_write
 from payments.forms import BatchConfirmForm, BatchForm

@@ -97,6 +97,7 @@ def writing_commands(setup: dict) -> list[list[str]]:
         ["import_claims", str(files["claims"]), "--apply"],
         ["void_claim", str(setup["claim"].pk), "--reason=录入错误"],
         ["resettle", "--year=2017", f"--area={township}"],
+        ["hospital_classify", "酉阳县人民医院", "--in-county"],  # settles the county's bills there again
         ["mark_paid_out", "--through=2017-12-31", f"--area={township}"],
         ["revert_batch", str(setup["batch"])],
         ["reconcile", str(files["roster"]), "--source=civil_affairs", "--month=2017-07", "--apply"],
@@ -109,7 +110,8 @@ def writing_commands(setup: dict) -> list[list[str]]:
 
 @pytest.mark.parametrize(
     ("username", "reason"),
-    [("viewer", "不能"), ("admin_b", "不在您的管辖区域内|没有您管辖区域内|名单中没有一行可用|没有账单")],
+    [("viewer", "不能"),
+     ("admin_b", "不在您的管辖区域内|没有您管辖区域内|名单中没有一行可用|没有账单|只有县级及以上管辖区域的管理员")],
     ids=["read-only user", "administrator of another township"],
 )
 def test_every_writing_command_exits_2_and_changes_nothing(county_a, viewer, admin_b, username, reason):

@@ -29,6 +29,7 @@ PAGES = {
     "rosters:enrollment_upload": ["enrollment"],
     "claim_import": ["claims"],
     "monitoring:visit_import": ["visits"],
+    "health:batch_upload": ["contracts"],
 }
 
 

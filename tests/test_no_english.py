@@ -48,6 +48,8 @@ from beneficiaries.models import CategoryHolding, Household
 from claims.models import Claim, Hospital, PolicySimulation
 from claims.demo import HOSPITALS
 from claims.services import claim_void
+from health import services as health_services
+from health.models import ContractBatch, Disease
 from ledgers.models import LedgerExport
 from monitoring.models import Alert
 from payments.models import PaymentBatch
@@ -97,7 +99,7 @@ PAGES = {
     "bill_list": None, "day_tally": None, "day_tally_print": None,
     "claim_create": lambda w: {"person_pk": w.person.pk}, "claim_detail": lambda w: {"pk": w.settled.pk},
     "claim_slip": lambda w: {"pk": w.settled.pk}, "claim_void": lambda w: {"pk": w.settled.pk},
-    "adjustment_list": None, "claim_import": None, "simulation": None,
+    "adjustment_list": None, "claim_import": None, "hospital_classify": None, "simulation": None,
     "simulation_detail": lambda w: {"pk": w.simulation.pk}, "simulation_progress": lambda w: {"pk": w.simulation.pk},
     "payments:payables": None, "payments:batch_list": None, "payments:batch_new": None,
     "payments:batch_detail": lambda w: {"pk": w.payment_batch.pk},
@@ -118,6 +120,9 @@ PAGES = {
     "partners:list": None, "partners:new": None, "partners:detail": lambda w: {"pk": w.partner.pk},
     "partners:edit": lambda w: {"pk": w.partner.pk}, "partners:revoke": lambda w: {"pk": w.partner.pk},
     "api:docs": None,
+    "health:household": lambda w: {"pk": w.household.pk}, "health:person": lambda w: {"pk": w.person.pk},
+    "health:diseases": None, "health:coverage": None, "health:missing": lambda w: {"measure": "cards"},
+    "health:batches": None, "health:batch_upload": None, "health:batch": lambda w: {"pk": w.contract_batch.pk},
 }
 # Pages shown with a query (the form filled in) as well as bare: the results are where the names are.
 QUERIES = {
@@ -132,12 +137,15 @@ QUERIES = {
     "monitoring:alert_list": {"year": str(YEAR)},
     "payments:payables": {"month": f"{YEAR}-08"},
     "assistance:fund_list": {"year": str(YEAR)},
+    "health:coverage": {"area": "500242", "quarter": f"{YEAR}Q4"},
+    "health:missing": {"area": "500242", "day": f"{YEAR}-12-31"},
 }
 SKIPPED = {
     "logout": "POST only (signs out)",
     "user_unlock": "POST only",
     "rosters:batch_apply": "POST only", "rosters:batch_revert": "POST only",
     "rosters:enrollment_apply": "POST only",
+    "health:batch_apply": "POST only", "health:batch_discard": "POST only", "health:batch_report": "a download (xlsx)",
     "household_pick": "JSON for the household picker",
     "rosters:batch_report": "a download (xlsx)", "payments:statement": "a download (xlsx)",
     "simulation_download": "a download (xlsx)", "ledger_export_download": "a download (xlsx)",
@@ -265,12 +273,15 @@ def world(db, settings, tmp_path, client, county, township_a, village_a, make_pe
     voided.refresh_from_db()
     Hospital.objects.filter(name="city 医院").update(name="重庆市第一人民医院")  # the fixture's English name
     Hospital.objects.filter(name="county 医院").update(name="酉阳县第二人民医院")
+    Hospital.objects.create(name="酉阳县新开的民营医院", level="county", suggested_in_county=True, place_confirmed_at=None,
+                            proposed_by=users.clerk)  # 待分类, as an import leaves it
     fund = Fund.objects.create(code="hardship", name="卫生医疗困难救助基金", kind=Fund.Kind.GRANTS, region=county,
                                grants_per_year=2, amount_per_year=Decimal("20000"), major_cap=Decimal("10000"))
     FundYear.objects.create(fund=fund, year=YEAR, budget=Decimal("120000"))
     grant_decide(user=users.clerk, person=person, year=YEAR, kind="temporary", fund=fund, case="major",
                  amount=Decimal("5000"), decided_on=D(YEAR, 10, 9), reason="评审委员会同意救助")
     batch_create(user=users.admin, through=D(YEAR, 8, 31), paid_on=D(YEAR, 9, 5))
+    _health_records(users.clerk, household, person)
 
     client.force_login(users.admin)
     leaving = make_person(village_a, name="丁")
@@ -286,6 +297,11 @@ def world(db, settings, tmp_path, client, county, township_a, village_a, make_pe
                         [person.id_number, person.name, "城乡居民基本医疗保险", "已参保", "150.00", ""]],
                        name="参保名单.xlsx")
     client.post(reverse("rosters:enrollment_upload"), {"year": YEAR, "file": enrollment})
+    contracts = _xlsx([["身份证号", "户编号", "签约团队", "签约医生", "签约机构", "服务包", "签约日期"],
+                       ["", household.number, "第一家庭医生团队", "冉平", "龙潭镇卫生院", "基础包", f"{YEAR + 1}-07-01"],
+                       ["500242198808080017", "", "第一家庭医生团队", "冉平", "龙潭镇卫生院", "基础包", f"{YEAR}-13-01"]],
+                      name="签约名单.xlsx")
+    client.post(reverse("health:batch_upload"), {"file": contracts})  # a new contract, and a row in error
     client.post(reverse("ledger_export_start"), QUERIES["ledger"])
     client.post(reverse("simulation"), {"source": "version", "version": str(PolicyVersion.objects.filter(
         policy__code="youyang-2017").get().pk), "year": str(YEAR), "area": ""})
@@ -308,8 +324,30 @@ def world(db, settings, tmp_path, client, county, township_a, village_a, make_pe
         alert=Alert.objects.get(beneficiary=person), payment_batch=PaymentBatch.objects.get(),
         roster=RosterBatch.objects.get(), enrollment=EnrollmentUpload.objects.get(),
         export=LedgerExport.objects.get(), simulation=PolicySimulation.objects.get(),
-        clerk=users.township_clerk, partner=partner,
+        clerk=users.township_clerk, partner=partner, contract_batch=ContractBatch.objects.get(),
     )
+
+
+def _health_records(clerk, household, person) -> None:
+    """A contract renewed and ended, a record, a revoked card and one in use, a case moved on, a 两病 recognition."""
+    contract = health_services.contract_sign(
+        user=clerk, household=household, team="第一家庭医生团队", doctor="冉平", clinic="龙潭镇卫生院", package="基础包",
+        signed_on=D(YEAR, 1, 5), starts_on=D(YEAR, 1, 5), ends_on=D(YEAR, 12, 31))
+    renewal = health_services.contract_renew(user=clerk, contract=contract, signed_on=D(YEAR, 12, 1),
+                                             ends_on=D(YEAR + 1, 12, 31))
+    health_services.contract_end(user=clerk, contract=renewal, ended_on=D(YEAR + 1, 6, 30), reason="迁往外县")
+    health_services.record_establish(user=clerk, person=person, number="DA500242001", established_on=D(YEAR, 2, 1))
+    card = health_services.card_issue(user=clerk, person=person, number="HC001", issued_on=D(YEAR, 2, 1),
+                                      handed_over_by="村医 冉平")
+    health_services.card_revoke(user=clerk, card=card, revoked_on=D(YEAR, 5, 1), reason="遗失")
+    health_services.card_issue(user=clerk, person=person, number="HC002", issued_on=D(YEAR, 5, 2), handed_over_by="冉平")
+    case = health_services.treatment_register(
+        user=clerk, person=person, disease=Disease.objects.get(code="end_stage_renal"),
+        treatment_class="inpatient_maintenance", institution="酉阳县人民医院", registered_on=D(YEAR, 3, 1))
+    health_services.treatment_set_status(user=clerk, case=case, status="treating", on=D(YEAR, 3, 2), note="透析")
+    health_services.two_disease_recognise(user=clerk, person=person, disease="hypertension",
+                                          recognised_on=D(YEAR, 4, 1), recognised_by="龙潭镇卫生院",
+                                          evidence="二级医院诊断证明")
 
 
 def _user(username: str, role: str, area, name: str) -> User:

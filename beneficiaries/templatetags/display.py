@@ -1,4 +1,4 @@
-"""How numbers are shown: masked personal numbers in lists, yuan with two decimals."""
+"""How numbers are shown: masked personal numbers in lists, yuan and percentages with two decimals."""
 
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -34,6 +34,14 @@ def yuan(value):
         return ""
     amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return f"¥{amount:,.2f}"
+
+
+@register.filter
+def percent(value):
+    """``0.9123`` → ``91.23%``; a dash when there is nothing to divide."""
+    if value is None or value == "":
+        return "—"
+    return f"{(Decimal(value) * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
 
 
 @register.filter

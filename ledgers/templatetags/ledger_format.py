@@ -1,20 +1,13 @@
 """How the ledger and statistics pages show figures: ratios as percentages, blanks for zeros."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django import template
 
-from beneficiaries.templatetags.display import yuan
+from beneficiaries.templatetags.display import percent, yuan
 
 register = template.Library()
-
-
-@register.filter
-def percent(value):
-    """``0.9123`` → ``91.23%``; a dash when there is nothing to divide."""
-    if value is None or value == "":
-        return "—"
-    return f"{(Decimal(value) * 100).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)}%"
+register.filter("percent", percent)
 
 
 @register.filter

@@ -14,7 +14,7 @@ from api.ledger import KEYS
 from api.models import PartnerCall, Scope
 from beneficiaries.idnumbers import mask
 from ledgers.columns import COLUMNS, YES, Kind
-from ledgers.periods import year_period
+from config.periods import year_period
 from ledgers.selectors import LedgerFilter
 from ledgers.services import ledger_export_write
 from ledgers.workbooks import HEADER_ROWS

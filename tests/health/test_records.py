@@ -29,6 +29,9 @@ def test_one_contract_in_force_per_household(clerk_a, village_a, poor_household)
     assert (renewal.starts_on, renewal.renews, renewal.doctor) == (D(2027, 1, 1), first, "冉医生")
     with pytest.raises(ValidationError, match="已经续签过"):
         services.contract_renew(user=clerk_a, contract=first, signed_on=D(2026, 11, 21), ends_on=D(2027, 12, 31))
+    # the renewal shares the first's doctor and clinic: a contract over the first's days is still refused
+    with pytest.raises(ValidationError, match="2026-01-01 至 2026-12-31 已有签约"):
+        sign(clerk_a, household, D(2026, 2, 1), D(2026, 3, 31))
     assert list(DoctorContract.objects.in_force_on(D(2026, 7, 1))) == [first]
     assert list(DoctorContract.objects.in_force_on(D(2027, 7, 1))) == [renewal]
 
@@ -151,3 +154,22 @@ def test_coverage_by_township_and_who_it_misses(clerk_a, county_admin, village_a
         unsigned, other_township]
     assert [p.name for p in missing(clerk_a, area_code=county_admin.area_id, day=day, measure="records")] == ["乙", "丙"]
     assert [p.name for p in missing(clerk_a, area_code=county_admin.area_id, day=day, measure="treatment")] == ["丙"]
+
+
+def test_the_treatment_rate_of_a_past_day_reads_the_cases_as_they_stood(clerk_a, county_admin, village_a,
+                                                                        poor_household):
+    person = poor_household(village_a).head
+    case = services.treatment_register(user=clerk_a, person=person, disease=Disease.objects.get(code="cataract"),
+                                       treatment_class="cure_once", institution="县人民医院",
+                                       registered_on=D(2026, 5, 1))
+    services.treatment_set_status(user=clerk_a, case=case, status="treated", on=D(2026, 7, 10))
+    services.treatment_set_status(user=clerk_a, case=case, status="closed", on=D(2026, 9, 1))
+
+    def figures(day):
+        row = coverage(county_admin, area_code=county_admin.area_id, day=day).total
+        return row.patients, row.treated
+
+    assert [figures(day) for day in (D(2026, 4, 30), D(2026, 6, 30), D(2026, 7, 31), D(2026, 9, 30))] == [
+        (0, 0), (1, 0), (1, 1), (0, 0)]
+    assert [p.name for p in missing(county_admin, area_code=county_admin.area_id, day=D(2026, 6, 30),
+                                    measure="treatment")] == ["户主"]

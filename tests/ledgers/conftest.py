@@ -13,7 +13,7 @@ import pytest
 
 from beneficiaries.models import CategoryHolding, Enrollment, Insurance
 from claims.services import claim_void
-from ledgers.periods import year_period
+from config.periods import year_period
 from ledgers.selectors import LedgerFilter
 from tests.claims.conftest import covered, hospital, load_vector_policy, settle  # noqa: F401  (fixtures)
 

@@ -12,7 +12,7 @@ from assistance.models import Fund, FundYear, Grant
 from assistance.services import grant_decide, grant_pay, grant_void
 from ledgers.columns import GRANT_COLUMN
 from ledgers.selectors import LedgerFilter, ledger_page, ledger_rows, ledger_totals
-from ledgers.periods import year_period
+from config.periods import year_period
 
 D = datetime.date
 YEAR = 2017

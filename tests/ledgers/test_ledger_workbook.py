@@ -13,7 +13,7 @@ from beneficiaries.idnumbers import mask
 from claims.models import Settlement
 from ledgers import workbooks
 from ledgers.columns import COLUMNS, VISIT_MEASURES, visit_column
-from ledgers.periods import days_period
+from config.periods import days_period
 from ledgers.selectors import LedgerFilter
 from ledgers.services import ledger_export_write
 from policies.document import VISIT_TYPES

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from ledgers.charts import Series, line_chart, nice_ceiling, short_amount, stacked_bars
-from ledgers.periods import PeriodError, days_period, parse_day, parse_month, parse_quarter, quarter_code
+from config.periods import PeriodError, days_period, parse_day, parse_month, parse_quarter, quarter_code
 
 D = datetime.date
 

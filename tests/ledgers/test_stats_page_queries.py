@@ -12,8 +12,9 @@ from tests.ledgers.conftest import YEAR, hold
 D = datetime.date
 # session, user, permissions (two), the user's area, the area choices, then the statistics: the townships,
 # people and bills of each table (townships, categories, total) and the months (quarter_stats; the page is measured
-# in a province of a million people by benchmarks/province.py)
-STATS_PAGE_QUERIES = 15
+# in a province of a million people by benchmarks/province.py), and the health coverage: its townships, people,
+# households and inpatient bills (health.selectors.coverage)
+STATS_PAGE_QUERIES = 19
 
 
 def test_the_statistics_page_takes_the_same_queries_for_many_people(client, county_2017, county_admin, county,

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from accounts.models import AccessLog
-from ledgers.periods import month_period
+from config.periods import month_period
 from payments.exports import HEADERS, rmb_capitals, statement_write
 from payments.selectors import payables_for, payables_of_month
 from policies.document import FUNDS

@@ -41,6 +41,15 @@ from api.models import Partner, PartnerCall, Scope
 from api.services import partner_save
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
 from claims.models import Adjustment, Claim, Hospital, Settlement
+from health.models import (
+    ContractBatch,
+    Disease,
+    DoctorContract,
+    HealthCard,
+    HealthRecord,
+    TreatmentCase,
+    TwoDiseaseRecognition,
+)
 from policies.models import Policy, PolicyVersion
 from rosters.models import RosterBatch
 from spreadsheets.import_formats import Spreadsheet
@@ -58,6 +67,7 @@ SHARED = {
     "assistance.fund",
     "assistance.fundyear",
     "assistance.expert",
+    "health.disease",
 }
 # Area-bound registered models and the row of township B that the walk attacks.
 AREA_BOUND = {
@@ -78,6 +88,12 @@ AREA_BOUND = {
     "rosters.rosterbatch": "batch",
     "api.partner": "partner",
     "api.partnercall": "partner_call",
+    "health.contractbatch": "contract_batch",
+    "health.doctorcontract": "contract",
+    "health.healthrecord": "health_record",
+    "health.healthcard": "health_card",
+    "health.treatmentcase": "treatment_case",
+    "health.twodiseaserecognition": "recognition",
 }
 
 B_NAME = "白秘密"
@@ -119,6 +135,28 @@ def make_people_rows(village, *, name, phone, household_number, clerk, hospital,
                                            after=Decimal("10.00"), kind="top_up", created_by=clerk)
     return {"person": person, "household": household, "holding": holding, "enrollment": enrollment,
             "claim": claim, "settlement": settlement, "adjustment": adjustment}
+
+
+def health_rows(b: dict, township, clerk) -> dict:
+    """Township B's health records: a contract from a contract list, a health record and card, a case and a
+    两病 recognition of its person."""
+    person, day = b["person"], datetime.date(2026, 3, 1)
+    batch = ContractBatch.objects.create(filename="麻旺镇秘密签约名单.xlsx", area=township, created_by=clerk)
+    contract = DoctorContract.objects.create(
+        household=b["household"], team="B乡备注团队", doctor="白经办", clinic=f"{township.name}卫生院", package="基础包",
+        signed_on=day, starts_on=day, ends_on=datetime.date(2027, 2, 28), batch=batch, recorded_by=clerk)
+    common = {"person": person, "recorded_by": clerk}
+    return {
+        "contract_batch": batch, "contract": contract,
+        "health_record": HealthRecord.objects.create(number="DA-B-7788", established_on=day, **common),
+        "health_card": HealthCard.objects.create(number="HC-B-7788", issued_on=day, handed_over_by="白经办", **common),
+        "treatment_case": TreatmentCase.objects.create(
+            disease=Disease.objects.get(code="end_stage_renal"), treatment_class="inpatient_maintenance",
+            institution="B乡备注医院", registered_on=day, status_on=day, **common),
+        "recognition": TwoDiseaseRecognition.objects.create(
+            disease="hypertension", recognised_on=day, recognised_by="B乡备注卫生院", evidence="B乡备注诊断",
+            holding=b["holding"], **common),
+    }
 
 
 class World:
@@ -169,6 +207,7 @@ def world(admin_a, township_a, township_b, village_a, village_b, clerk_a):
         partner=b["partner"], key_prefix=b["partner"].key_prefix, method="GET",
         endpoint="/api/v1/people/<str:id_number>/", area=village_b.code, status=200, outcome=PartnerCall.Outcome.OK,
         counts={"people": 1}, detail=f"查看 {B_NAME}")
+    b |= health_rows(b, township_b, clerk_b)
     shared = {
         "beneficiaries.category": Category.objects.get(code="poor"),
         "beneficiaries.insurance": Insurance.objects.first(),
@@ -182,6 +221,7 @@ def world(admin_a, township_a, township_b, village_a, village_b, clerk_a):
     shared["assistance.fund"] = fund
     shared["assistance.fundyear"] = apps.get_model("assistance", "FundYear").objects.create(
         fund=fund, year=2026, budget=Decimal("1000.00"))
+    shared["health.disease"] = Disease.objects.get(code="end_stage_renal")
     shared["assistance.expert"] = apps.get_model("assistance", "Expert").objects.create(
         region=township_a.parent, name="专家甲", unit="县人民医院")
     for row in shared.values():

@@ -1,5 +1,5 @@
 from accounts.cli import UserCommand, option_out, refused
-from ledgers.periods import PeriodError, days_period, parse_day
+from config.periods import PeriodError, days_period, parse_day
 from ledgers.selectors import LedgerFilter
 from ledgers.services import area_check, ledger_export_write
 

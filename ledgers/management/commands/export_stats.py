@@ -1,5 +1,5 @@
 from accounts.cli import UserCommand, option_out, refused
-from ledgers.periods import PeriodError, parse_quarter
+from config.periods import PeriodError, parse_quarter
 from ledgers.services import area_check, stats_export_write
 
 

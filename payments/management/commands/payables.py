@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from accounts.cli import UserCommand, option_out, refused
-from ledgers.periods import PeriodError, parse_month
+from config.periods import PeriodError, parse_month
 from payments.exports import statement_write
 from payments.selectors import hospital_find, payables_for
 from policies.document import FUNDS
