@@ -13,6 +13,7 @@ from django.db.models.functions import Left
 from accounts.models import User
 from beneficiaries.models import Beneficiary, CategoryHolding, Household
 from claims.selectors import IN_COUNTY_GOAL, inpatient_in_county_by_township
+from config.figures import ratio
 from beneficiaries.selectors import _entries as history_entries
 from health.models import DoctorContract, HealthCard, HealthRecord, TreatmentCase, TwoDiseaseRecognition
 from regions.codes import Level, area_prefix
@@ -41,13 +42,6 @@ COUNT_NAMES = {
     "treatment": ("救治患者", "已救治", "待救治"),
     "in_county": ("住院人次", "县域内", "县域外"),
 }
-OPEN_CASES = [TreatmentCase.Status.PENDING, TreatmentCase.Status.TREATING]
-
-
-def share(part: int, whole: int) -> Decimal | None:
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else None
-
-
 @dataclass(frozen=True)
 class RateCell:
     measure: str
@@ -78,7 +72,7 @@ class CoverageRow:
         part, whole = {"contracts": (self.contracted, self.households), "records": (self.recorded, self.people),
                        "cards": (self.carded, self.people), "treatment": (self.treated, self.patients),
                        "in_county": (self.in_county, self.inpatient)}[measure]
-        return share(part, whole)
+        return ratio(part, whole)
 
     def below_goal(self, measure: str) -> bool:
         rate = self.rate(measure)

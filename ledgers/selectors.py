@@ -24,6 +24,7 @@ from assistance.models import Grant
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment
 from claims.models import Claim, Settlement
 from claims.selectors import IN_COUNTY_SETTLEMENT
+from config.figures import ratio
 from health.selectors import Coverage, coverage
 from ledgers.columns import CATEGORY_COLUMNS, COLUMNS, GRANT_COLUMN, NO, VISIT_MEASURES, YES, Kind, visit_column
 from ledgers.models import Duty, LedgerExport, Responsibility
@@ -496,13 +497,6 @@ class VisitFigures:
 
 
 FIGURE_FIELDS = ("bills", "total", *FUNDS, "personal")
-
-
-def ratio(part, whole) -> Decimal | None:
-    """``part / whole`` to four decimals, or None when there is nothing to divide by."""
-    if not whole:
-        return None
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
 
 
 @dataclass
