@@ -25,6 +25,8 @@ NEVER_DELETED = [
     "accounts.delete_accesslog",
     "api.delete_*",  # a partner and its calls are the audit of what other systems did; revoke, never delete
     "health.delete_*",  # contracts, records, cards, cases and recognitions are ended or revoked, never deleted
+    "employment.delete_*",  # placements are ended, support voided, surveys and visits kept
+    "projects.delete_*",  # projects are cancelled, participations ended, money corrected by a new line
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -63,12 +65,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "health.*_healthcard",
         "health.*_treatmentcase",
         "health.*_twodiseaserecognition",
+        # the children's survey, placements, support and visits; the project library and who takes part
+        "employment.view_*",
+        "employment.add_*",
+        "employment.change_*",
+        "projects.view_*",
+        "projects.add_*",
+        "projects.change_*",
     ],
     # An official reads everything of their area and works the alert list (核实、推送、办结): that
     # workflow moves no money.
     Role.VIEWER: ["beneficiaries.view_*", "regions.view_*", "policies.view_*", "claims.view_*", "ledgers.view_*",
                   "monitoring.view_*", "monitoring.refer_alert", "assistance.view_*", "payments.view_*",
-                  "health.view_*"],
+                  "health.view_*", "employment.view_*", "projects.view_*"],
 }
 
 

@@ -89,6 +89,14 @@ class Household(models.Model):
         return f"户 {self.number}"
 
 
+class LabourCapacity(models.TextChoices):
+    """A person's capacity to work, as the poverty registry records it (empty: not yet recorded)."""
+
+    ABLE = "able", "有劳动能力"
+    WEAK = "weak", "弱劳动能力"
+    NONE = "none", "无劳动能力"
+
+
 class Beneficiary(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", "在册"
@@ -109,6 +117,8 @@ class Beneficiary(models.Model):
     relation = models.CharField("与户主关系", max_length=20, choices=Relation.choices, blank=True)
     village = models.ForeignKey("regions.Region", verbose_name="所在村", on_delete=models.PROTECT, related_name="+")
     phone = models.CharField("联系电话", max_length=30, blank=True)
+    labour_capacity = models.CharField("劳动能力", max_length=5, choices=LabourCapacity.choices, blank=True,
+                                       help_text="不填为未登记")
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.ACTIVE)
     status_date = models.DateField("状态变更日期", null=True, blank=True)
     created_at = models.DateTimeField("登记时间", auto_now_add=True)

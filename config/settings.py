@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "assistance",
     "monitoring",
     "health",
+    "employment",
+    "projects",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, served from here (no CDN)

@@ -30,5 +30,9 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("assistance/", include("assistance.urls")),
     path("health/", include("health.urls")),
+    path("employment/surveys/", include("employment.survey_urls")),
+    path("employment/", include("employment.urls")),
+    path("projects/participation-lists/", include("projects.import_urls")),
+    path("projects/", include("projects.urls")),
     path("imports/templates/<slug:name>.xlsx", import_templates.import_template, name="import_template"),
 ]
