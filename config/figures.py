@@ -1,5 +1,6 @@
 """Figures the reports share."""
 
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 
@@ -8,3 +9,42 @@ def ratio(part, whole) -> Decimal | None:
     if not whole:
         return None
     return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of a township table: its key in each row's ``values``, its heading, and how its figures read
+    (``count``: whole numbers; ``money``: yuan to the cent; ``rate``: a ratio shown as a percentage)."""
+
+    key: str
+    label: str
+    kind: str = "count"
+
+
+@dataclass
+class TownshipRow:
+    code: str  # the township's code, or "all" for the total
+    name: str
+    values: dict = field(default_factory=dict)
+
+
+@dataclass
+class TownshipTable:
+    """Figures by township with their total, as the statistics page, the workbook and the commands show them.
+    Counts and money of the total are the sums of the townships'; rates are worked out by whoever builds the
+    table, since a rate of a total is not the sum of rates."""
+
+    title: str
+    columns: list[Column]
+    rows: list[TownshipRow]
+    total: TownshipRow
+
+
+def townships_seen(user, prefix: str) -> list[tuple[str, str]]:
+    """(code, name) of the townships a table of the area ``prefix`` shows to ``user``: those of the area, within
+    the user's own (a township's user asking for the county sees their township only)."""
+    from regions.codes import Level
+    from regions.models import Region
+
+    seen = prefix if prefix.startswith(user.area_prefix) else user.area_prefix
+    return list(Region.objects.filter(level=Level.TOWNSHIP, code__startswith=seen[:9]).values_list("code", "name"))
