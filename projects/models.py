@@ -33,6 +33,41 @@ class ParticipationQuerySet(InAreaQuerySet):
         return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
 
 
+class ParticipationBatch(models.Model):
+    """One list of who takes part in which project and of people's labour capacity (产业参与名单), compared and
+    applied as a whole."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "待确认"
+        APPLIED = "applied", "已导入"
+        DISCARDED = "discarded", "已放弃"
+
+    filename = models.CharField("文件名", max_length=200)
+    file = models.FileField("名单文件", upload_to="projects/lists/%Y/%m/", blank=True)
+    file_sha256 = models.CharField("文件校验值", max_length=64, blank=True)
+    # the uploader's area; empty for the built-in system account of the commands, which has none
+    area = models.ForeignKey("regions.Region", verbose_name="范围", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    rows = models.JSONField("逐行结果", default=list)
+    summary = models.JSONField("汇总", default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+    history = HistoricalRecords(verbose_name="参与名单变更记录")
+
+    class Meta:
+        verbose_name = "产业参与名单"
+        verbose_name_plural = "产业参与名单"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"参与名单 #{self.pk}（{self.filename}）"
+
+
 class Project(models.Model):
     """A project of the library: what it is, where (a township, or a village of it), who leads it, and where it
     stands, from 储备 (in reserve) through 实施 (under way) to 验收 (accepted)."""
@@ -164,6 +199,8 @@ class Participation(models.Model):
     starts_on = models.DateField("参与日期")
     ends_on = models.DateField("退出日期", null=True, blank=True)
     end_reason = models.CharField("退出原因", max_length=200, blank=True)
+    batch = models.ForeignKey(ParticipationBatch, verbose_name="来自名单", null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="participations")
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT,
                                     related_name="+")
     recorded_at = models.DateTimeField("登记时间", auto_now_add=True)
