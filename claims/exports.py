@@ -10,7 +10,7 @@ from beneficiaries.idnumbers import mask
 from claims.models import Claim
 from claims.selectors import DayTally
 from config.money import amount_in_words
-from ledgers.workbooks import SAFE_TEXT
+from spreadsheets.small_books import SAFE_TEXT
 from policies.document import FUNDS
 from spreadsheets.writing import MONEY_FORMAT, simple_workbook
 

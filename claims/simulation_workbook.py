@@ -15,9 +15,9 @@ from beneficiaries.idnumbers import mask
 from claims.simulation import LEVELS, Simulation
 from policies.document import FUNDS
 from policies.simulation import Change, GroupRow, PersonChange
+from spreadsheets.small_books import SAFE_TEXT
 
 MONEY_FORMAT = "#,##0.00"
-SAFE_TEXT = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 BORDER = {"border": 1, "valign": "vcenter"}
 
 

@@ -14,11 +14,13 @@ def ratio(part, whole) -> Decimal | None:
 @dataclass(frozen=True)
 class Column:
     """A column of a township table: its key in each row's ``values``, its heading, and how its figures read
-    (``count``: whole numbers; ``money``: yuan to the cent; ``rate``: a ratio shown as a percentage)."""
+    (``count``: whole numbers; ``money``: yuan to the cent; ``rate``: a ratio shown as a percentage), and the
+    URL name of the list a count opens (asked with ``?area=<township>&day=``), if any."""
 
     key: str
     label: str
     kind: str = "count"
+    link: str = ""
 
 
 @dataclass
@@ -38,6 +40,11 @@ class TownshipTable:
     columns: list[Column]
     rows: list[TownshipRow]
     total: TownshipRow
+
+    def lines(self) -> list[tuple[TownshipRow, list[tuple[Column, object]]]]:
+        """Each township and then the total, with its (column, value) cells in the columns' order."""
+        return [(row, [(column, row.values.get(column.key)) for column in self.columns])
+                for row in [*self.rows, self.total]]
 
 
 def townships_seen(user, prefix: str) -> list[tuple[str, str]]:

@@ -17,8 +17,8 @@ from accounts.services import access_log_record
 from beneficiaries.idnumbers import mask
 from health.selectors import MEASURES, missing
 from regions.models import Region
+from spreadsheets.small_books import SAFE_TEXT
 
-SAFE_TEXT = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 HOUSEHOLD_HEADERS = [("乡镇", 12), ("村", 12), ("户编号", 20), ("户主", 10), ("户主身份证号", 21)]
 PERSON_HEADERS = [("乡镇", 12), ("村", 12), ("户编号", 20), ("姓名", 10), ("身份证号", 21)]
 

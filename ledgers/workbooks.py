@@ -26,14 +26,13 @@ from ledgers.selectors import (
     FIGURE_FIELDS, HEALTH_MEASURES, RESPONSIBILITY_FIELDS, QuarterStats, ResponsibilityLine, StatsRow,
 )
 from policies.document import FUNDS, VISIT_TYPES
+from spreadsheets.small_books import (
+    BORDER, HEAD_FORMAT, MONEY_FORMAT, SAFE_TEXT, SheetWriter, small_book_formats,
+)
 
 SHEET_ROWS = 1_048_576  # Excel's limit; a longer ledger continues on the next sheet
 HEADER_ROWS = 6
-MONEY_FORMAT = "#,##0.00"
-SAFE_TEXT = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 LEDGER_SHEET = "台账"
-BORDER = {"border": 1, "valign": "vcenter"}
-HEAD_FORMAT = {**BORDER, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#EEF2F7"}
 
 
 def _header_grid(cells: list[HeaderCell]) -> dict[tuple[int, int], HeaderCell | None]:
@@ -153,44 +152,6 @@ STATS_ALL_COLUMNS = ["人次", "费用合计 (元)", "各项制度支付合计 (
 STATS_TAIL_COLUMNS = ["县域内住院人次", "县域内住院率", "先诊疗后付费结算人次"]
 
 
-class _SheetWriter:
-    """Typed, formula-safe cell writing on one small worksheet."""
-
-    def __init__(self, book, sheet, formats):
-        self.sheet, self.formats, self.book = sheet, formats, book
-
-    def put(self, row: int, col: int, value, kind: str = "text") -> None:
-        cell_format = self.formats[kind]
-        if value is None:
-            self.sheet.write_blank(row, col, None, cell_format)
-        elif isinstance(value, str):
-            self.sheet.write_string(row, col, value, cell_format)
-        else:
-            number = float(value) if isinstance(value, Decimal) else value
-            self.sheet.write_number(row, col, number, cell_format)
-
-    def merged(self, row: int, first_col: int, last_col: int, text: str, kind: str = "head") -> None:
-        if first_col == last_col:
-            self.put(row, first_col, text, kind)
-        else:
-            self.sheet.merge_range(row, first_col, row, last_col, "", None)
-            self.sheet.write_string(row, first_col, text, self.formats[kind])
-            for col in range(first_col + 1, last_col + 1):
-                self.sheet.write_blank(row, col, None, self.formats[kind])
-
-
-def _small_book_formats(book) -> dict:
-    return {
-        "title": book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}),
-        "note": book.add_format({"valign": "vcenter"}),
-        "head": book.add_format(HEAD_FORMAT),
-        "text": book.add_format({**BORDER, "text_wrap": True}),
-        "count": book.add_format({**BORDER, "num_format": "0"}),
-        "money": book.add_format({**BORDER, "num_format": MONEY_FORMAT}),
-        "percent": book.add_format({**BORDER, "num_format": "0.00%"}),
-    }
-
-
 def _stats_values(row: StatsRow) -> list[tuple[object, str]]:
     values: list[tuple[object, str]] = [
         (row.label, "text"), (row.people, "count"), (row.enrolled, "count"), (row.enrolled_share, "percent"),
@@ -212,7 +173,7 @@ def _stats_sheet(
     book, formats, name: str, title: str, first_header: str, rows: list[StatsRow], total: StatsRow
 ) -> None:
     sheet = book.add_worksheet(name)
-    writer = _SheetWriter(book, sheet, formats)
+    writer = SheetWriter(book, sheet, formats)
     groups = [("基本情况", [first_header, *STATS_PERSON_COLUMNS])]
     groups += [(label, STATS_VISIT_COLUMNS) for label in VISIT_GROUPS.values()]
     groups += [("合计", STATS_ALL_COLUMNS), ("县域内住院与先诊疗后付费", STATS_TAIL_COLUMNS)]
@@ -237,7 +198,7 @@ def _health_sheet(book, formats, stats: QuarterStats) -> None:
     """健康扶贫覆盖情况 on the quarter's last day: per township each measure's whole, done, missed and rate, and
     the measures under their goals named in words."""
     sheet = book.add_worksheet("健康扶贫覆盖")
-    writer = _SheetWriter(book, sheet, formats)
+    writer = SheetWriter(book, sheet, formats)
     columns = coverage_columns(HEALTH_MEASURES)
     width = 2 + 4 * len(columns)
     writer.merged(0, 0, width - 1, f"{stats.area_name}健康扶贫覆盖情况（{stats.period.last:%Y-%m-%d}）", "title")
@@ -266,13 +227,13 @@ def stats_workbook_write(target: str | BinaryIO, stats: QuarterStats) -> int:
     """Four sheets: by township, by category (a person counts in each category held), month by month, and the
     health coverage by township on the quarter's last day."""
     book = xlsxwriter.Workbook(target, {"in_memory": True, **SAFE_TEXT})
-    formats = _small_book_formats(book)
+    formats = small_book_formats(book)
     heading = f"{stats.area_name}医疗保障扶贫定期调度统计（{stats.period.label}）"
     _stats_sheet(book, formats, "按乡镇", heading, "乡镇（街道）", stats.townships, stats.total)
     category_total = dataclasses.replace(stats.total, label="合计（每人只计一次）")
     _stats_sheet(book, formats, "按身份类别", heading, "身份类别", stats.categories, category_total)
     sheet = book.add_worksheet("月度趋势")
-    writer = _SheetWriter(book, sheet, formats)
+    writer = SheetWriter(book, sheet, formats)
     names = ["月份", "人次", "费用合计 (元)", *[f"{name}支付 (元)" for name in FUNDS.values()], "个人负担 (元)"]
     writer.merged(0, 0, len(names) - 1, f"{stats.area_name}月度结算情况（{stats.period.last.year}年1月起）", "title")
     for col, name in enumerate(names):
@@ -302,9 +263,9 @@ def responsibility_workbook_write(
 ) -> int:
     """附件2 医疗保障扶贫责任分工表 in the seed's layout."""
     book = xlsxwriter.Workbook(target, {"in_memory": True, **SAFE_TEXT})
-    formats = _small_book_formats(book)
+    formats = small_book_formats(book)
     sheet = book.add_worksheet("责任分工表")
-    writer = _SheetWriter(book, sheet, formats)
+    writer = SheetWriter(book, sheet, formats)
     sheet.set_column(0, 0, 30)
     sheet.set_column(1, 1, 12)
     sheet.set_column(2, 2, 30)

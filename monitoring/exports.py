@@ -21,12 +21,12 @@ from accounts.services import access_log_record, area_within
 from beneficiaries.idnumbers import mask
 from monitoring.selectors import DEFAULT_SORT, AlertFilter, alert_export_rows, alerts_filtered
 from regions.models import Region
+from spreadsheets.small_books import SAFE_TEXT
 
 HEADERS = ["户主", "家庭人口", "姓名", "身份证号", "乡镇", "村", "医疗总费用", "基本医保", "大病保险", "医疗救助",
            "其他保障", "个人负担", "监测标准", "监测类别", "预警等级", "状态"]
 WIDTHS = [10, 8, 10, 21, 12, 12, 13, 13, 13, 13, 13, 13, 12, 14, 9, 18]
 MONEY_FORMAT = "#,##0.00"
-SAFE_TEXT = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 TITLE_ROW, HEADER_ROW = 0, 1
 
 

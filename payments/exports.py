@@ -24,13 +24,13 @@ from beneficiaries.idnumbers import mask
 from payments.selectors import HospitalPayables, Payables
 from policies.document import FUNDS
 from regions.models import Region
+from spreadsheets.small_books import SAFE_TEXT
 
 HEADERS = ["序号", "账单号", "结算号", "姓名", "身份证号", "入院日期", "出院/就诊日期", "总费用",
            *FUNDS.values(), "合计"]
 WIDTHS = [6, 9, 9, 10, 21, 12, 13, 13, 13, 13, 13, 13, 14]
 FIRST_MONEY = HEADERS.index("总费用")
 MONEY_FORMAT = "#,##0.00"
-SAFE_TEXT = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}
 SIGNATURES = [(0, 2, "经办人："), (3, 5, "审核人："), (6, 9, "医院财务负责人："), (10, 12, "日期：      年    月    日")]
 TITLE = "{hospital} {month} 医疗保障扶贫结算应付款对账单"
 NOTE = ("仅含在窗口“一站式”结算、未作废的账单，按出院/就诊日期归属月份；医保平台已结算的部分不在其内。"
