@@ -11,8 +11,10 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 
 from claims import imports as claim_imports
+from employment import survey_import
 from health import contract_import
 from monitoring import visits
+from projects import participation_import
 from regions.management.commands import import_regions
 from rosters import files as roster_files
 from spreadsheets.import_templates import ImportTemplate, TemplateColumn
@@ -131,6 +133,48 @@ TEMPLATES = {
         notes=[ID_NOTE, "每户一行，只能是您管辖区域内已登记的家庭户；同一户同一时间只能有一份有效签约。",
                "原签约到期次日生效、或同一团队在原签约到期后再签的，按续签登记；与已有签约完全相同的行跳过。",
                "有一行错误则整份名单不导入：请按导入报告更正后重新上传。"],
+    ),
+    "participation": ImportTemplate(
+        name="产业参与名单模板",
+        aliases=participation_import.ALIASES,
+        required=participation_import.REQUIRED,
+        columns=[
+            TemplateColumn("id_number", "参与人的 18 位身份证号。", EXAMPLE_ID),
+            TemplateColumn("name", "姓名，须与登记一致。", "冉小红"),
+            TemplateColumn("labour_capacity", "劳动能力（可选）：有劳动能力 / 弱劳动能力 / 无劳动能力（也可写普通劳动力、"
+                                              "技能劳动力、弱劳动力或半劳动力、丧失劳动力）。", "有劳动能力"),
+            TemplateColumn("project", "项目库中的项目编号（可选）；只登记劳动能力时不填。", "LT2026001"),
+            TemplateColumn("role", "参与方式（填写项目编号时必填）：务工就业、种养户（自主发展）、入股分红（资产收益）、"
+                                   "土地流转、公益岗位、其他。", "务工就业"),
+            TemplateColumn("starts_on", "参与日期 YYYY-MM-DD（填写项目编号时必填），不晚于今天。", "2026-03-01"),
+        ],
+        notes=[ID_NOTE, "每行至少填写劳动能力或项目编号之一；只能是您管辖区域内的在册人员和已立项的项目。",
+               "已在该项目中（未退出）的人员、劳动能力与登记相同的行自动跳过。",
+               "有一行错误则整份名单不导入：请按导入报告更正后重新上传。"],
+    ),
+    "surveys": ImportTemplate(
+        name="贫困家庭子女摸排表模板",
+        aliases=survey_import.ALIASES,
+        required=survey_import.REQUIRED,
+        columns=[
+            TemplateColumn("id_number", "子女的 18 位身份证号（已登记并归户的在册人员）。", EXAMPLE_ID),
+            TemplateColumn("name", "姓名，须与登记一致。", "冉小红"),
+            TemplateColumn("year", "摸排年度（可选，空为摸排日期所在年）。", "2026"),
+            TemplateColumn("school", "毕业或就读的学校。", "酉阳县职业教育中心"),
+            TemplateColumn("level", "学历层次：普通高校、高职（专科）、中职 或 其他（也可写 高职、大专、中专、技校、"
+                                    "职高）。", "中职"),
+            TemplateColumn("major", "所学专业（可选）。", "汽车运用与维修"),
+            TemplateColumn("graduation_year", "毕业（或预计毕业）年份，如 2026；也可写毕业时间 2026.06、2026年6月。", "2026"),
+            TemplateColumn("intention", "就业意向（可选）：县内企业、外出务工、事业单位、继续升学等。", "县内企业"),
+            TemplateColumn("wants_business", "有无创业愿望：是 / 否（不填为否）。", "否"),
+            TemplateColumn("business_plan", "创业意向（可选，有创业愿望时填写）。", ""),
+            TemplateColumn("needs", "帮扶需求（可选）：技能培训、岗位推荐、创业贷款、求职补贴等。", "岗位推荐"),
+            TemplateColumn("surveyed_on", "摸排日期 YYYY-MM-DD，不晚于今天，且在摸排年度内。", "2026-03-15"),
+            TemplateColumn("surveyed_by", "摸排人姓名。", "冉帮扶"),
+        ],
+        notes=[ID_NOTE, "每人一行，只能是您管辖区域内已归户的在册人员；同一人每年一条摸排记录。",
+               "当年已有摸排记录的：内容不同的更新（原记录留在变更记录中），完全相同的跳过。",
+               "有一行错误则整份摸排表不导入：请按导入报告更正后重新上传。"],
     ),
     "regions": ImportTemplate(
         name="乡镇和村区划模板",

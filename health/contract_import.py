@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -41,6 +38,9 @@ from rosters.selectors import chunks
 from spreadsheets.errors import RowError, SpreadsheetError
 from spreadsheets.formats import check_file
 from spreadsheets.limits import Limits
+from spreadsheets.list_batches import (
+    batch_held, batch_keep, batch_result, batches_visible_to, cell_date, error_text, save_batch,
+)
 from spreadsheets.reading import Table, read_table
 
 UPLOAD_PERMISSION = "health.add_contractbatch"  # clerks and administrators (accounts/roles.py)
@@ -64,7 +64,6 @@ EXPECTED = {"team": "签约团队名称", "doctor": "签约医生姓名", "clini
 LIMITS = {name: DoctorContract._meta.get_field(name).max_length for name in TERMS}
 # The column each of rules.contract_dates's problems is about, by the label it starts with.
 DATE_LABELS = {"签约日期": "signed_on", "生效日期": "starts_on", "到期日期": "ends_on"}
-DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$|^(\d{4})(\d{2})(\d{2})$")
 
 NO_HOUSEHOLD_COLUMN = "文件“{name}”缺少“身份证号”或“户编号”列（在前 20 行中未找到表头）。"
 NO_WHO = "身份证号和户编号不能都为空，应填写户中任一成员的身份证号（或户编号）。"
@@ -79,8 +78,6 @@ TOO_LONG = "“{text}”超过 {limit} 个字。"
 BAD_DATE = "“{text}”不是有效日期，应为年-月-日，如 2026-03-15。"
 EMPTY_DATE = "不能为空，应为签约日期（年-月-日），如 2026-03-15。"
 DUPLICATE = "与第 {first} 行是同一户（户编号 {number}），一份名单每户只应有一行。"
-OUTSIDE_BATCH = "签约名单 #{batch} 不在您的管辖区域内。"
-NOT_PREVIEWED = "签约名单 #{batch} 当前状态为“{status}”，只有待确认的名单可以{action}。"
 HAS_ERRORS = "签约名单 #{batch} 有 {count} 处错误，整份名单不能导入，未写入任何数据；请更正文件后重新上传：\n{lines}"
 
 
@@ -149,17 +146,6 @@ class ContractList:
         return {"rows": len(self.rows), **counts}
 
 
-def batch_result(summary: dict, rows: list[dict], *, batch: ContractBatch | None) -> dict:
-    """What the command prints and the pages count: the summary, every error with its row and column, the batch."""
-    errors = [{"row": row["row"], **error} for row in rows for error in row["errors"]]
-    return {**summary, "errors": errors, "batch": batch.pk if batch else None,
-            "status": batch.status if batch else None, "applied": bool(batch and batch.status == "applied")}
-
-
-def error_text(error: dict) -> str:
-    return f"第 {error['row']} 行“{error['column']}”列：{error['message']}"
-
-
 # --- Reading -------------------------------------------------------------------------------------------------------
 
 
@@ -176,17 +162,6 @@ def _table(content: bytes, file_name: str) -> Table:
 
 def _column(table: Table, name: str) -> str:
     return table.headers[table.columns[name]] if name in table.columns else ALIASES[name][0]
-
-
-def _date(text: str) -> datetime.date | None:
-    match = DATE.match(text.split(" ")[0])
-    if not match:
-        return None
-    parts = match.groups()[:3] if match[1] else match.groups()[3:]
-    try:
-        return datetime.date(*(int(part) for part in parts))
-    except ValueError:
-        return None
 
 
 def year_less_a_day(first: datetime.date) -> datetime.date:
@@ -216,7 +191,7 @@ def _rows(table: Table, today: datetime.date) -> list[ListedContract]:
             row.terms[name] = text
         for name in DATE_LABELS.values():
             text = row.texts[name] = record.get(name, "")
-            row.dates[name] = _date(text) if text else None
+            row.dates[name] = cell_date(text) if text else None
             if text and row.dates[name] is None:
                 fail(name, BAD_DATE.format(text=text))
             elif not text and name == "signed_on":
@@ -351,14 +326,7 @@ def contract_list_read(*, user: User, file_name: str, content: bytes) -> Contrac
 
 def contract_batches_visible_to(user: User) -> QuerySet[ContractBatch]:
     """The batches uploaded within the user's area (those of the system account only to users of no area)."""
-    batches = ContractBatch.objects.select_related("area", "created_by", "applied_by")
-    return batches.filter(area__code__startswith=user.area_prefix) if user.area_prefix else batches
-
-
-def _save(batch: ContractBatch, user: User, **kwargs) -> ContractBatch:
-    batch._history_user = user
-    batch.save(**kwargs)
-    return batch
+    return batches_visible_to(ContractBatch.objects.all(), user)
 
 
 @transaction.atomic
@@ -366,23 +334,7 @@ def contract_batch_upload(*, user: User, file_name: str, content: bytes) -> Cont
     """Keep the list as a batch with its preview (rows and summary), errors and all; nothing else is written. A
     file that cannot be read as a whole (format, size, missing columns) is refused and leaves no batch."""
     listed = contract_list_read(user=user, file_name=file_name, content=content)
-    batch = ContractBatch(filename=file_name[:200], area_id=user.area_id, created_by=user, file_sha256=listed.sha256,
-                          rows=[row.as_dict() for row in listed.rows], summary=listed.summary())
-    batch.file.save(Path(file_name).name, ContentFile(content), save=False)
-    return _save(batch, user)
-
-
-def _locked(user: User, batch: ContractBatch) -> ContractBatch:
-    locked = contract_batches_visible_to(user).select_for_update(of=("self",)).filter(pk=batch.pk).first()
-    if locked is None:
-        raise ValidationError(OUTSIDE_BATCH.format(batch=batch.pk), code="outside_area")
-    return locked
-
-
-def _ensure_previewed(batch: ContractBatch, action: str) -> None:
-    if batch.status != ContractBatch.Status.PREVIEWED:
-        raise ValidationError(NOT_PREVIEWED.format(batch=batch.pk, status=batch.get_status_display(), action=action),
-                              code="not_previewed")
+    return batch_keep(ContractBatch, user=user, file_name=file_name, content=content, listed=listed)
 
 
 @transaction.atomic
@@ -391,8 +343,7 @@ def contract_batch_apply(*, user: User, batch: ContractBatch) -> ContractBatch:
     and renewals with their history rows (reason: the batch) and mark it applied; else refuse, writing nothing."""
     ensure_permitted(user, UPLOAD_PERMISSION, "导入家庭医生签约名单")
     ensure_permitted(user, "health.add_doctorcontract", "登记家庭医生签约")
-    batch = _locked(user, batch)  # a second click waits here, then finds the batch applied
-    _ensure_previewed(batch, "导入")
+    batch = batch_held(contract_batches_visible_to(user), batch, what="签约名单", action="导入")
     with batch.file.open("rb") as handle:
         content = handle.read()
     listed = _read(user=user, file_name=batch.filename, content=content, lock=True)
@@ -404,7 +355,7 @@ def contract_batch_apply(*, user: User, batch: ContractBatch) -> ContractBatch:
     _insert(listed.rows, batch=batch, user=user)
     batch.rows, batch.summary = rows, listed.summary()
     batch.status, batch.applied_by, batch.applied_at = ContractBatch.Status.APPLIED, user, timezone.now()
-    return _save(batch, user, update_fields=["rows", "summary", "status", "applied_by", "applied_at"])
+    return save_batch(batch, user, update_fields=["rows", "summary", "status", "applied_by", "applied_at"])
 
 
 def _insert(rows: Iterable[ListedContract], *, batch: ContractBatch, user: User) -> None:
@@ -421,10 +372,9 @@ def _insert(rows: Iterable[ListedContract], *, batch: ContractBatch, user: User)
 def contract_batch_discard(*, user: User, batch: ContractBatch) -> ContractBatch:
     """Set a previewed batch aside (a list with errors, or the wrong file): it stays on record, never applied."""
     ensure_permitted(user, UPLOAD_PERMISSION, "放弃家庭医生签约名单")
-    batch = _locked(user, batch)
-    _ensure_previewed(batch, "放弃")
+    batch = batch_held(contract_batches_visible_to(user), batch, what="签约名单", action="放弃")
     batch.status = ContractBatch.Status.DISCARDED
-    return _save(batch, user, update_fields=["status"])
+    return save_batch(batch, user, update_fields=["status"])
 
 
 def contract_list_import(*, user: User, file_name: str, content: bytes, apply: bool) -> dict:

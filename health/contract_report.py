@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import BinaryIO
 
-from django.utils import timezone
 from openpyxl import Workbook
 
 from beneficiaries.idnumbers import mask
 from health.contract_import import Outcome
 from health.models import ContractBatch
+from spreadsheets.list_batches import batch_summary_sheet
 from spreadsheets.writing import safe_text
 
 COLUMNS = ("行号", "身份证号", "户编号", "签约团队", "签约医生", "医生电话", "签约机构", "服务包", "签约日期", "生效日期",
@@ -24,27 +24,7 @@ def contract_report_write(target: str | BinaryIO, batch: ContractBatch, *, mask_
     """Write the batch's report (as previewed, or as applied); returns the number of rows written."""
     labels = dict(Outcome.choices)
     book = Workbook(write_only=True)
-    summary = book.create_sheet("汇总")
-    summary.column_dimensions["A"].width = 16
-    summary.column_dimensions["B"].width = 60
-    facts = [
-        ("签约名单", f"#{batch.pk}"),
-        ("文件名", batch.filename),
-        ("文件 SHA-256", batch.file_sha256),
-        ("范围", f"{batch.area.name}（{batch.area_id}）" if batch.area_id else "不限"),
-        ("状态", batch.get_status_display()),
-        ("上传", f"{batch.created_by}，{timezone.localtime(batch.created_at):%Y-%m-%d %H:%M}"),
-        ("导入", f"{batch.applied_by}，{timezone.localtime(batch.applied_at):%Y-%m-%d %H:%M}" if batch.applied_at
-         else "未导入"),
-        ("报告生成时间", f"{timezone.localtime():%Y-%m-%d %H:%M}"),
-    ]
-    for label, value in facts:
-        summary.append([label, safe_text(value)])
-    summary.append([])
-    summary.append(["结果", "行数"])
-    summary.append(["名单行数", batch.summary.get("rows", 0)])
-    for outcome in Outcome:
-        summary.append([outcome.label, batch.summary.get(outcome.value, 0)])
+    batch_summary_sheet(book, batch, title="签约名单", outcomes=Outcome)
 
     sheet = book.create_sheet("逐行结果")
     for index, width in enumerate(WIDTHS):

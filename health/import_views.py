@@ -19,15 +19,14 @@ from accounts.services import access_log_record
 from health.contract_import import (
     UPLOAD_PERMISSION,
     Outcome,
-    batch_result,
     contract_batch_apply,
     contract_batch_discard,
     contract_batch_upload,
     contract_batches_visible_to,
-    error_text,
 )
 from health.contract_report import contract_report_write
 from health.models import ContractBatch
+from spreadsheets.list_batches import batch_result, error_text
 
 VIEW_PERMISSION = "health.view_contractbatch"
 PER_PAGE = 50

@@ -1,3 +1,14 @@
+from django.urls import path
+
+from projects import import_views
+
 app_name = "participation_lists"
 
-urlpatterns = []
+urlpatterns = [
+    path("", import_views.batch_list, name="batches"),
+    path("upload/", import_views.batch_upload, name="upload"),
+    path("<int:pk>/", import_views.batch_detail, name="batch"),
+    path("<int:pk>/apply/", import_views.batch_apply, name="apply"),
+    path("<int:pk>/discard/", import_views.batch_discard, name="discard"),
+    path("<int:pk>/report.xlsx", import_views.batch_report, name="report"),
+]

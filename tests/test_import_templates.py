@@ -30,6 +30,8 @@ PAGES = {
     "claim_import": ["claims"],
     "monitoring:visit_import": ["visits"],
     "health:batch_upload": ["contracts"],
+    "surveys:batch_upload": ["surveys"],
+    "participation_lists:upload": ["participation"],
 }
 
 
