@@ -25,7 +25,10 @@ from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollm
 from claims.models import Claim, Settlement
 from claims.selectors import IN_COUNTY_SETTLEMENT
 from config.figures import ratio
+from config.figures import TownshipTable
+from employment.selectors import township_table as employment_table
 from health.selectors import Coverage, coverage
+from projects.selectors import library_table, participation_table
 from ledgers.columns import CATEGORY_COLUMNS, COLUMNS, GRANT_COLUMN, NO, VISIT_MEASURES, YES, Kind, visit_column
 from ledgers.models import Duty, LedgerExport, Responsibility
 from config.periods import Period
@@ -558,6 +561,11 @@ class QuarterStats:
     total: StatsRow
     months: list[MonthFigures]
     health: Coverage  # 健康扶贫 coverage by township on the period's last day (health.selectors.coverage)
+    # seed 000's other two plans on the period's last day: poor families' children at work, and the industry
+    # projects with the working-age poor taking part
+    employment: TownshipTable
+    participation: TownshipTable
+    projects: TownshipTable
 
 
 # The health coverage the statistics report (the in-county rate is the statistics' own, over all covered people).
@@ -700,6 +708,9 @@ def quarter_stats(user: User, *, area_code: str, period: Period) -> QuarterStats
         )[0],
         months=_monthly_trend(user, prefix, period),
         health=coverage(user, area_code=prefix, day=period.last, since=period.first),
+        employment=employment_table(user, area_code=prefix, day=period.last),
+        participation=participation_table(user, area_code=prefix, day=period.last),
+        projects=library_table(user, area_code=prefix, day=period.last),
     )
 
 

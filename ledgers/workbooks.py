@@ -27,7 +27,7 @@ from ledgers.selectors import (
 )
 from policies.document import FUNDS, VISIT_TYPES
 from spreadsheets.small_books import (
-    BORDER, HEAD_FORMAT, MONEY_FORMAT, SAFE_TEXT, SheetWriter, small_book_formats,
+    BORDER, HEAD_FORMAT, MONEY_FORMAT, SAFE_TEXT, SheetWriter, small_book_formats, township_table_sheet,
 )
 
 SHEET_ROWS = 1_048_576  # Excel's limit; a longer ledger continues on the next sheet
@@ -224,8 +224,9 @@ def _health_sheet(book, formats, stats: QuarterStats) -> None:
 
 
 def stats_workbook_write(target: str | BinaryIO, stats: QuarterStats) -> int:
-    """Four sheets: by township, by category (a person counts in each category held), month by month, and the
-    health coverage by township on the quarter's last day."""
+    """Seven sheets: by township, by category (a person counts in each category held), month by month, the
+    health coverage by township on the quarter's last day, and on that day the poor families' children at work, the
+    working-age poor in industry projects and the project library."""
     book = xlsxwriter.Workbook(target, {"in_memory": True, **SAFE_TEXT})
     formats = small_book_formats(book)
     heading = f"{stats.area_name}医疗保障扶贫定期调度统计（{stats.period.label}）"
@@ -245,8 +246,14 @@ def stats_workbook_write(target: str | BinaryIO, stats: QuarterStats) -> int:
         for col, name in enumerate(FIGURE_FIELDS[1:], start=2):
             writer.put(index, col, getattr(month.figures, name), "money")
     _health_sheet(book, formats, stats)
+    day = f"{stats.period.last:%Y-%m-%d}"
+    relief_rows = sum(
+        township_table_sheet(book, formats, table, sheet_name=name, title=f"{stats.area_name}{title}（{day}）")
+        for table, name, title in ((stats.employment, "就业扶贫", "贫困家庭子女就业情况"),
+                                   (stats.participation, "产业扶贫参与", "劳动年龄贫困人口参与产业项目情况"),
+                                   (stats.projects, "产业项目库", "产业扶贫项目库情况")))
     book.close()
-    return len(stats.townships) + len(stats.categories) + len(stats.months) + 2
+    return len(stats.townships) + len(stats.categories) + len(stats.months) + 2 + relief_rows
 
 
 # --- The responsibility table ----------------------------------------------------------------------

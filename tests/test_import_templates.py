@@ -31,7 +31,7 @@ PAGES = {
     "monitoring:visit_import": ["visits"],
     "health:batch_upload": ["contracts"],
     "surveys:batch_upload": ["surveys"],
-    "participation_lists:upload": ["participation"],
+    "participation_lists:batch_upload": ["participation"],
 }
 
 

@@ -81,7 +81,8 @@ def test_export_stats(county_2017, tmp_path):
     out, _ = run("export_stats", "--quarter", f"{YEAR}Q3", "--area", "500242", "--out", str(path), "--json")
     result = json.loads(out)
     assert (result["people"], result["townships"]) == (2, 2)
-    assert load_workbook(path).sheetnames == ["按乡镇", "按身份类别", "月度趋势", "健康扶贫覆盖"]
+    assert load_workbook(path).sheetnames == ["按乡镇", "按身份类别", "月度趋势", "健康扶贫覆盖", "就业扶贫", "产业扶贫参与",
+                                              "产业项目库"]
 
 
 @pytest.mark.parametrize("arguments, option", [

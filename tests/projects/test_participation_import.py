@@ -280,7 +280,7 @@ def test_the_report_lists_every_row_with_its_outcomes(client, clerk_a, people, g
     batch = participation_batch_upload(user=clerk_a, file_name="参与名单.xlsx", content=good_list)
     client.force_login(clerk_a)
     # when
-    response = client.get(reverse("participation_lists:report", args=[batch.pk]))
+    response = client.get(reverse("participation_lists:batch_report", args=[batch.pk]))
     # then
     book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     assert book.sheetnames == ["汇总", "逐行结果"]
@@ -304,8 +304,8 @@ def test_the_pages_upload_preview_apply_within_the_area(client, clerk_a, clerk_b
     upload = io.BytesIO(good_list)
     upload.name = "参与名单.xlsx"
     assert reverse("import_template", args=["participation"]) in client.get(
-        reverse("participation_lists:upload")).content.decode()
-    response = client.post(reverse("participation_lists:upload"), {"file": upload})
+        reverse("participation_lists:batch_upload")).content.decode()
+    response = client.post(reverse("participation_lists:batch_upload"), {"file": upload})
     batch = ParticipationBatch.objects.get()
     assert response.url == reverse("participation_lists:batch", args=[batch.pk])
     page = client.get(response.url).content.decode()
@@ -318,19 +318,19 @@ def test_the_pages_upload_preview_apply_within_the_area(client, clerk_a, clerk_b
     client.force_login(clerk_b)
     assert f"#{batch.pk}" not in client.get(reverse("participation_lists:batches")).content.decode()
     assert client.get(reverse("participation_lists:batch", args=[batch.pk])).status_code == 404
-    assert client.post(reverse("participation_lists:apply", args=[batch.pk])).status_code == 404
+    assert client.post(reverse("participation_lists:batch_apply", args=[batch.pk])).status_code == 404
     with pytest.raises(ValidationError, match=f"参与名单 #{batch.pk} 不在您的管辖区域内"):
         participation_batch_apply(user=clerk_b, batch=batch)
     # an official reads it but may not upload or apply
     client.force_login(viewer)
     assert "确认导入" not in client.get(reverse("participation_lists:batch", args=[batch.pk])).content.decode()
-    assert client.get(reverse("participation_lists:upload")).status_code == 403
-    assert client.post(reverse("participation_lists:apply", args=[batch.pk])).status_code == 403
+    assert client.get(reverse("participation_lists:batch_upload")).status_code == 403
+    assert client.post(reverse("participation_lists:batch_apply", args=[batch.pk])).status_code == 403
     with pytest.raises(ValidationError, match="（查询）不能导入产业参与名单"):
         participation_batch_apply(user=viewer, batch=batch)
     # the county's administrator applies it
     client.force_login(county_admin)
-    response = client.post(reverse("participation_lists:apply", args=[batch.pk]), follow=True)
+    response = client.post(reverse("participation_lists:batch_apply", args=[batch.pk]), follow=True)
     assert "已导入：新参与 2 人次" in response.content.decode()
     assert Participation.objects.filter(batch=batch).count() == 2
 
