@@ -17,7 +17,15 @@ from django.db.models import Q
 from accounts.models import User
 from accounts.services import ensure_in_area, ensure_permitted
 from beneficiaries import idnumbers
-from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
+from beneficiaries.models import (
+    Beneficiary,
+    Category,
+    CategoryHolding,
+    Enrollment,
+    Household,
+    Insurance,
+    LabourCapacity,
+)
 from regions.models import Region
 
 ID_TAKEN = "身份证号 {number} 已登记为{name}，不能重复登记。"
@@ -259,3 +267,17 @@ def enrollment_record(
     enrollment.recorded_by = user
     enrollment.full_clean()
     return _save(enrollment, user)
+
+
+@transaction.atomic
+def labour_capacity_set(*, user: User, person: Beneficiary, capacity: str) -> Beneficiary:
+    """Record the person's labour capacity (有劳动能力 / 弱劳动能力 / 无劳动能力; empty: not recorded), which decides
+    whether the industry projects' list of those with no project yet counts them."""
+    ensure_permitted(user, "beneficiaries.change_beneficiary", "登记劳动能力")
+    ensure_in_area(user, person.village_id, person.name)
+    if capacity not in LabourCapacity.values and capacity != "":
+        raise ValidationError({"capacity": "劳动能力应为“有劳动能力”“弱劳动能力”或“无劳动能力”。"},
+                              code="unknown_capacity")
+    person = Beneficiary.objects.select_for_update().get(pk=person.pk)
+    person.labour_capacity = capacity
+    return _save(person, user, update_fields=["labour_capacity"])

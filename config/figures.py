@@ -4,6 +4,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 
+ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+def money(value) -> Decimal:
+    """An amount read from an aggregate, in yuan and fen (none: zero).
+
+    SQLite sums in floating point; rounding to the fen makes its sums exact again."""
+    return ZERO if value is None else value.quantize(CENT)
+
+
 def ratio(part, whole) -> Decimal | None:
     """``part / whole`` to four decimals, or None when there is nothing to divide by."""
     if not whole:

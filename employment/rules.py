@@ -51,3 +51,121 @@ def stable_until(starts_on: datetime.date) -> datetime.date:
 def visit_due_on(starts_on: datetime.date, last_visit: datetime.date | None) -> datetime.date:
     """The day a placement in force is due its next follow-up visit."""
     return (last_visit or starts_on) + datetime.timedelta(days=VISIT_INTERVAL_DAYS)
+
+
+# The values of the models' choices the rules turn on (the models import Django; these functions take plain data).
+ENTERPRISE = "enterprise"  # Placement.Kind.ENTERPRISE
+SECONDARY_VOCATIONAL = "secondary_vocational"  # SchoolLevel.SECONDARY_VOCATIONAL
+RISKY_STATUSES = {"unstable": "回访为不稳定", "left": "回访为已离岗"}  # FollowUpVisit.Status
+WITH_AMOUNT = ("subsidy", "loan")  # Support.Kind: money given; training and guidance are not counted in money
+# An ended placement still counts against the promise of three years for this long after it ended: the clerk is
+# to find the child another firm, and after a year the case is no longer followed.
+BROKEN_FOLLOWED_DAYS = 365
+LEFT_ON_VISIT = "回访确认已离岗"  # the end reason of a placement ended by a visit that found the child gone
+
+
+def not_after_today(label: str, day: datetime.date, today: datetime.date) -> list[str]:
+    return [f"{label} {day.isoformat()} 晚于今天。"] if day > today else []
+
+
+def placement_start_problems(*, starts_on: datetime.date, today: datetime.date, monthly_wage,
+                             overlapping: list[tuple[str, datetime.date, datetime.date | None]]) -> list[str]:
+    """A new placement from ``starts_on``; ``overlapping`` are the person's placements still in force on or after
+    that day (employer, start, end): a child holds one placement at a time, so the old one is ended first."""
+    problems = not_after_today("上岗日期", starts_on, today)
+    if monthly_wage is not None and monthly_wage <= 0:
+        problems.append("月工资应大于 0（不清楚可不填）。")
+    for employer, first, last in overlapping:
+        until = f"至 {last.isoformat()}" if last else "至今"
+        problems.append(f"{first.isoformat()} {until}已在“{employer}”安置，同一时间只能有一个安置；"
+                        f"换岗请先登记原安置离岗。")
+    return problems
+
+
+def placement_end_problems(*, starts_on: datetime.date, ends_on: datetime.date, already_ended: datetime.date | None,
+                           reason: str, today: datetime.date, last_visit_on: datetime.date | None = None) -> list[str]:
+    """``ends_on`` is the last day at work: not before the start, nor before a visit that found the child there."""
+    problems = []
+    if already_ended is not None:
+        problems.append(f"该安置已于 {already_ended.isoformat()} 离岗。")
+    if ends_on < starts_on:
+        problems.append(f"离岗日期 {ends_on.isoformat()} 早于上岗日期 {starts_on.isoformat()}。")
+    elif last_visit_on is not None and ends_on < last_visit_on:
+        problems.append(f"离岗日期 {ends_on.isoformat()} 早于 {last_visit_on.isoformat()} 的回访。")
+    problems += not_after_today("离岗日期", ends_on, today)
+    if not reason.strip():
+        problems.append("请填写离岗原因。")
+    return problems
+
+
+def visit_problems(*, starts_on: datetime.date, ends_on: datetime.date | None, visited_on: datetime.date,
+                   today: datetime.date) -> list[str]:
+    problems = not_after_today("回访日期", visited_on, today)
+    if visited_on < starts_on:
+        problems.append(f"回访日期 {visited_on.isoformat()} 早于上岗日期 {starts_on.isoformat()}。")
+    if ends_on is not None and visited_on > ends_on:
+        problems.append(f"该安置已于 {ends_on.isoformat()} 离岗，离岗后不再回访；如已重新就业请登记新的安置。")
+    return problems
+
+
+def support_problems(*, kind: str, amount, provider: str, given_on: datetime.date,
+                     today: datetime.date) -> dict[str, list[str]]:
+    """A subsidy or a loan has its amount; training and guidance have none (their cost is not the child's money,
+    and the statistics count them in people, not yuan); each names who gave it."""
+    problems: dict[str, list[str]] = {}
+    if kind in WITH_AMOUNT and amount is None:
+        problems["amount"] = ["补助和贷款请填写金额。"]
+    elif kind in WITH_AMOUNT and amount <= 0:
+        problems["amount"] = ["金额应大于 0。"]
+    elif kind not in WITH_AMOUNT and amount is not None:
+        problems["amount"] = ["技能培训和一对一指导不填金额。"]
+    if not provider.strip():
+        problems["provider"] = ["请填写经办单位或指导人。"]
+    if given_on > today:
+        problems["given_on"] = not_after_today("日期", given_on, today)
+    return problems
+
+
+def support_void_problems(*, given_on: datetime.date, voided_on: datetime.date,
+                          already_voided: datetime.date | None, reason: str, today: datetime.date) -> list[str]:
+    problems = []
+    if already_voided is not None:
+        problems.append(f"该记录已于 {already_voided.isoformat()} 作废。")
+    if voided_on < given_on:
+        problems.append(f"作废日期 {voided_on.isoformat()} 早于发放日期 {given_on.isoformat()}。")
+    problems += not_after_today("作废日期", voided_on, today)
+    if not reason.strip():
+        problems.append("请填写作废原因。")
+    return problems
+
+
+def three_years_apply(kind: str, level: str | None) -> bool:
+    """The promise of three stable years is made for a 中职 graduate placed in a firm (企业吸纳)."""
+    return kind == ENTERPRISE and level == SECONDARY_VOCATIONAL
+
+
+def stable_progress(starts_on: datetime.date, day: datetime.date) -> tuple[int, int]:
+    """(days worked by ``day``, days the three years hold): a placement begun later than ``day`` has none."""
+    total = (stable_until(starts_on) - starts_on).days
+    return min(max((day - starts_on).days, 0), total), total
+
+
+def risks(*, starts_on: datetime.date, ends_on: datetime.date | None, last_visit_on: datetime.date | None,
+          last_visit_status: str | None, day: datetime.date) -> list[str]:
+    """Why a placement under the three-year rule is at risk on ``day`` (nothing when it is not): only within its
+    three years; then because it ended before them, within the last year (the promise broken and the child to
+    be placed again), or its latest visit found the child unsettled or gone, or its visit is overdue. The visit
+    facts are those of visits made by ``day``."""
+    if not starts_on <= day < stable_until(starts_on):
+        return []
+    if ends_on is not None and ends_on < day:  # the day it ends is still a day of work
+        if (day - ends_on).days <= BROKEN_FOLLOWED_DAYS:
+            return [f"未满三年于 {ends_on.isoformat()} 离岗"]
+        return []
+    found = []
+    if last_visit_status in RISKY_STATUSES:
+        found.append(f"{RISKY_STATUSES[last_visit_status]}（{last_visit_on.isoformat()}）")
+    due = visit_due_on(starts_on, last_visit_on)
+    if due < day:
+        found.append(f"逾期未回访（应于 {due.isoformat()} 前回访）")
+    return found

@@ -24,8 +24,7 @@ from assistance.models import Grant
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment
 from claims.models import Claim, Settlement
 from claims.selectors import IN_COUNTY_SETTLEMENT
-from config.figures import ratio
-from config.figures import TownshipTable
+from config.figures import ZERO, TownshipTable, money, ratio
 from employment.selectors import township_table as employment_table
 from health.selectors import Coverage, coverage
 from projects.selectors import library_table, participation_table
@@ -37,8 +36,6 @@ from policies.selectors import versions_in_force
 from regions.codes import Level, area_prefix
 from regions.models import Region
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 RESIDENT_BASIC = "resident_basic"
 SUPPLEMENTARY = "supplementary"
 PAGE_SIZE = 50
@@ -243,13 +240,6 @@ class PoolingAreas:
     def name(self, village_code: str) -> str:
         self.load([village_code])
         return self.names[village_code[:6]]
-
-
-def money(value) -> Decimal:
-    """An amount read from an aggregate, in yuan and fen.
-
-    SQLite sums in floating point; rounding to the fen makes its sums exact again."""
-    return ZERO if value is None else value.quantize(CENT)
 
 
 def _yes(flag) -> str:

@@ -16,7 +16,7 @@ from beneficiaries.demo import COUNTY, TOWNSHIPS
 from beneficiaries.models import Beneficiary, LabourCapacity
 from health.selectors import target_people
 from projects import rules, services
-from projects.models import Funding, Income, Participation, Project
+from projects.models import Income, Participation, Project
 
 # (name, kind, lead department, funding by source in yuan, the statuses it has gone through)
 LIBRARY = [

@@ -58,3 +58,39 @@ def participation_problems(*, project_status: str, project_status_label: str, st
     if already_open:
         problems.setdefault("project", []).append("此人已在该项目中，未退出前不能重复登记。")
     return problems
+
+
+def planned_dates_problems(planned_start: datetime.date | None, planned_end: datetime.date | None) -> list[str]:
+    if planned_start and planned_end and planned_end < planned_start:
+        return [f"计划完工日期 {planned_end.isoformat()} 早于计划开工日期 {planned_start.isoformat()}。"]
+    return []
+
+
+def participant_place_problems(*, person_village: str, project_area: str, project_area_name: str) -> list[str]:
+    """A person takes part in a project of their own township: every project is placed at a township or one of its
+    villages (精准到乡镇、到村), and its participants are counted there."""
+    if person_village[:9] != project_area[:9]:
+        return [f"参与人不住在项目所在乡镇（{project_area_name}）：只能参与本乡镇的项目。"]
+    return []
+
+
+def correction_problems(*, total: object, amount: object, what: str) -> list[str]:
+    """A line of money (funding by source, a participation's income) is never zero, and a negative correction may
+    take back at most what is recorded: ``total`` is the sum before the line."""
+    if amount == 0:
+        return ["金额不能为 0；更正请填写差额（冲减填负数）。"]
+    if total + amount < 0:
+        return [f"冲减后{what}为 {total + amount:.2f} 元，不能小于 0（现有 {total:.2f} 元）。"]
+    return []
+
+
+def participation_end_problems(*, starts_on: datetime.date, ends_on: datetime.date, today: datetime.date,
+                               already_ended: datetime.date | None) -> list[str]:
+    problems = []
+    if already_ended is not None:
+        problems.append(f"该参与已于 {already_ended.isoformat()} 退出。")
+    if ends_on < starts_on:
+        problems.append(f"退出日期 {ends_on.isoformat()} 早于参与日期 {starts_on.isoformat()}。")
+    if ends_on > today:
+        problems.append(f"退出日期 {ends_on.isoformat()} 晚于今天。")
+    return problems
