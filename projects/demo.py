@@ -67,7 +67,7 @@ def _library(actor: User, today: datetime.date, year_start: datetime.date) -> di
     for number, (township, township_name) in enumerate(TOWNSHIPS, start=1):
         for index, (name, kind, department, money, moves) in enumerate(LIBRARY, start=1):
             project = services.project_save(
-                user=actor, code=f"YY{today.year}-{number:02d}{index:02d}", name=f"{township_name}{name}", kind=kind,
+                user=actor, code=f"{township}-{today.year}-{index:02d}", name=f"{township_name}{name}", kind=kind,
                 area=township if index % 2 else f"{township}{200 + index:03d}", lead_department=department,
                 description="演示项目", planned_start=year_start, planned_end=datetime.date(today.year, 12, 31),
                 status_on=year_start)

@@ -56,6 +56,10 @@ from payments.models import PaymentBatch
 from payments.services import batch_create
 from policies.models import PolicyVersion
 from policies.services import policies_load_shipped
+from employment import services as employment_services
+from employment.models import SurveyBatch
+from projects import services as project_services
+from projects.models import ParticipationBatch, Project
 from rosters.models import EnrollmentUpload, RosterBatch
 from tests.claims.conftest import covered, hospital, settle  # noqa: F401 - fixtures
 from tests.conftest import PASSWORD
@@ -72,6 +76,8 @@ ALLOWED = {
     "IP",  # the address a login came from (the lockout pages)
     "JSON",  # the policy file's format, named on the expert's upload forms
     "PDF",  # print to PDF
+    "Word", "WPS", "OFD", "JPG", "PNG",  # the documents and pictures a project keeps, named as their software names them
+    "MB",  # the largest file an upload takes
     "A4", "A5",  # paper sizes
     "HIS",  # the hospital's information system, as hospitals call it
 }
@@ -123,6 +129,14 @@ PAGES = {
     "health:household": lambda w: {"pk": w.household.pk}, "health:person": lambda w: {"pk": w.person.pk},
     "health:diseases": None, "health:coverage": None, "health:missing": lambda w: {"measure": "cards"},
     "health:batches": None, "health:batch_upload": None, "health:batch": lambda w: {"pk": w.contract_batch.pk},
+    "participation_lists:batches": None, "participation_lists:batch_upload": None,
+    "participation_lists:batch": lambda w: {"pk": w.participation_batch.pk},
+    "employment:overview": None, "employment:unplaced": None, "employment:visits_due": None,
+    "employment:at_risk": None, "employment:person": lambda w: {"pk": w.person.pk},
+    "surveys:batches": None, "surveys:batch_upload": None, "surveys:batch": lambda w: {"pk": w.survey_batch.pk},
+    "projects:library": None, "projects:project": lambda w: {"pk": w.project.pk},
+    "projects:person": lambda w: {"pk": w.person.pk}, "projects:no_project": None, "projects:unrecorded": None,
+    "projects:stats": None,
 }
 # Pages shown with a query (the form filled in) as well as bare: the results are where the names are.
 QUERIES = {
@@ -139,6 +153,9 @@ QUERIES = {
     "assistance:fund_list": {"year": str(YEAR)},
     "health:coverage": {"area": "500242", "quarter": f"{YEAR}Q4"},
     "health:missing": {"area": "500242", "day": f"{YEAR}-12-31"},
+    **dict.fromkeys(["employment:overview", "employment:unplaced", "employment:visits_due", "employment:at_risk",
+                     "projects:stats", "projects:no_project", "projects:unrecorded"],
+                    {"area": "500242", "day": f"{YEAR}-12-31"}),
 }
 SKIPPED = {
     "logout": "POST only (signs out)",
@@ -146,6 +163,10 @@ SKIPPED = {
     "rosters:batch_apply": "POST only", "rosters:batch_revert": "POST only",
     "rosters:enrollment_apply": "POST only",
     "health:batch_apply": "POST only", "health:batch_discard": "POST only", "health:batch_report": "a download (xlsx)",
+    "participation_lists:batch_apply": "POST only", "participation_lists:batch_discard": "POST only",
+    "participation_lists:batch_report": "a download (xlsx)",
+    "surveys:batch_apply": "POST only", "surveys:batch_discard": "POST only", "surveys:batch_report": "a download (xlsx)",
+    "projects:attachment_upload": "POST only", "projects:attachment": "a download (the uploaded document)",
     "household_pick": "JSON for the household picker",
     "rosters:batch_report": "a download (xlsx)", "payments:statement": "a download (xlsx)",
     "simulation_download": "a download (xlsx)", "ledger_export_download": "a download (xlsx)",
@@ -282,6 +303,7 @@ def world(db, settings, tmp_path, client, county, township_a, village_a, make_pe
                  amount=Decimal("5000"), decided_on=D(YEAR, 10, 9), reason="评审委员会同意救助")
     batch_create(user=users.admin, through=D(YEAR, 8, 31), paid_on=D(YEAR, 9, 5))
     _health_records(users.clerk, household, person)
+    project = _relief_records(users.clerk, person, village_a)
 
     client.force_login(users.admin)
     leaving = make_person(village_a, name="丁")
@@ -302,6 +324,15 @@ def world(db, settings, tmp_path, client, county, township_a, village_a, make_pe
                        ["500242198808080017", "", "第一家庭医生团队", "冉平", "龙潭镇卫生院", "基础包", f"{YEAR}-13-01"]],
                       name="签约名单.xlsx")
     client.post(reverse("health:batch_upload"), {"file": contracts})  # a new contract, and a row in error
+    participation = _xlsx([["身份证号", "姓名", "劳动能力", "项目编号", "参与方式", "参与日期"],
+                           [person.id_number, person.name, "普通劳动力", "", "", ""],
+                           ["500242198808080017", "新来", "很强", "", "", ""]], name="参与名单.xlsx")
+    client.post(reverse("participation_lists:batch_upload"), {"file": participation})  # a capacity, and a row in error
+    survey = _xlsx([["身份证号", "姓名", "毕业（就读）学校", "学历层次", "毕业年份", "摸排日期", "摸排人"],
+                    [person.id_number, person.name, "酉阳职业教育中心", "中职", YEAR - 1, f"{YEAR}-03-02", "冉春燕"],
+                    ["500242198808080017", "新来", "酉阳第一中学", "博士后", YEAR, f"{YEAR}-03-02", "冉春燕"]],
+                   name="摸排表.xlsx")
+    client.post(reverse("surveys:batch_upload"), {"file": survey})  # an update, and a row in error
     client.post(reverse("ledger_export_start"), QUERIES["ledger"])
     client.post(reverse("simulation"), {"source": "version", "version": str(PolicyVersion.objects.filter(
         policy__code="youyang-2017").get().pk), "year": str(YEAR), "area": ""})
@@ -325,6 +356,7 @@ def world(db, settings, tmp_path, client, county, township_a, village_a, make_pe
         roster=RosterBatch.objects.get(), enrollment=EnrollmentUpload.objects.get(),
         export=LedgerExport.objects.get(), simulation=PolicySimulation.objects.get(),
         clerk=users.township_clerk, partner=partner, contract_batch=ContractBatch.objects.get(),
+        participation_batch=ParticipationBatch.objects.get(), survey_batch=SurveyBatch.objects.get(), project=project,
     )
 
 
@@ -348,6 +380,39 @@ def _health_records(clerk, household, person) -> None:
     health_services.two_disease_recognise(user=clerk, person=person, disease="hypertension",
                                           recognised_on=D(YEAR, 4, 1), recognised_by="龙潭镇卫生院",
                                           evidence="二级医院诊断证明")
+
+
+def _relief_records(clerk, person, village) -> Project:
+    """Seed 000's other two plans: a survey, a placement ended early, support given and voided, a visit; a project
+    moved on, with money, a document and the person taking part with an income."""
+    employment_services.survey_record(
+        user=clerk, person=person, year=YEAR, school="酉阳职业教育中心", level="secondary_vocational", major="数控技术应用",
+        graduation_year=YEAR - 1, intention="县内企业", wants_business=True, business_plan="农村电商", needs="创业贷款",
+        surveyed_on=D(YEAR, 3, 1), surveyed_by="冉春燕")
+    placement = employment_services.placement_start(user=clerk, person=person, kind="enterprise",
+                                                    employer="酉阳县青花椒加工厂", starts_on=D(YEAR, 4, 1))
+    employment_services.visit_record(user=clerk, placement=placement, visited_on=D(YEAR, 6, 1), visitor="冉春燕",
+                                     status="unstable", difficulties="工资偏低", action="协调调岗")
+    employment_services.placement_end(user=clerk, placement=placement, ends_on=D(YEAR, 8, 31), reason="辞职返乡")
+    support = employment_services.support_give(user=clerk, person=person, kind="subsidy", given_on=D(YEAR, 5, 1),
+                                               provider="县就业和人才中心", amount=Decimal("1000.00"))
+    employment_services.support_void(user=clerk, support=support, voided_on=D(YEAR, 5, 2), reason="重复登记")
+    employment_services.support_give(user=clerk, person=person, kind="training", given_on=D(YEAR, 5, 3),
+                                     provider="县职业技能培训中心", detail="电商培训")
+    project = project_services.project_save(
+        user=clerk, code="500242-2017-001", name="龙潭镇青花椒种植基地", kind="farming", area=village.parent,
+        lead_department="县农业农村委", description="种植青花椒 500 亩", status_on=D(YEAR, 1, 5))
+    for status in ("approved", "implementing"):
+        project = project_services.project_move(user=clerk, project=project, status=status, on=D(YEAR, 1, 5))
+    project_services.funding_add(user=clerk, project=project, source="central", amount=Decimal("80000.00"),
+                                 arrived_on=D(YEAR, 1, 10))
+    project_services.attachment_add(user=clerk, project=project, title="实施方案", file_name="实施方案.pdf",
+                                    content=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    joined = project_services.participation_start(user=clerk, project=project, person=person, role="grower",
+                                                  starts_on=D(YEAR, 2, 1))
+    project_services.income_add(user=clerk, participation=joined, received_on=D(YEAR, 6, 30),
+                                amount=Decimal("1234.56"), note="上半年销售收入")
+    return project
 
 
 def _user(username: str, role: str, area, name: str) -> User:
