@@ -64,7 +64,7 @@ def load_projects(actor: User, today: datetime.date) -> int:
 def _library(actor: User, today: datetime.date, year_start: datetime.date) -> dict[str, list[Project]]:
     """Each township's projects, entered and moved through their statuses as a clerk of the county would."""
     projects: dict[str, list[Project]] = {}
-    for number, (township, township_name) in enumerate(TOWNSHIPS, start=1):
+    for township, township_name in TOWNSHIPS:
         for index, (name, kind, department, money, moves) in enumerate(LIBRARY, start=1):
             project = services.project_save(
                 user=actor, code=f"{township}-{today.year}-{index:02d}", name=f"{township_name}{name}", kind=kind,
