@@ -11,8 +11,9 @@ from django.urls import NoReverseMatch, reverse
 from tools import screens
 
 # What build_demo returns, with made-up keys.
-REFS = {"person": 1, "claim": 2, "policy": 3, "batch": 4, "year": 2026, "quarter": "2026Q4",
-        "admitted": datetime.date(2026, 11, 24), "discharged": datetime.date(2026, 11, 30)}
+REFS = {"person": 1, "claim": 2, "policy": 3, "batch": 4, "health_person": 5, "child": 6, "project": 7,
+        "year": 2026, "quarter": "2026Q4", "admitted": datetime.date(2026, 11, 24),
+        "discharged": datetime.date(2026, 11, 30)}
 
 
 @pytest.mark.parametrize("shot", screens.SHOTS, ids=lambda shot: shot.name)

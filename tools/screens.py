@@ -108,6 +108,23 @@ SHOTS = [
     Shot("19-policy", "政策页：各版本和各保障层次", "admin", "policies:detail", ("policy",)),
     Shot("20-policy-compare", "两个政策版本对照：改动之处标出", "admin", "policies:compare", ("policy",)),
     Shot("21-users", "用户管理：姓名、角色、区域、状态", "admin", "user_list"),
+    Shot("22-health-coverage", "健康管理：按乡镇的家庭医生签约、建档、健康卡和分类救治覆盖", "official",
+         "health:coverage"),
+    Shot("23-health-person", "个人健康管理页：健康卡，分类救治及其状态记录", "clerk", "health:person",
+         ("health_person",), scroll_to="#cards"),
+    Shot("24-employment-overview", "就业扶贫：按乡镇的摸排、安置方式、稳岗风险和帮扶", "official",
+         "employment:overview"),
+    Shot("25-employment-person", "贫困家庭子女的就业扶贫页：安置、中职稳定就业三年的进度和跟踪回访", "clerk",
+         "employment:person", ("child",), scroll_to="h2:text('就业安置')"),
+    Shot("26-employment-at-risk", "稳岗风险名单：中职毕业生企业安置未满三年", "clerk", "employment:at_risk"),
+    Shot("27-projects-library", "产业扶贫项目库：按状态的项目数和资金合计", "clerk", "projects:library"),
+    Shot("28-project", "项目页：基本信息和状态记录", "clerk", "projects:project", ("project",)),
+    Shot("29-project-funding", "项目页：分来源的项目资金和到位记录", "clerk", "projects:project", ("project",),
+         scroll_to="h2:text('项目资金')"),
+    Shot("30-project-participants", "项目页：参与人、参与方式和收入合计", "clerk", "projects:project", ("project",),
+         scroll_to="h2:text('参与人')"),
+    Shot("31-no-project", "未参与产业项目名单：劳动年龄、有劳动能力的贫困人口，按乡镇", "official",
+         "projects:no_project"),
 ]
 
 
@@ -168,6 +185,7 @@ def build_demo(today: datetime.date) -> dict:
     document["layers"][0]["deductible"] = "350.00"  # what a county might change in a year
     policy_load(user=admin, document=document, note="起付线调整为 350 元（截图用演示版本）")
     return {
+        **health_employment_projects(),
         "person": claim.beneficiary_id,
         "claim": claim.pk,
         "policy": version.policy_id,
@@ -177,6 +195,29 @@ def build_demo(today: datetime.date) -> dict:
         "admitted": today - datetime.timedelta(days=8),
         "discharged": today - datetime.timedelta(days=2),
     }
+
+
+def health_employment_projects() -> dict:
+    """From what ``load_demo`` added for 健康管理, 就业扶贫 and 产业扶贫, the fullest page of each: a patient with
+    a record, a card and a case that has moved; a 中职 graduate in a firm (the three-year rule) most visited;
+    the project being carried out with the most participants."""
+    from django.db.models import Count
+
+    from beneficiaries.models import Beneficiary
+    from employment.models import Placement, SchoolLevel
+    from health.models import TreatmentCase
+    from projects.models import Project
+
+    patient = (Beneficiary.objects.filter(health_record__isnull=False, health_cards__isnull=False,
+                                          treatment_cases__status=TreatmentCase.Status.TREATED)
+               .order_by("pk").first())
+    child = (Beneficiary.objects.filter(child_surveys__level=SchoolLevel.SECONDARY_VOCATIONAL,
+                                        placements__kind=Placement.Kind.ENTERPRISE, placements__ends_on=None)
+             .annotate(visits=Count("placements__visits", distinct=True)).filter(visits__gt=0)
+             .order_by("-visits", "pk").first())
+    project = (Project.objects.filter(status=Project.Status.IMPLEMENTING)
+               .annotate(people=Count("participations")).order_by("-people", "pk").first())
+    return {"health_person": patient.pk, "child": child.pk, "project": project.pk}
 
 
 def roster_batch(admin, today: datetime.date):
