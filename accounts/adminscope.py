@@ -328,6 +328,20 @@ class AreaScopedAdmin(ScopedAdminBase):
         return code is not None and code.startswith(prefix)
 
 
+class ReadOnly:
+    """Put after the base (``class X(AreaScopedAdmin, ReadOnly, SimpleHistoryAdmin)``): records that change only
+    through their services, which check the rules and record who changed what; the admin shows them."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class SharedDataAdmin(ScopedAdminBase):
     """The county's shared reference tables: read by everyone, changed only from a county or wider area."""
 

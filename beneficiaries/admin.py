@@ -4,7 +4,7 @@ from import_export import fields, resources, widgets
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.adminscope import AreaScopedAdmin, ScopedInlineMixin, SharedDataAdmin
+from accounts.adminscope import AreaScopedAdmin, ReadOnly, ScopedInlineMixin, SharedDataAdmin
 from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
 from beneficiaries.services import ensure_id_free
@@ -204,3 +204,13 @@ class EnrollmentAdmin(AreaScopedAdmin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
+
+
+class PersonRowAdmin(AreaScopedAdmin, ReadOnly, SimpleHistoryAdmin):
+    """The records the apps above the registry (health, employment) keep about one person (``person``): read-only,
+    in the person's area, and each full record opened goes to the access log."""
+
+    area_lookup = "person__village__code"
+    person_path = "person_id"
+    search_fields = ("person__name", "=person__id_number")
+    list_select_related = ("person",)

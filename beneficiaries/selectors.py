@@ -16,10 +16,24 @@ from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollm
 from policies.selectors import current_version, parsed_policy, policy_in_force
 
 SEARCH_PAGE_SIZE = 50
+# 农村贫困人口 of the seeds' targets (002, 004): the poor of the poverty office's list, and those who fell back.
+TARGET_CATEGORIES = ("poor", "returned_poor")
 
 
 def beneficiaries_visible(user: User) -> QuerySet[Beneficiary]:
     return Beneficiary.objects.visible_to(user).select_related("village", "household")
+
+
+def target_people(user: User, prefix: str, day: datetime.date) -> QuerySet[Beneficiary]:
+    """The poor of the area on ``day``, in the user's area: living (在册) and holding a target category (the
+    people the plans above the registry — health, employment, projects — count and serve)."""
+    holders = CategoryHolding.objects.on(day).filter(category__code__in=TARGET_CATEGORIES)
+    return (Beneficiary.objects.visible_to(user).within(prefix)
+            .filter(status=Beneficiary.Status.ACTIVE, pk__in=holders.values("beneficiary_id")))
+
+
+def target_households(user: User, prefix: str, day: datetime.date) -> QuerySet[Household]:
+    return Household.objects.filter(pk__in=target_people(user, prefix, day).values("household_id"))
 
 
 def people_changed_since(user: User, since: datetime.datetime) -> QuerySet[Beneficiary]:

@@ -57,6 +57,15 @@ class TownshipTable:
         return [(row, [(column, row.values.get(column.key)) for column in self.columns])
                 for row in [*self.rows, self.total]]
 
+    def as_json(self) -> dict:
+        """The table as the commands' ``--json`` prints it: title, columns, each township's row and the total."""
+        def row(item):
+            return {"code": item.code, "name": item.name, **item.values}
+
+        return {"title": self.title,
+                "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in self.columns],
+                "townships": [row(item) for item in self.rows], "total": row(self.total)}
+
 
 def townships_seen(user, prefix: str) -> list[tuple[str, str]]:
     """(code, name) of the townships a table of the area ``prefix`` shows to ``user``: those of the area, within

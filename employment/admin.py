@@ -4,9 +4,9 @@ services (employment/services.py), which check the rules and record who changed 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.adminscope import AreaScopedAdmin
+from accounts.adminscope import AreaScopedAdmin, ReadOnly
+from beneficiaries.admin import PersonRowAdmin
 from employment.models import ChildSurvey, FollowUpVisit, Placement, Support, SurveyBatch
-from health.admin import PersonRowAdmin, ReadOnly
 
 
 @admin.register(SurveyBatch)

@@ -11,9 +11,9 @@ from decimal import Decimal
 
 from accounts.models import User
 from beneficiaries.demo import COUNTY
+from beneficiaries.selectors import target_people
 from employment import services
 from employment.models import ChildSurvey, FollowUpVisit, Placement, SchoolLevel, Support
-from health.selectors import target_people
 
 # (level, age at graduation, schools, majors)
 SCHOOLS = [

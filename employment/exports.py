@@ -15,11 +15,11 @@ from django.db.models import Count, Q, Sum
 from accounts.models import AccessLog, User
 from accounts.services import access_log_record
 from beneficiaries.idnumbers import mask
-from beneficiaries.templatetags.display import percent
 from config.figures import TownshipTable
 from employment import rules, selectors
 from employment.models import FollowUpVisit, Placement, SchoolLevel, Support
 from regions.models import Region
+from spreadsheets.small_books import township_tables_write
 from spreadsheets.writing import simple_workbook
 
 PERSON_COLUMNS = [("township", "乡镇"), ("village", "村"), ("household", "户编号"), ("name", "姓名"),
@@ -117,18 +117,12 @@ def list_workbook(user: User, name: str, *, area_code: str, day: datetime.date) 
     return _book(work.title, work.columns, rows), len(rows)
 
 
-def table_cells(table: TownshipTable) -> list[list]:
-    """The table's rows (townships, then the total) as cells: counts, yuan as Decimal, rates as percentages."""
-    def cell(column, value):
-        return percent(value) if column.kind == "rate" else value
-
-    return [[row.name, *[cell(column, row.values[column.key]) for column in table.columns]]
-            for row in [*table.rows, table.total]]
-
-
-def table_workbook(table: TownshipTable) -> io.BytesIO:
-    return simple_workbook("就业扶贫统计", ["乡镇（街道）", *[column.label for column in table.columns]],
-                           table_cells(table))
+def table_workbook(table: TownshipTable, *, area_code: str, day: datetime.date) -> io.BytesIO:
+    """The township table as a workbook (the page's download and ``employment_stats --out``)."""
+    target = io.BytesIO()
+    township_tables_write(target, [(table, f"{area_name(area_code)}{table.title}（{day.isoformat()}）")])
+    target.seek(0)
+    return target
 
 
 LEDGER_COLUMNS = [

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from django import forms
 
+from beneficiaries.pages import AreaPeriodForm, TargetForm, date_field, reason_field
 from employment.models import FollowUpVisit, Placement, SchoolLevel, Support
-from health.coverage_views import CoverageForm
-from health.forms import TargetForm, _date, _reason
 
 
-class AreaDayForm(CoverageForm):
+class AreaDayForm(AreaPeriodForm):
     """The area and the day of the overview and its lists (the user's area and today unless asked otherwise)."""
 
     quarter = None
@@ -29,7 +28,7 @@ class SurveyForm(forms.Form):
     business_plan = forms.CharField(label="创业意向", max_length=200, required=False)
     needs = forms.CharField(label="帮扶需求", max_length=300, required=False,
                             help_text="如：技能培训、岗位推荐、创业贷款、求职补贴")
-    surveyed_on = _date("摸排日期")
+    surveyed_on = date_field("摸排日期")
     surveyed_by = forms.CharField(label="摸排人", max_length=50)
 
 
@@ -39,18 +38,18 @@ class PlacementStartForm(forms.Form):
     position = forms.CharField(label="岗位", max_length=100, required=False)
     place = forms.CharField(label="就业地点", max_length=100, required=False)
     monthly_wage = forms.DecimalField(label="月工资（元）", max_digits=10, decimal_places=2, required=False)
-    starts_on = _date("上岗日期")
+    starts_on = date_field("上岗日期")
 
 
 class PlacementEndForm(TargetForm):
     target = forms.ModelChoiceField(label="离岗的安置", queryset=Placement.objects.none())
-    ends_on = _date("离岗日期", help_text="最后一天在岗的日期")
-    reason = _reason("离岗原因")
+    ends_on = date_field("离岗日期", help_text="最后一天在岗的日期")
+    reason = reason_field("离岗原因")
 
 
 class SupportForm(forms.Form):
     kind = forms.ChoiceField(label="帮扶措施", choices=Support.Kind.choices)
-    given_on = _date("日期")
+    given_on = date_field("日期")
     amount = forms.DecimalField(label="金额（元）", max_digits=12, decimal_places=2, required=False,
                                 help_text="补助、贷款填写；培训、指导不填")
     provider = forms.CharField(label="经办单位或指导人", max_length=100,
@@ -60,13 +59,13 @@ class SupportForm(forms.Form):
 
 class SupportVoidForm(TargetForm):
     target = forms.ModelChoiceField(label="作废的帮扶记录", queryset=Support.objects.none())
-    voided_on = _date("作废日期")
-    reason = _reason("作废原因")
+    voided_on = date_field("作废日期")
+    reason = reason_field("作废原因")
 
 
 class VisitForm(TargetForm):
     target = forms.ModelChoiceField(label="回访的安置", queryset=Placement.objects.none())
-    visited_on = _date("回访日期")
+    visited_on = date_field("回访日期")
     visitor = forms.CharField(label="回访人", max_length=50)
     status = forms.ChoiceField(label="就业状态", choices=FollowUpVisit.Status.choices,
                                help_text="选“已离岗”时，该安置按回访日期登记离岗")

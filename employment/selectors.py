@@ -15,7 +15,7 @@ from django.db.models.functions import Left
 from accounts.models import User
 from beneficiaries.models import Beneficiary
 from beneficiaries.selectors import _entries as history_entries
-from config.figures import Column, TownshipRow, TownshipTable, ratio, townships_seen
+from config.figures import Column, TownshipRow, TownshipTable, money, ratio, townships_seen
 from employment import rules
 from employment.models import ChildSurvey, FollowUpVisit, Placement, SchoolLevel, Support
 from regions.codes import area_prefix
@@ -128,18 +128,16 @@ COLUMNS = [
     Column("graduated", "已毕业"),
     Column("placed", "已就业"),
     Column("placement_rate", "就业率", "rate"),
-    Column("unplaced", "未就业"),
+    Column("unplaced", "未就业", link="employment:unplaced"),
     *KIND_COLUMNS,
     Column("three_years", "中职企业安置（未满三年）"),
-    Column("at_risk", "稳岗风险"),
-    Column("visits_due", "待回访"),
+    Column("at_risk", "稳岗风险", link="employment:at_risk"),
+    Column("visits_due", "待回访", link="employment:visits_due"),
     Column("subsidies", "求职创业补助人次"),
     Column("subsidy_amount", "求职创业补助金额", "money"),
     Column("loan_amount", "创业贷款金额", "money"),
     Column("trainings", "培训人次"),
 ]
-# The lists a count opens (the page links them).
-LISTED = {"unplaced": "unplaced", "at_risk": "at_risk", "visits_due": "visits_due"}
 
 
 def _by_township(rows: QuerySet, village: str, **aggregates) -> dict[str, dict]:
@@ -185,13 +183,14 @@ def township_table(user: User, *, area_code: str, day: datetime.date) -> Townshi
                                                            "loan_amount": Decimal("0.00")}
         for part in (surveyed, graduated, due, support):
             found |= {key: value for key, value in part.get(township, {}).items() if value is not None}
+        found["subsidy_amount"], found["loan_amount"] = money(found["subsidy_amount"]), money(found["loan_amount"])
         found |= kinds.get(township, {})
         found |= {"three_years": three_years[township], "at_risk": risky[township]}
         return _with_rate(found)
 
     rows = [TownshipRow(code, name, values(code[:9])) for code, name in townships_seen(user, prefix)]
     total = {column.key: sum(row.values[column.key] for row in rows) for column in COLUMNS if column.kind != "rate"}
-    return TownshipTable(title=f"贫困家庭子女就业情况（{day.isoformat()}）", columns=COLUMNS, rows=rows,
+    return TownshipTable(title="贫困家庭子女就业情况", columns=COLUMNS, rows=rows,
                          total=TownshipRow("all", "合计", _with_rate(total)))
 
 

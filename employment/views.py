@@ -1,45 +1,25 @@
 """The employment pages: the figures by township on a day (each count of a list opening it), the three lists the
 clerks work from, and one child's page with the forms that record the survey, the placements, the support and
-the visits. Forms follow health's pattern (``health.views.Action``): offered only to a role that may use them,
-every write through ``employment.services``, whose refusals are shown on the form they came from."""
+the visits. Forms follow the record pages' pattern (``beneficiaries.pages.Action``): offered only to a role that
+may use them, every write through ``employment.services``, whose refusals are shown on the form they came from."""
 
 from __future__ import annotations
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 
 from accounts.models import AccessLog
 from accounts.services import access_log_record
 from beneficiaries.models import Beneficiary
+from beneficiaries.pages import PER_PAGE, Action, actions_page, permitted, xlsx_response
 from employment import exports, forms, selectors, services
 from employment.models import Placement, Support
-from health.coverage_views import PER_PAGE, XLSX
-from health.views import Action, _actions_page, _permitted
 
 VIEW = "employment.view_childsurvey"
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    return response
-
-
-def _linked(table, area: str, day) -> list[tuple]:
-    """Each township and then the total with its cells (column, value, the list the count opens or None)."""
-    def link(column, code):
-        if column.key not in selectors.LISTED:
-            return None
-        query = urlencode({"area": area if code == "all" else code, "day": day.isoformat()})
-        return f"{reverse(f'employment:{selectors.LISTED[column.key]}')}?{query}"
-
-    return [(row, [(column, row.values[column.key], link(column, row.code)) for column in table.columns])
-            for row in [*table.rows, table.total]]
 
 
 @permission_required(VIEW, raise_exception=True)
@@ -50,9 +30,9 @@ def overview(request):
     area, day = form.cleaned_data["area"], form.cleaned_data["day"]
     table = selectors.township_table(request.user, area_code=area, day=day)
     if request.GET.get("format") == "xlsx":
-        return _xlsx(exports.table_workbook(table).getvalue(), f"就业扶贫统计_{area or '全国'}_{day:%Y%m%d}.xlsx")
+        return xlsx_response(exports.table_workbook(table, area_code=area, day=day).getvalue(),
+                             f"就业扶贫统计_{area or '全国'}_{day:%Y%m%d}.xlsx")
     context = {"form": form, "table": table, "area": area, "day": day, "area_name": exports.area_name(area),
-               "rows": _linked(table, area, day),
                "export_query": urlencode({"area": area, "day": day.isoformat(), "format": "xlsx"})}
     return render(request, "employment/overview.html", context)
 
@@ -69,7 +49,7 @@ def work_list(request, name: str):
     area, day = form.cleaned_data["area"], form.cleaned_data["day"]
     if request.GET.get("format") == "xlsx":
         book, _ = exports.list_workbook(request.user, name, area_code=area, day=day)
-        return _xlsx(book.getvalue(), f"{work.title}_{area or '全国'}_{day:%Y%m%d}.xlsx")
+        return xlsx_response(book.getvalue(), f"{work.title}_{area or '全国'}_{day:%Y%m%d}.xlsx")
     page = Paginator(work.read(request.user, area_code=area, day=day), PER_PAGE).get_page(request.GET.get("page"))
     rows = exports.list_rows(request.user, name, area_code=area, day=day, items=page.object_list)
     access_log_record(user=request.user, action=AccessLog.Action.VIEW_PERSON, object_id=f"employment:{name}",
@@ -99,7 +79,7 @@ def person(request, pk):
         name: getattr(latest, name) for name in ("school", "level", "major", "graduation_year", "intention",
                                                  "wants_business", "business_plan", "needs", "surveyed_by")}
         if latest else {})
-    actions = _permitted(user, {
+    actions = permitted(user, {
         "survey": ("employment.add_childsurvey", Action(
             forms.SurveyForm, done="已登记摸排。", initial=survey_initial,
             run=lambda data: services.survey_record(user=user, person=person, **data))),
@@ -126,4 +106,4 @@ def person(request, pk):
     })
     context = {"person": person, "surveys": surveys, "placements": placements, "supports": supports,
                "today": today, "history": selectors.employment_history(person)}
-    return _actions_page(request, "employment/person.html", context, actions)
+    return actions_page(request, "employment/person.html", context, actions)

@@ -5,7 +5,8 @@ its own page (救治病种) by an administrator, for the same reason."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.adminscope import AreaScopedAdmin, SharedDataAdmin
+from accounts.adminscope import AreaScopedAdmin, ReadOnly, SharedDataAdmin
+from beneficiaries.admin import PersonRowAdmin
 from health.models import (
     ContractBatch,
     Disease,
@@ -15,17 +16,6 @@ from health.models import (
     TreatmentCase,
     TwoDiseaseRecognition,
 )
-
-
-class ReadOnly:
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ContractBatch)
@@ -44,13 +34,6 @@ class DoctorContractAdmin(AreaScopedAdmin, ReadOnly, SimpleHistoryAdmin):
     search_fields = ("=household__number", "doctor", "team", "clinic")
     list_select_related = ("household",)
     date_hierarchy = "starts_on"
-
-
-class PersonRowAdmin(AreaScopedAdmin, ReadOnly, SimpleHistoryAdmin):
-    area_lookup = "person__village__code"
-    person_path = "person_id"
-    search_fields = ("person__name", "=person__id_number")
-    list_select_related = ("person",)
 
 
 @admin.register(HealthRecord)

@@ -12,9 +12,9 @@ from simple_history.utils import bulk_create_with_history
 from accounts.models import User
 from beneficiaries.demo import COUNTY
 from beneficiaries.models import Beneficiary
+from beneficiaries.selectors import target_households, target_people
 from health import services
 from health.models import Disease, DoctorContract, HealthCard, HealthRecord, TreatmentCase
-from health.selectors import target_households, target_people
 
 TEAMS = ["第一家庭医生团队", "第二家庭医生团队", "第三家庭医生团队"]
 DOCTORS = ["冉平", "田秀英", "白建国", "何丽", "石勇", "杨春燕"]

@@ -11,16 +11,15 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Left
 
 from accounts.models import User
-from beneficiaries.models import Beneficiary, CategoryHolding, Household
+from beneficiaries.models import Beneficiary, Household
+from beneficiaries.selectors import _entries as history_entries
+from beneficiaries.selectors import target_households, target_people
 from claims.selectors import IN_COUNTY_GOAL, inpatient_in_county_by_township
 from config.figures import ratio
-from beneficiaries.selectors import _entries as history_entries
 from health.models import DoctorContract, HealthCard, HealthRecord, TreatmentCase, TwoDiseaseRecognition
 from regions.codes import Level, area_prefix
 from regions.models import Region
 
-# 农村贫困人口 of the seeds' targets (002, 004): the poor of the poverty office's list, and those who fell back.
-TARGET_CATEGORIES = ("poor", "returned_poor")
 # Seed 004: 家庭医生签约服务、健康档案建档全覆盖 (and a card for every poor person, every patient treated by
 # class); seeds 002 and 004: 县域内就诊率 90% 以上.
 GOALS = {"contracts": Decimal("1"), "records": Decimal("1"), "cards": Decimal("1"), "treatment": Decimal("1"),
@@ -99,17 +98,6 @@ class CoverageRow:
 def coverage_columns(measures=tuple(RATES)) -> list[dict]:
     """The heads of a coverage table's rate columns: each measure's name, goal and count names."""
     return [{"measure": m, "name": RATES[m], "goal": GOALS[m], "counts": COUNT_NAMES[m]} for m in measures]
-
-
-def target_people(user: User, prefix: str, day: datetime.date) -> QuerySet[Beneficiary]:
-    """The poor of the area on ``day``, in the user's area: living (在册) and holding a target category."""
-    holders = CategoryHolding.objects.on(day).filter(category__code__in=TARGET_CATEGORIES)
-    return (Beneficiary.objects.visible_to(user).within(prefix)
-            .filter(status=Beneficiary.Status.ACTIVE, pk__in=holders.values("beneficiary_id")))
-
-
-def target_households(user: User, prefix: str, day: datetime.date) -> QuerySet[Household]:
-    return Household.objects.filter(pk__in=target_people(user, prefix, day).values("household_id"))
 
 
 def _with_flags(people: QuerySet[Beneficiary], day: datetime.date) -> QuerySet[Beneficiary]:

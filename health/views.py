@@ -5,64 +5,18 @@ it; every write goes through ``health.services``, whose refusals are shown on th
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import AccessLog
 from accounts.services import access_log_record
 from beneficiaries.models import Beneficiary, Household
-from beneficiaries.views import apply_service
+from beneficiaries.pages import Action, actions_page, permitted
 from health import forms, selectors, services
 from health.models import Disease, DoctorContract, HealthCard, TreatmentCase, TwoDiseaseRecognition
-
-NOT_YOURS = "您的角色不能办理该事项。"
-
-
-@dataclass
-class Action:
-    """One form of a page: what it runs with the cleaned data and what it says when done. ``offered`` says
-    whether the page shows it now (a second record is not offered, a card is revoked only while in use)."""
-
-    form: type
-    run: Callable[[dict], object]
-    done: str
-    offered: bool = True
-    initial: dict = field(default_factory=dict)
-    targets: object = None
-
-    def make(self, prefix: str, data=None):
-        extra = {} if self.targets is None else {"targets": self.targets}
-        return self.form(data, prefix=prefix, initial=self.initial, **extra)
-
-
-def _actions_page(request, template: str, context: dict, actions: dict[str, Action]):
-    """Show the page with its offered forms; a POST names its form in ``action`` and runs it. A form the user
-    may not use is refused outright, whatever was posted."""
-    posted = request.POST.get("action", "") if request.method == "POST" else None
-    if posted is not None and posted not in actions:
-        raise PermissionDenied(NOT_YOURS)
-    shown = {}
-    for name, action in actions.items():
-        if name == posted:
-            form = action.make(name, request.POST)
-            if form.is_valid() and apply_service(form, lambda: action.run(form.cleaned_data)):
-                messages.success(request, action.done)
-                return redirect(request.path)
-            shown[name] = form
-        elif action.offered:
-            shown[name] = action.make(name)
-    return render(request, template, context | {"forms": shown})
-
-
-def _permitted(user, actions: dict[str, tuple[str, Action]]) -> dict[str, Action]:
-    return {name: action for name, (permission, action) in actions.items() if user.has_perm(permission)}
 
 
 def _a_year_from(day: datetime.date) -> datetime.date:
@@ -85,7 +39,7 @@ def household(request, pk):
     card_in_use = HealthCard.objects.filter(person=OuterRef("pk"), revoked_on__isnull=True).values("number")[:1]
     members = (household.members.select_related("health_record").annotate(card=Subquery(card_in_use))
                .order_by("pk"))
-    actions = _permitted(user, {
+    actions = permitted(user, {
         "sign": ("health.add_doctorcontract", Action(
             forms.ContractSignForm, done="已登记家庭医生签约。",
             initial={"signed_on": today, "starts_on": today, "ends_on": _a_year_from(today)},
@@ -103,7 +57,7 @@ def household(request, pk):
     })
     context = {"household": household, "contracts": contracts, "members": members, "today": today,
                "history": selectors.health_history(household=household)}
-    return _actions_page(request, "health/household.html", context, actions)
+    return actions_page(request, "health/household.html", context, actions)
 
 
 @permission_required("health.view_healthrecord", raise_exception=True)
@@ -120,7 +74,7 @@ def person(request, pk):
         case.moves = histories[case.pk]
     recognitions = list(person.two_disease_recognitions.order_by("-recognised_on", "-pk"))
     in_use = [card for card in cards if card.revoked_on is None]
-    actions = _permitted(user, {
+    actions = permitted(user, {
         "record": ("health.add_healthrecord", Action(
             forms.RecordForm, done="已建档。", offered=record is None, initial={"established_on": today},
             run=lambda data: services.record_establish(user=user, person=person, **data))),
@@ -156,7 +110,7 @@ def person(request, pk):
     })
     context = {"person": person, "record": record, "cards": cards, "cases": cases, "recognitions": recognitions,
                "today": today, "history": selectors.health_history(person=person)}
-    return _actions_page(request, "health/person.html", context, actions)
+    return actions_page(request, "health/person.html", context, actions)
 
 
 @permission_required("health.view_disease", raise_exception=True)
@@ -166,8 +120,8 @@ def diseases(request):
     editing = get_object_or_404(Disease, pk=chosen) if chosen.isdigit() else None
     permission = "health.change_disease" if editing else "health.add_disease"
     initial = {name: getattr(editing, name) for name in forms.DiseaseForm.base_fields} if editing else {}
-    actions = _permitted(user, {"save": (permission, Action(
+    actions = permitted(user, {"save": (permission, Action(
         forms.DiseaseForm, done="已保存病种。", initial=initial,
         run=lambda data: services.disease_save(user=user, disease=editing, **data)))})
     context = {"diseases": Disease.objects.all(), "editing": editing}
-    return _actions_page(request, "health/diseases.html", context, actions)
+    return actions_page(request, "health/diseases.html", context, actions)

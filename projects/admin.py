@@ -5,8 +5,7 @@ by the project page's download, which checks the area, never as a media URL."""
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.adminscope import AreaScopedAdmin
-from health.admin import ReadOnly
+from accounts.adminscope import AreaScopedAdmin, ReadOnly
 from projects.models import Attachment, Funding, Income, Participation, ParticipationBatch, Project
 
 

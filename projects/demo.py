@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from accounts.models import User
 from beneficiaries.demo import COUNTY, TOWNSHIPS
 from beneficiaries.models import Beneficiary, LabourCapacity
-from health.selectors import target_people
+from beneficiaries.selectors import target_people
 from projects import rules, services
 from projects.models import Income, Participation, Project
 

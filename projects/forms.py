@@ -7,14 +7,10 @@ from django import forms
 
 from beneficiaries import idnumbers
 from beneficiaries.models import LabourCapacity
-from health.forms import DateInput, TargetForm
+from beneficiaries.pages import TargetForm, date_field, reason_field
 from projects.models import Funding, Participation, Project
 from regions.codes import Level
 from regions.models import Region
-
-
-def _date(label: str, **kwargs) -> forms.DateField:
-    return forms.DateField(label=label, widget=DateInput, **kwargs)
 
 
 def _money(label: str, **kwargs) -> forms.DecimalField:
@@ -51,8 +47,8 @@ class ProjectForm(forms.Form):
     area = PlaceField(label="实施地点", queryset=Region.objects.none(), help_text="乡镇，或乡镇下的村")
     lead_department = forms.CharField(label="主管部门", max_length=100)
     description = forms.CharField(label="建设内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    planned_start = _date("计划开工日期", required=False)
-    planned_end = _date("计划完工日期", required=False)
+    planned_start = date_field("计划开工日期", required=False)
+    planned_end = date_field("计划完工日期", required=False)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,19 +56,19 @@ class ProjectForm(forms.Form):
 
 
 class NewProjectForm(ProjectForm):
-    status_on = _date("入库日期", required=False, help_text="项目进入储备库的日期，不填为今天")
+    status_on = date_field("入库日期", required=False, help_text="项目进入储备库的日期，不填为今天")
 
 
 class MoveForm(forms.Form):
     status = forms.ChoiceField(label="新状态", choices=Project.Status.choices)
-    on = _date("状态日期")
+    on = date_field("状态日期")
     note = forms.CharField(label="说明", max_length=200, required=False, help_text="如：批复文号；终止时填写原因")
 
 
 class FundingForm(forms.Form):
     source = forms.ChoiceField(label="资金来源", choices=Funding.Source.choices)
     amount = _money("金额（元）", help_text="更正时填写差额，冲减填负数")
-    arrived_on = _date("到位日期")
+    arrived_on = date_field("到位日期")
     note = forms.CharField(label="说明", max_length=200, required=False)
 
 
@@ -84,7 +80,7 @@ class AttachmentForm(forms.Form):
 class JoinForm(forms.Form):
     id_number = forms.CharField(label="参与人身份证号", max_length=18)
     role = forms.ChoiceField(label="参与方式", choices=Participation.Role.choices)
-    starts_on = _date("参与日期")
+    starts_on = date_field("参与日期")
 
     def clean_id_number(self):
         try:
@@ -101,13 +97,13 @@ class ParticipationChoice(forms.ModelChoiceField):
 
 class EndForm(TargetForm):
     target = ParticipationChoice(label="退出的参与人", queryset=Participation.objects.none())
-    ends_on = _date("退出日期")
-    reason = forms.CharField(label="退出原因", max_length=200)
+    ends_on = date_field("退出日期")
+    reason = reason_field("退出原因")
 
 
 class IncomeForm(TargetForm):
     target = ParticipationChoice(label="参与人", queryset=Participation.objects.none())
-    received_on = _date("收入日期")
+    received_on = date_field("收入日期")
     amount = _money("金额（元）", help_text="更正时填写差额，冲减填负数")
     note = forms.CharField(label="说明", max_length=200, required=False, help_text="如：3 月工资、2026 年度分红")
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from beneficiaries.models import Beneficiary, LabourCapacity
+from beneficiaries.selectors import target_households, target_people
 from config.figures import ZERO, Column, TownshipRow, TownshipTable, money, ratio, townships_seen
-from health.selectors import target_households, target_people
 from projects import rules
 from projects.models import Funding, Income, Participation, Project
 from regions.codes import area_prefix

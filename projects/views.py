@@ -1,6 +1,6 @@
 """The project pages: the library, one project (status, money, documents, who takes part), one person (labour
 capacity, participations, income), the list of the working-age poor with no project yet, and the statistics. Each
-form is offered only to a role that may use it (health's ``Action`` pattern); every write goes through the
+form is offered only to a role that may use it (``beneficiaries.pages.Action``); every write goes through the
 services, whose refusals are shown on the form they came from."""
 
 from __future__ import annotations
@@ -14,19 +14,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.db.models.functions import Left
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from accounts.models import AccessLog
 from accounts.services import access_log_record
 from beneficiaries.models import Beneficiary
+from beneficiaries.pages import PER_PAGE, Action, AreaPeriodForm, actions_page, permitted, xlsx_response
 from beneficiaries.services import labour_capacity_set
 from beneficiaries.views import apply_service
-from health.coverage_views import XLSX, CoverageForm
-from health.views import Action, _actions_page, _permitted
 from policies.document import age_on
 from projects import forms, selectors, services
 from projects.exports import PEOPLE_LISTS, people_list_write, stats_write
@@ -35,7 +34,6 @@ from projects.rules import OPEN_TO_PARTICIPANTS
 from regions.models import Region
 
 VIEW = "projects.view_project"
-PER_PAGE = 50
 
 
 def _person_of(user, id_number: str) -> Beneficiary:
@@ -53,14 +51,14 @@ def library(request):
     area = data["area"].code if data.get("area") else (user.area_id or "")
     projects = selectors.library(user, area_code=area, kind=data.get("kind"), status=data.get("status"))
     counts = dict(projects.values("status").annotate(n=Count("pk")).values_list("status", "n").order_by())
-    actions = _permitted(user, {"add": ("projects.add_project", Action(
+    actions = permitted(user, {"add": ("projects.add_project", Action(
         _with_user(forms.NewProjectForm, user), done="已添加项目（储备）。", initial={"status_on": today},
         run=lambda data: services.project_save(user=user, **data)))})
     context = {"filters": chosen, "page": Paginator(projects, PER_PAGE).get_page(request.GET.get("page")),
                "counts": [(value, label, counts.get(value, 0)) for value, label in Project.Status.choices],
                "total": sum(counts.values()), "funding": projects.aggregate(total=Sum("funding_total"))["total"],
                "today": today}
-    return _actions_page(request, "projects/library.html", context, actions)
+    return actions_page(request, "projects/library.html", context, actions)
 
 
 def _with_user(form_class, user):
@@ -80,7 +78,7 @@ def project(request, pk):
     open_ones = Participation.objects.visible_to(user).filter(project=project, ends_on__isnull=True).select_related(
         "person")
     edit_initial = {name: getattr(project, name) for name in forms.ProjectForm.base_fields if name != "area"}
-    actions = _permitted(user, {
+    actions = permitted(user, {
         "edit": ("projects.change_project", Action(
             _with_user(forms.ProjectForm, user), done="已保存项目信息。", initial=edit_initial | {"area": project.area},
             run=lambda data: services.project_save(user=user, project=project, **data))),
@@ -116,7 +114,7 @@ def project(request, pk):
         "participations": participations, "today": today,
         "attachment_form": forms.AttachmentForm() if user.has_perm("projects.add_attachment") else None,
     }
-    return _actions_page(request, "projects/project.html", context, actions)
+    return actions_page(request, "projects/project.html", context, actions)
 
 
 @require_POST
@@ -150,19 +148,19 @@ def person(request, pk):
     access_log_record(user=user, action=AccessLog.Action.VIEW_PERSON, object_id=str(person.pk))
     participations = list(person.project_participations.select_related("project", "project__area")
                           .prefetch_related("incomes").order_by("-starts_on", "-pk"))
-    actions = _permitted(user, {"capacity": ("beneficiaries.change_beneficiary", Action(
+    actions = permitted(user, {"capacity": ("beneficiaries.change_beneficiary", Action(
         forms.CapacityForm, done="已登记劳动能力。", initial={"capacity": person.labour_capacity},
         run=lambda data: labour_capacity_set(user=user, person=person, capacity=data["capacity"])))})
     context = {"person": person, "participations": participations,
                "age": age_on(person.birth_date, timezone.localdate()),
                "income_total": sum(i.amount for p in participations for i in p.incomes.all())}
-    return _actions_page(request, "projects/person.html", context, actions)
+    return actions_page(request, "projects/person.html", context, actions)
 
 
 @permission_required(VIEW, raise_exception=True)
 def people_list(request, which: str = "no_project"):
     title, select = PEOPLE_LISTS[which]
-    form = CoverageForm(request.GET, user=request.user, today=timezone.localdate())
+    form = AreaPeriodForm(request.GET, user=request.user, today=timezone.localdate())
     if not form.is_valid():
         return render(request, "projects/people_list.html", {"form": form, "refusal": form.refusal(),
                                                              "title": title, "which": which}, status=400)
@@ -171,10 +169,7 @@ def people_list(request, which: str = "no_project"):
     if request.GET.get("format") == "xlsx":
         buffer = io.BytesIO()
         people_list_write(user=request.user, area_code=area, day=day, which=which, target=buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=f"{title}_{area or '全国'}_{day:%Y%m%d}.xlsx")
-        return response
+        return xlsx_response(buffer.getvalue(), f"{title}_{area or '全国'}_{day:%Y%m%d}.xlsx")
     people = select(request.user, area_code=area, day=day)
     names = dict(Region.objects.filter(level="township").values_list("code", "name"))
     townships = [(names.get(row["township"], row["township"]), row["township"], row["n"]) for row in
@@ -193,7 +188,7 @@ def people_list(request, which: str = "no_project"):
 
 @permission_required(VIEW, raise_exception=True)
 def stats(request):
-    form = CoverageForm(request.GET, user=request.user, today=timezone.localdate())
+    form = AreaPeriodForm(request.GET, user=request.user, today=timezone.localdate())
     context = {"form": form}
     if not form.is_valid():
         return render(request, "projects/stats.html", context | {"refusal": form.refusal()}, status=400)
@@ -201,10 +196,7 @@ def stats(request):
     if request.GET.get("format") == "xlsx":
         buffer = io.BytesIO()
         stats_write(user=request.user, area_code=area, day=day, target=buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-        response["Content-Disposition"] = content_disposition_header(
-            as_attachment=True, filename=f"产业扶贫统计_{area or '全国'}_{day:%Y%m%d}.xlsx")
-        return response
+        return xlsx_response(buffer.getvalue(), f"产业扶贫统计_{area or '全国'}_{day:%Y%m%d}.xlsx")
     context |= {"area": area, "day": day, "area_name": Region.objects.name_of(area) if area else "全国",
                 "tables": [selectors.participation_table(request.user, area_code=area, day=day),
                            selectors.library_table(request.user, area_code=area, day=day)],

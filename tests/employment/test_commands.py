@@ -10,6 +10,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import AccessLog
 from employment import rules
@@ -128,7 +129,8 @@ def test_the_figures_as_json_and_as_a_workbook(ledger_county, viewer, clerk_a, t
     assert own["table"]["total"]["placed"] == EXPECTED_A["placed"]
     out = tmp_path / "stats.xlsx"
     call("employment_stats", f"--out={out}", "--user=viewer")
-    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    title, *rows = openpyxl.load_workbook(out).active.iter_rows(values_only=True)
+    assert title[0].endswith("贫困家庭子女就业情况（" + timezone.localdate().isoformat() + "）")
     assert [row[0] for row in rows] == ["乡镇（街道）", "龙潭镇", "麻旺镇", "合计"]
     subsidy = rows[0].index("求职创业补助金额")
     assert (rows[1][subsidy], rows[3][subsidy]) == (1000.5, 1000.5)

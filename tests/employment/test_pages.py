@@ -113,10 +113,12 @@ def test_the_overview_and_the_lists_download_as_excel(client, viewer, ledger_cou
     client.force_login(viewer)
     response = client.get(reverse("employment:overview"), {"format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    rows = list(sheet.iter_rows(values_only=True))
+    title, *rows = sheet.iter_rows(values_only=True)
+    assert "贫困家庭子女就业情况" in title[0]
     assert rows[0][:4] == ("乡镇（街道）", "摸排子女", "已毕业", "已就业")
     assert [row[0] for row in rows[1:]] == ["龙潭镇", "麻旺镇", "合计"]
-    assert rows[3][1:6] == (7, 6, 4, "66.67%", 2)
+    assert rows[3][1:6] == (7, 6, 4, 0.6667, 2)
+    assert sheet.cell(row=5, column=5).number_format == "0.00%"
 
     response = client.get(reverse("employment:unplaced"), {"area": "500242", "format": "xlsx"})
     rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))

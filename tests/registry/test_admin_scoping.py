@@ -41,6 +41,7 @@ from api.models import Partner, PartnerCall, Scope
 from api.services import partner_save
 from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
 from claims.models import Adjustment, Claim, Hospital, Settlement
+from employment.models import ChildSurvey, FollowUpVisit, Placement, Support, SurveyBatch
 from health.models import (
     ContractBatch,
     Disease,
@@ -51,6 +52,7 @@ from health.models import (
     TwoDiseaseRecognition,
 )
 from policies.models import Policy, PolicyVersion
+from projects.models import Attachment, Funding, Income, Participation, ParticipationBatch, Project
 from rosters.models import RosterBatch
 from spreadsheets.import_formats import Spreadsheet
 from tests.conftest import PASSWORD, make_id_number
@@ -94,6 +96,17 @@ AREA_BOUND = {
     "health.healthcard": "health_card",
     "health.treatmentcase": "treatment_case",
     "health.twodiseaserecognition": "recognition",
+    "employment.surveybatch": "survey_batch",
+    "employment.childsurvey": "survey",
+    "employment.placement": "placement",
+    "employment.support": "support",
+    "employment.followupvisit": "visit",
+    "projects.participationbatch": "participation_batch",
+    "projects.project": "project",
+    "projects.funding": "funding",
+    "projects.attachment": "attachment",
+    "projects.participation": "participation",
+    "projects.income": "income",
 }
 
 B_NAME = "白秘密"
@@ -159,6 +172,39 @@ def health_rows(b: dict, township, clerk) -> dict:
     }
 
 
+def relief_rows(b: dict, township, clerk) -> dict:
+    """Township B's employment and project records: a survey from a survey list, a placement, support and a visit
+    of its person; a project of the township with money, a document, and its person taking part with an income."""
+    person, day = b["person"], datetime.date(2026, 3, 1)
+    survey_batch = SurveyBatch.objects.create(filename="麻旺镇秘密摸排表.xlsx", area=township, created_by=clerk)
+    placement = Placement.objects.create(person=person, kind="enterprise", employer="B乡备注企业", starts_on=day,
+                                         recorded_by=clerk)
+    list_batch = ParticipationBatch.objects.create(filename="麻旺镇秘密参与名单.xlsx", area=township,
+                                                   created_by=clerk)
+    project = Project.objects.create(code="B-7788", name="B乡备注项目", kind="farming", area=township,
+                                     lead_department="B乡备注部门", status_on=day, recorded_by=clerk)
+    participation = Participation.objects.create(project=project, person=person, role="grower", starts_on=day,
+                                                 batch=list_batch, recorded_by=clerk)
+    return {
+        "survey_batch": survey_batch, "placement": placement,
+        "survey": ChildSurvey.objects.create(
+            person=person, year=2026, school="B乡备注学校", level="secondary_vocational", graduation_year=2025,
+            surveyed_on=day, surveyed_by="白经办", batch=survey_batch, recorded_by=clerk),
+        "support": Support.objects.create(person=person, kind="subsidy", given_on=day, amount=Decimal("1000.00"),
+                                          provider="B乡备注就业中心", recorded_by=clerk),
+        "visit": FollowUpVisit.objects.create(placement=placement, visited_on=day, visitor="白经办", status="stable",
+                                              difficulties="B乡备注困难", recorded_by=clerk),
+        "participation_batch": list_batch, "project": project, "participation": participation,
+        "funding": Funding.objects.create(project=project, source="central", amount=Decimal("80000.00"),
+                                          arrived_on=day, note="B乡备注资金", recorded_by=clerk),
+        "attachment": Attachment.objects.create(project=project, title="B乡备注实施方案",
+                                                file="projects/attachments/b.pdf", file_sha256="e" * 64,
+                                                uploaded_by=clerk),
+        "income": Income.objects.create(participation=participation, received_on=day, amount=Decimal("500.00"),
+                                        note="B乡备注收入", recorded_by=clerk),
+    }
+
+
 class World:
     """Rows of both townships; ``b`` maps each area-bound model to its row of township B."""
 
@@ -208,6 +254,7 @@ def world(admin_a, township_a, township_b, village_a, village_b, clerk_a):
         endpoint="/api/v1/people/<str:id_number>/", area=village_b.code, status=200, outcome=PartnerCall.Outcome.OK,
         counts={"people": 1}, detail=f"查看 {B_NAME}")
     b |= health_rows(b, township_b, clerk_b)
+    b |= relief_rows(b, township_b, clerk_b)
     shared = {
         "beneficiaries.category": Category.objects.get(code="poor"),
         "beneficiaries.insurance": Insurance.objects.first(),

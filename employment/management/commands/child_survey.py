@@ -1,9 +1,9 @@
 """``manage.py child_survey``: a child's record of a year's survey (摸排), created or changed."""
 
 from accounts.cli import UserCommand, refused
+from beneficiaries.cli import option_date, person_of, required
 from employment.models import SchoolLevel
 from employment.services import survey_record
-from health.cli import option_date, person_of, required
 
 LEVELS = {value: value for value in SchoolLevel.values} | {label: value for value, label in SchoolLevel.choices}
 

@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from accounts.cli import UserCommand, option_out, refused
 from accounts.services import area_within, ensure_permitted
-from employment.cli import VIEW, write_out
+from beneficiaries.cli import write_out
+from employment.cli import VIEW
 from employment.exports import ledger_workbook
 
 

@@ -2,7 +2,8 @@
 the lists the clerks work from (未就业、待回访、稳岗风险), as the pages show them."""
 
 from accounts.cli import UserCommand, refused
-from employment.cli import add_area_day, area_day, write_out
+from beneficiaries.cli import add_area_day, area_day, write_out
+from employment.cli import VIEW
 from employment.exports import LISTS, list_rows, list_workbook
 
 CHOICES = {name.replace("_", "-"): name for name in LISTS}
@@ -19,7 +20,7 @@ class Command(UserCommand):
         if name not in CHOICES:
             raise refused(f"--list：请指定 {'、'.join(CHOICES)} 之一。")
         name = CHOICES[name]
-        prefix, on = area_day(user, area, day, doing="查看就业扶贫名单")
+        prefix, on = area_day(user, area, day, permission=VIEW, doing="查看就业扶贫名单")
         result = {"list": name, "title": LISTS[name].title, "area": prefix, "day": on}
         if out:
             book, count = list_workbook(user, name, area_code=prefix, day=on)

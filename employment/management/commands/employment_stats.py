@@ -3,18 +3,11 @@ children's employment (surveyed, graduated, placed and the rate, placements by w
 visits due, support of the year)."""
 
 from accounts.cli import UserCommand
-from employment.cli import add_area_day, area_day, write_out
+from beneficiaries.cli import add_area_day, area_day, write_out
 from beneficiaries.templatetags.display import percent, yuan
+from employment.cli import VIEW
 from employment.exports import table_workbook
 from employment.selectors import township_table
-
-
-def table_json(table) -> dict:
-    def row(item):
-        return {"code": item.code, "name": item.name, **item.values}
-
-    return {"title": table.title, "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in table.columns],
-            "townships": [row(item) for item in table.rows], "total": row(table.total)}
 
 
 class Command(UserCommand):
@@ -24,11 +17,11 @@ class Command(UserCommand):
         add_area_day(parser)
 
     def run(self, user, *, area, day, out, **options):
-        prefix, on = area_day(user, area, day, doing="查看就业扶贫统计")
+        prefix, on = area_day(user, area, day, permission=VIEW, doing="查看就业扶贫统计")
         table = township_table(user, area_code=prefix, day=on)
-        result = {"area": prefix, "day": on, "table": table_json(table)}
+        result = {"area": prefix, "day": on, "table": table.as_json()}
         if out:
-            result["file"] = str(write_out(table_workbook(table), out))
+            result["file"] = str(write_out(table_workbook(table, area_code=prefix, day=on), out))
         return result
 
     def summary(self, result):

@@ -2,10 +2,9 @@
 a support record voided."""
 
 from accounts.cli import UserCommand, refused
-from employment.cli import option_amount
+from beneficiaries.cli import one_of, option_amount, option_date, person_of, required
 from employment.models import Support
 from employment.services import support_give, support_void
-from health.cli import one_of, option_date, person_of, required
 
 KINDS = {value: value for value in Support.Kind.values} | {label: value for value, label in Support.Kind.choices}
 
@@ -37,7 +36,7 @@ class Command(UserCommand):
                 raise refused(f"--kind：“{options['kind']}”应为 {'、'.join(Support.Kind.labels)} 之一。")
             support = support_give(user=user, person=person_of(user, options["id_number"]),
                                    kind=KINDS[options["kind"]], given_on=day, provider=options["provider"],
-                                   amount=option_amount(options["amount"]), detail=options["detail"])
+                                   amount=option_amount(options["amount"], required=False), detail=options["detail"])
         return {"support": support.pk, "id_number": support.person.id_number, "kind": support.kind,
                 "amount": support.amount, "given_on": support.given_on, "voided_on": support.voided_on}
 

@@ -1,10 +1,10 @@
 """``manage.py follow_up_visit``: a follow-up visit to the placement in force of a child."""
 
 from accounts.cli import UserCommand, refused
+from beneficiaries.cli import option_date, required
 from employment.cli import open_placement
 from employment.models import FollowUpVisit
 from employment.services import visit_record
-from health.cli import option_date, required
 
 STATUSES = {value: value for value in FollowUpVisit.Status.values} | {
     label: value for value, label in FollowUpVisit.Status.choices} | {"不稳定": FollowUpVisit.Status.UNSTABLE}

@@ -1,10 +1,10 @@
 """``manage.py placement``: a child placed in a job, or (``--end``) the placement in force ended."""
 
 from accounts.cli import UserCommand, refused
-from employment.cli import open_placement, option_amount
+from beneficiaries.cli import option_amount, option_date, person_of, required
+from employment.cli import open_placement
 from employment.models import Placement
 from employment.services import placement_end, placement_start
-from health.cli import option_date, person_of, required
 
 KINDS = {value: value for value in Placement.Kind.values} | {label: value for value, label in Placement.Kind.choices}
 
@@ -33,7 +33,7 @@ class Command(UserCommand):
             required(options, "id_number", "kind", "employer", doing="登记安置")
             if options["kind"] not in KINDS:
                 raise refused(f"--kind：“{options['kind']}”应为 {'、'.join(Placement.Kind.labels)} 之一。")
-            wage = option_amount(options["wage"]) if options["wage"] else None
+            wage = option_amount(options["wage"], required=False)
             placement = placement_start(user=user, person=person_of(user, options["id_number"]),
                                         kind=KINDS[options["kind"]], employer=options["employer"], starts_on=day,
                                         position=options["position"], place=options["place"], monthly_wage=wage)

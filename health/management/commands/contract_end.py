@@ -1,7 +1,7 @@
 """``manage.py contract_end ID --reason TEXT [--on DATE]``: a family-doctor contract ended early (解约)."""
 
 from accounts.cli import UserCommand
-from health.cli import one_of, option_date
+from beneficiaries.cli import one_of, option_date
 from health.management.commands.contract_sign import contract_json
 from health.models import DoctorContract
 from health.services import contract_end

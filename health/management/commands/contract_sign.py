@@ -2,7 +2,7 @@
 renewed, through the same services as the household's health page."""
 
 from accounts.cli import UserCommand
-from health.cli import household_of, one_of, option_date, required
+from beneficiaries.cli import household_of, one_of, option_date, required
 from health.models import DoctorContract
 from health.services import contract_renew, contract_sign
 

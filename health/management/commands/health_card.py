@@ -1,7 +1,7 @@
 """``manage.py health_card``: a health card issued to a person, or (``--revoke NUMBER``) a card revoked."""
 
 from accounts.cli import UserCommand
-from health.cli import one_of, option_date, person_of, required
+from beneficiaries.cli import one_of, option_date, person_of, required
 from health.models import HealthCard
 from health.services import card_issue, card_revoke
 

@@ -2,7 +2,7 @@
 electronic health record established (建档), once."""
 
 from accounts.cli import UserCommand
-from health.cli import option_date, person_of
+from beneficiaries.cli import option_date, person_of
 from health.services import record_establish
 
 

@@ -2,7 +2,7 @@
 case moved to another status."""
 
 from accounts.cli import UserCommand
-from health.cli import one_of, option_date, person_of, required
+from beneficiaries.cli import one_of, option_date, person_of, required
 from health.models import Disease, TreatmentCase
 from health.services import treatment_register, treatment_set_status
 

@@ -2,7 +2,7 @@
 that day), or (``--withdraw ID``) a recognition withdrawn."""
 
 from accounts.cli import UserCommand
-from health.cli import one_of, option_date, person_of, required
+from beneficiaries.cli import one_of, option_date, person_of, required
 from health.models import TwoDiseaseRecognition, TwoDiseases
 from health.services import two_disease_recognise, two_disease_withdraw
 

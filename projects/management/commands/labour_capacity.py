@@ -1,9 +1,9 @@
 """``manage.py labour_capacity --id-number N --capacity able|weak|none``: a person's labour capacity recorded."""
 
 from accounts.cli import UserCommand
+from beneficiaries.cli import person_of, required
 from beneficiaries.models import LabourCapacity
 from beneficiaries.services import labour_capacity_set
-from health.cli import person_of, required
 
 
 class Command(UserCommand):

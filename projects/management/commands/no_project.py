@@ -8,9 +8,10 @@ from django.db.models.functions import Left
 from accounts.cli import UserCommand, option_out
 from accounts.models import AccessLog
 from accounts.services import access_log_record
+from beneficiaries.cli import add_area_day, area_day
 from beneficiaries.idnumbers import mask
 from policies.document import age_on
-from projects.cli import add_area_day, area_day
+from projects.cli import VIEW
 from projects.exports import PEOPLE_LISTS, people_list_write
 from regions.models import Region
 from spreadsheets.writing import replaced_when_done
@@ -25,7 +26,7 @@ class Command(UserCommand):
 
     def run(self, user, *, area, day, out, unrecorded, json, **options):
         which = "unrecorded" if unrecorded else "no_project"
-        prefix, on = area_day(user, area, day, doing="查看产业项目参与名单")
+        prefix, on = area_day(user, area, day, permission=VIEW, doing="查看产业项目参与名单")
         title, select = PEOPLE_LISTS[which]
         people = select(user, area_code=prefix, day=on)
         names = dict(Region.objects.filter(level="township").values_list("code", "name"))

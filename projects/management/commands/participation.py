@@ -2,7 +2,7 @@
 (and ``--reason``) they leave it on ``--on``."""
 
 from accounts.cli import UserCommand
-from health.cli import one_of, option_date, person_of, required
+from beneficiaries.cli import one_of, option_date, person_of, required
 from projects.cli import project_of
 from projects.models import Participation
 from projects.services import participation_end, participation_start

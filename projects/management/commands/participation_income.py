@@ -2,8 +2,8 @@
 received from the project (their latest participation in it; a negative amount corrects)."""
 
 from accounts.cli import UserCommand, refused
-from health.cli import option_date, person_of, required
-from projects.cli import option_amount, project_of
+from beneficiaries.cli import option_amount, option_date, person_of, required
+from projects.cli import project_of
 from projects.models import Participation
 from projects.selectors import income_total
 from projects.services import income_add
@@ -27,7 +27,7 @@ class Command(UserCommand):
         if participation is None:
             raise refused(f"{person.id_number} 没有参与项目 {project.code}。")
         income = income_add(user=user, participation=participation, received_on=option_date(on, "--on"),
-                            amount=option_amount(amount), note=note)
+                            amount=option_amount(amount, signed=True), note=note)
         return {"income": income.pk, "code": project.code, "id_number": person.id_number, "amount": income.amount,
                 "received_on": income.received_on, "participation_total": income_total(participation)}
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from accounts.cli import UserCommand, refused
-from health.cli import required
+from beneficiaries.cli import required
 from projects.cli import project_of
 from projects.services import ATTACHMENT_MAX_BYTES, attachment_add
 from spreadsheets.limits import size_text

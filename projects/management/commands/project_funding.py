@@ -2,8 +2,8 @@
 (a negative amount corrects)."""
 
 from accounts.cli import UserCommand
-from health.cli import option_date, required
-from projects.cli import option_amount, project_of
+from beneficiaries.cli import option_amount, option_date, required
+from projects.cli import project_of
 from projects.models import Funding
 from projects.selectors import funding_total_by_source
 from projects.services import funding_add
@@ -22,7 +22,7 @@ class Command(UserCommand):
     def run(self, user, *, code, source, amount, on, note, **options):
         required({"source": source, "amount": amount}, "source", "amount", doing="登记项目资金")
         project = project_of(user, code)
-        line = funding_add(user=user, project=project, source=source, amount=option_amount(amount),
+        line = funding_add(user=user, project=project, source=source, amount=option_amount(amount, signed=True),
                            arrived_on=option_date(on, "--on"), note=note)
         by_source = funding_total_by_source(project)
         return {"funding": line.pk, "code": project.code, "source": source, "amount": line.amount,

@@ -2,7 +2,8 @@
 sheets: the library (one row per project) and the participants (one row per participation)."""
 
 from accounts.cli import UserCommand, option_out
-from projects.cli import add_area_day, area_day
+from beneficiaries.cli import add_area_day, area_day
+from projects.cli import VIEW
 from projects.exports import ledger_write
 from spreadsheets.writing import replaced_when_done
 
@@ -14,7 +15,7 @@ class Command(UserCommand):
         add_area_day(parser)
 
     def run(self, user, *, area, day, out, **options):
-        prefix, on = area_day(user, area, day, doing="导出产业扶贫台账")
+        prefix, on = area_day(user, area, day, permission=VIEW, doing="导出产业扶贫台账")
         path = option_out(out)
         with replaced_when_done(path) as partial:
             rows = ledger_write(user=user, area_code=prefix, day=on, target=partial)

@@ -2,7 +2,7 @@
 project ``--code`` changed."""
 
 from accounts.cli import UserCommand
-from health.cli import option_date, required
+from beneficiaries.cli import option_date, required
 from projects.cli import project_of
 from projects.models import Project
 from projects.services import project_save

@@ -2,18 +2,11 @@
 industry projects (participation of the working-age poor; the library by status and funding)."""
 
 from accounts.cli import UserCommand, option_out
+from beneficiaries.cli import add_area_day, area_day
 from projects import selectors
-from projects.cli import add_area_day, area_day
+from projects.cli import VIEW
 from projects.exports import stats_write
 from spreadsheets.writing import replaced_when_done
-
-
-def table_json(table) -> dict:
-    def row(item):
-        return {"code": item.code, "name": item.name, **item.values}
-
-    return {"title": table.title, "columns": [{"key": c.key, "label": c.label, "kind": c.kind} for c in table.columns],
-            "townships": [row(item) for item in table.rows], "total": row(table.total)}
 
 
 class Command(UserCommand):
@@ -23,10 +16,10 @@ class Command(UserCommand):
         add_area_day(parser)
 
     def run(self, user, *, area, day, out, **options):
-        prefix, on = area_day(user, area, day, doing="查看产业扶贫统计")
-        result = {"area": prefix, "day": on, "participation": table_json(
-            selectors.participation_table(user, area_code=prefix, day=on)),
-            "library": table_json(selectors.library_table(user, area_code=prefix, day=on))}
+        prefix, on = area_day(user, area, day, permission=VIEW, doing="查看产业扶贫统计")
+        participation = selectors.participation_table(user, area_code=prefix, day=on)
+        library = selectors.library_table(user, area_code=prefix, day=on)
+        result = {"area": prefix, "day": on, "participation": participation.as_json(), "library": library.as_json()}
         if out:
             path = option_out(out)
             with replaced_when_done(path) as partial:
