@@ -19,7 +19,7 @@ from accounts.forms import UserForm
 from accounts.models import Role, User
 from accounts.selectors import user_search, users_managed
 from accounts.services import failed_logins, user_save, user_unlock
-from beneficiaries.selectors import _entries as history_entries
+from beneficiaries.selectors import history_entries
 from beneficiaries.views import apply_service
 
 MANAGE = "accounts.change_user"

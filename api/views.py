@@ -16,7 +16,7 @@ from api.forms import PartnerForm, RevokeForm
 from api.models import Partner
 from api.selectors import partner_calls, partners_managed
 from api.services import MANAGE, REVOKED, IssuedKey, partner_revoke, partner_rotate_key, partner_save
-from beneficiaries.selectors import _entries as history_entries
+from beneficiaries.selectors import history_entries
 from beneficiaries.views import apply_service
 
 RECENT_CALLS = 50

@@ -147,6 +147,13 @@ class Beneficiary(models.Model):
         return self.status == self.Status.ACTIVE or self.status_date is None or day < self.status_date
 
 
+def living_on(day: datetime.date, person: str = "") -> Q:
+    """People not dead or moved away by ``day`` (as ``Beneficiary.active_on``), so that a past day counts those
+    who were living then; ``person`` is the path to them."""
+    return (Q(**{f"{person}status": Beneficiary.Status.ACTIVE}) | Q(**{f"{person}status_date__isnull": True})
+            | Q(**{f"{person}status_date__gt": day}))
+
+
 class Category(models.Model):
     """An identity category (身份类别); seeded from categories.md and extendable by an administrator."""
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from beneficiaries import idnumbers
-from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance
+from beneficiaries.models import Beneficiary, Category, CategoryHolding, Enrollment, Household, Insurance, living_on
 from policies.selectors import current_version, parsed_policy, policy_in_force
 
 SEARCH_PAGE_SIZE = 50
@@ -25,11 +25,11 @@ def beneficiaries_visible(user: User) -> QuerySet[Beneficiary]:
 
 
 def target_people(user: User, prefix: str, day: datetime.date) -> QuerySet[Beneficiary]:
-    """The poor of the area on ``day``, in the user's area: living (在册) and holding a target category (the
-    people the plans above the registry — health, employment, projects — count and serve)."""
+    """The poor of the area on ``day``, in the user's area: living (在册) that day and holding a target category
+    (the people the plans above the registry — health, employment, projects — count and serve)."""
     holders = CategoryHolding.objects.on(day).filter(category__code__in=TARGET_CATEGORIES)
     return (Beneficiary.objects.visible_to(user).within(prefix)
-            .filter(status=Beneficiary.Status.ACTIVE, pk__in=holders.values("beneficiary_id")))
+            .filter(living_on(day), pk__in=holders.values("beneficiary_id")))
 
 
 def target_households(user: User, prefix: str, day: datetime.date) -> QuerySet[Household]:
@@ -196,7 +196,7 @@ class HistoryEntry:
     reason: str
 
 
-def _entries(records, what, *, keep_reasons: bool = False) -> list[HistoryEntry]:
+def history_entries(records, what, *, keep_reasons: bool = False) -> list[HistoryEntry]:
     """The entries of ``records`` (one history table, read in one query), newest first; a change of no
     tracked field is left out, unless ``keep_reasons`` and it has a reason (a user's password reset).
 
@@ -258,13 +258,13 @@ def _display(field, value, record) -> str:
 def person_history(person: Beneficiary) -> list[HistoryEntry]:
     """Every recorded change to the person, their household, holdings and enrollment, newest first: four
     queries, whatever the number of records."""
-    entries = _entries(person.history.all(), lambda r: "个人信息")
+    entries = history_entries(person.history.all(), lambda r: "个人信息")
     if person.household_id:
-        entries += _entries(Household.history.filter(id=person.household_id), lambda r: "家庭户信息")
-    entries += _entries(
+        entries += history_entries(Household.history.filter(id=person.household_id), lambda r: "家庭户信息")
+    entries += history_entries(
         CategoryHolding.history.filter(beneficiary_id=person.pk), lambda r: f"类别认定：{r.category.name}"
     )
-    entries += _entries(
+    entries += history_entries(
         Enrollment.history.filter(beneficiary_id=person.pk),
         lambda r: f"参保登记：{r.year} 年 {r.insurance.name}",
     )

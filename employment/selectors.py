@@ -13,8 +13,8 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Left
 
 from accounts.models import User
-from beneficiaries.models import Beneficiary
-from beneficiaries.selectors import _entries as history_entries
+from beneficiaries.models import Beneficiary, living_on
+from beneficiaries.selectors import history_entries
 from config.figures import Column, TownshipRow, TownshipTable, money, ratio, townships_seen
 from employment import rules
 from employment.models import ChildSurvey, FollowUpVisit, Placement, SchoolLevel, Support
@@ -24,14 +24,10 @@ from regions.codes import area_prefix
 SURVEY_FACTS = ("year", "school", "level", "major", "graduation_year", "intention", "wants_business", "needs")
 
 
-def living_on(day: datetime.date, person: str = "") -> Q:
-    """People not dead or moved away by ``day`` (as ``Beneficiary.active_on``); ``person`` is the path to them."""
-    return (Q(**{f"{person}status": Beneficiary.Status.ACTIVE}) | Q(**{f"{person}status_date__isnull": True})
-            | Q(**{f"{person}status_date__gt": day}))
-
-
 def _latest_survey(day: datetime.date, person_ref: str = "pk") -> QuerySet[ChildSurvey]:
-    return ChildSurvey.objects.filter(person=OuterRef(person_ref), year__lte=day.year).order_by("-year")
+    # a survey made after ``day`` was not known on it: a past day's figures stay what they were
+    return ChildSurvey.objects.filter(person=OuterRef(person_ref), year__lte=day.year,
+                                      surveyed_on__lte=day).order_by("-year")
 
 
 def surveyed_children(user: User, *, area_code: str, day: datetime.date) -> QuerySet[Beneficiary]:
@@ -100,6 +96,8 @@ def three_year_placements(user: User, *, area_code: str, day: datetime.date) -> 
                   .filter(kind=Placement.Kind.ENTERPRISE, starts_on__gte=oldest, starts_on__lte=day)
                   .filter(living_on(day, "person__"))
                   .annotate(level=level).filter(level=SchoolLevel.SECONDARY_VOCATIONAL)
+                  .annotate(replaced=Exists(Placement.objects.in_force_on(day).filter(
+                      person=OuterRef("person"), starts_on__gt=OuterRef("starts_on"))))
                   .select_related("person__household", "person__village__parent")
                   .order_by("person__village_id", "person__household__number", "person__id_number", "starts_on"))
     watched = []
@@ -111,8 +109,8 @@ def three_year_placements(user: User, *, area_code: str, day: datetime.date) -> 
         found = rules.risks(starts_on=placement.starts_on, ends_on=placement.ends_on,
                             last_visit_on=placement.last_visit_on, last_visit_status=placement.last_visit_status,
                             day=day)
-        if ended and not found:
-            continue  # ended more than a year ago: no longer followed
+        if ended and (not found or placement.replaced):
+            continue  # ended more than a year ago, or the child is at work again: no longer followed
         watched.append(Watched(placement, until, found))
     return watched
 
@@ -153,7 +151,8 @@ def township_table(user: User, *, area_code: str, day: datetime.date) -> Townshi
     the year's support to ``day`` not voided by then (subsidies in people and yuan, loans in yuan, training in
     people). Grouped queries by township, the three-year placements read once."""
     prefix = area_prefix(area_code)
-    surveyed = _by_township(ChildSurvey.objects.visible_to(user).within(prefix).filter(year=day.year),
+    surveyed = _by_township(ChildSurvey.objects.visible_to(user).within(prefix).filter(year=day.year,
+                                                                                      surveyed_on__lte=day),
                             "person__village_id", surveyed=Count("pk"))
     graduated = _by_township(
         surveyed_children(user, area_code=prefix, day=day).filter(survey_graduation_year__lte=day.year),

@@ -12,7 +12,7 @@ from django.db.models.functions import Left
 
 from accounts.models import User
 from beneficiaries.models import Beneficiary, Household
-from beneficiaries.selectors import _entries as history_entries
+from beneficiaries.selectors import history_entries
 from beneficiaries.selectors import target_households, target_people
 from claims.selectors import IN_COUNTY_GOAL, inpatient_in_county_by_township
 from config.figures import ratio

@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from beneficiaries.models import InAreaQuerySet
+from beneficiaries.models import InAreaQuerySet, living_on
 
 
 class ProjectQuerySet(InAreaQuerySet):
@@ -29,8 +29,9 @@ class ParticipationQuerySet(InAreaQuerySet):
     village_field = "person__village__code"
 
     def in_force_on(self, day):
-        """Participations that run on ``day``: started, not yet ended."""
-        return self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+        """Participations that run on ``day``: started, not yet ended, of a person living then."""
+        return (self.filter(starts_on__lte=day).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+                .filter(living_on(day, "person__")))
 
 
 class ParticipationBatch(models.Model):

@@ -101,10 +101,12 @@ class Outcome(models.TextChoices):
     ERROR = "error", "错误"
 
 
+OUTCOME_LABELS = dict(Outcome.choices)
+
+
 def outcome_text(codes: Iterable[str]) -> str:
     """A row's outcomes in words, 新参与、劳动能力变更."""
-    labels = dict(Outcome.choices)
-    return "、".join(labels.get(code, code) for code in codes)
+    return "、".join(OUTCOME_LABELS.get(code, code) for code in codes)
 
 
 def capacity_label(value: str) -> str:

@@ -45,15 +45,20 @@ def library(user: User, *, area_code: str, kind: str | None = None, status: str 
             .order_by("area_id", "code"))
 
 
-def funding_total_by_source(project: Project) -> dict[str, Decimal]:
-    """The project's money by source (code → the sum of its lines, corrections included)."""
-    return {source: money(total) for source, total in Funding.objects.filter(project=project).values("source")
+def funding_total_by_source(project: Project, until: datetime.date | None = None) -> dict[str, Decimal]:
+    """The project's money by source (code → the sum of its lines, corrections included), arrived by ``until``
+    when given."""
+    lines = Funding.objects.filter(project=project)
+    if until is not None:
+        lines = lines.filter(arrived_on__lte=until)
+    return {source: money(total) for source, total in lines.values("source")
             .annotate(total=Sum("amount")).values_list("source", "total").order_by()}
 
 
-def income_total(participation: Participation) -> Decimal:
-    """The income recorded for the participation, corrections included."""
-    return money(participation.incomes.aggregate(total=Sum("amount"))["total"])
+def income_total(participation: Participation, until: datetime.date | None = None) -> Decimal:
+    """The income recorded for the participation, corrections included, received by ``until`` when given."""
+    incomes = participation.incomes.all() if until is None else participation.incomes.filter(received_on__lte=until)
+    return money(incomes.aggregate(total=Sum("amount"))["total"])
 
 
 def project_history(project: Project) -> list:
@@ -134,10 +139,11 @@ def participation_table(user: User, *, area_code: str, day: datetime.date) -> To
         working_age_poor(user, area_code=prefix, day=day).annotate(in_project=_in_project(day)), "village_id",
         capable=Count("pk", filter=capable), joined=Count("pk", filter=capable & Q(in_project=True)),
         unrecorded=Count("pk", filter=Q(labour_capacity="")))
-    member_in_project = Exists(Participation.objects.in_force_on(day).filter(person__household=OuterRef("pk")))
+    # uncorrelated: a correlated EXISTS per household took PostgreSQL seconds when its statistics were stale
+    member_in_project = Q(pk__in=Participation.objects.in_force_on(day).values("person__household_id"))
     households = _by_township(
-        target_households(user, prefix, day).annotate(in_project=member_in_project), "village_id",
-        households=Count("pk"), households_joined=Count("pk", filter=Q(in_project=True)))
+        target_households(user, prefix, day), "village_id",
+        households=Count("pk"), households_joined=Count("pk", filter=member_in_project))
     incomes = _by_township(
         Income.objects.visible_to(user).within(prefix).filter(received_on__range=(day.replace(month=1, day=1), day)),
         "participation__person__village_id", income=Sum("amount"))

@@ -76,6 +76,10 @@ def project_save(*, user: User, project: Project | None = None, code: str, name:
     if place.level not in (Level.TOWNSHIP, Level.VILLAGE):
         raise ValidationError({"area": f"{place.name} 不是乡镇或村：项目要落实到乡镇或村。"})
     ensure_in_area(user, place.code, place.name)
+    if project.pk and place.code[:9] != project.area_id[:9] and \
+            Participation.objects.filter(project=project, ends_on__isnull=True).exists():
+        # participants are of the project's township: moving it would leave them counted in the old one
+        raise ValidationError({"area": "项目已有参与人，不能改到其他乡镇；请先登记参与人退出。"})
     code = code.strip()
     if Project.objects.filter(code=code).exclude(pk=project.pk).exists():
         raise ValidationError({"code": f"项目编号 {code} 已被使用。"})
@@ -100,7 +104,20 @@ def project_move(*, user: User, project: Project, status: str, on: datetime.date
     if status == Project.Status.CANCELLED and not note.strip():
         raise ValidationError({"note": "终止项目请填写原因。"})
     project.status, project.status_on, project.status_note = status, on, note.strip()
+    if status == Project.Status.CANCELLED:
+        _end_participations(project, on, f"项目终止：{note.strip()}", user)
     return _save(project, user, update_fields=["status", "status_on", "status_note"])
+
+
+def _end_participations(project: Project, on: datetime.date, reason: str, user: User) -> None:
+    """A cancelled project's participants leave it that day, so that nobody counts as in a project that stopped."""
+    still_in = list(Participation.objects.select_for_update().filter(project=project, ends_on__isnull=True)
+                    .select_related("person"))
+    later = [p for p in still_in if p.starts_on > on]
+    _refuse([f"{p.person.name} 于 {p.starts_on.isoformat()} 参与该项目，终止日期不能早于此。" for p in later], "status")
+    for participation in still_in:
+        participation.ends_on, participation.end_reason = on, reason[:200]
+        _save(participation, user, update_fields=["ends_on", "end_reason"])
 
 
 @transaction.atomic
@@ -112,8 +129,11 @@ def funding_add(*, user: User, project: Project, source: str, amount: Decimal, a
     _ensure_project_in_area(user, project)
     Project.objects.select_for_update().filter(pk=project.pk).first()  # one line at a time per project
     label = dict(Funding.Source.choices).get(source, source)
-    problems = rules.correction_problems(total=funding_total_by_source(project).get(source, Decimal("0")),
-                                         amount=amount, what=f"“{label}”资金")
+    # a correction may take back neither more than the source holds nor more than it held on its own date, so
+    # that no past day's figures fall below zero
+    held = min(funding_total_by_source(project).get(source, Decimal("0")),
+               funding_total_by_source(project, until=arrived_on).get(source, Decimal("0")))
+    problems = rules.correction_problems(total=held, amount=amount, what=f"“{label}”资金")
     _refuse(problems + _not_after_today("到位日期", arrived_on), "amount")
     line = Funding(project=project, source=source, amount=amount, arrived_on=arrived_on, note=note.strip(),
                    recorded_by=user)
@@ -197,7 +217,8 @@ def income_add(*, user: User, participation: Participation, received_on: datetim
     ensure_permitted(user, "projects.add_income", "登记项目收入")
     ensure_in_area(user, participation.person.village_id, participation.person.name)
     participation = Participation.objects.select_for_update().get(pk=participation.pk)
-    problems = rules.correction_problems(total=income_total(participation), amount=amount, what="该参与的收入")
+    held = min(income_total(participation), income_total(participation, until=received_on))  # as for funding
+    problems = rules.correction_problems(total=held, amount=amount, what="该参与的收入")
     problems += _not_after_today("收入日期", received_on)
     if received_on < participation.starts_on:
         problems.append(f"收入日期 {received_on.isoformat()} 早于参与日期 {participation.starts_on.isoformat()}。")
