@@ -37,7 +37,8 @@ from spreadsheets.errors import RowError, SpreadsheetError
 from spreadsheets.formats import check_file
 from spreadsheets.limits import Limits
 from spreadsheets.list_batches import (
-    batch_held, batch_keep, batch_result, batches_visible_to, cell_date, error_text, save_batch,
+    batch_applied, batch_discarded, batch_held, batch_keep, batches_visible_to, cell_date,
+    list_import_run, rows_without_errors, stored_content,
 )
 from spreadsheets.reading import Table, read_table
 
@@ -96,7 +97,6 @@ BAD_YEAR = "“{text}”不是年度，应为四位年份，如 2026；不填则
 BAD_WISH = "“{text}”应为 是、否、有 或 无（不填为否）。"
 BAD_DATE = "“{text}”不是有效日期，应为年-月-日，如 2026-03-15。"
 DUPLICATE = "与第 {first} 行是同一人（身份证号 {id}），一份摸排表每人只应有一行。"
-HAS_ERRORS = "摸排表 #{batch} 有 {count} 处错误，整份摸排表不能导入，未写入任何数据；请更正文件后重新上传：\n{lines}"
 
 
 class Outcome(models.TextChoices):
@@ -384,18 +384,10 @@ def survey_batch_apply(*, user: User, batch: SurveyBatch) -> SurveyBatch:
     ensure_permitted(user, "employment.add_childsurvey", "登记子女摸排记录")
     ensure_permitted(user, "employment.change_childsurvey", "修改子女摸排记录")
     batch = batch_held(survey_batches_visible_to(user), batch, what="摸排表", action="导入", noun="摸排表")  # a second click waits here, then finds the batch applied
-    with batch.file.open("rb") as handle:
-        content = handle.read()
-    listed = _read(user=user, file_name=batch.filename, content=content, lock=True)
-    rows = [row.as_dict() for row in listed.rows]
-    errors = batch_result(listed.summary(), rows, batch=None)["errors"]
-    if errors:
-        lines = "\n".join(error_text(error) for error in errors[:20])
-        raise ValidationError(HAS_ERRORS.format(batch=batch.pk, count=len(errors), lines=lines), code="rows_in_error")
+    listed = _read(user=user, file_name=batch.filename, content=stored_content(batch), lock=True)
+    rows = rows_without_errors(batch, listed, what="摸排表", noun="摸排表")
     _write(listed.rows, batch=batch, user=user)
-    batch.rows, batch.summary = rows, listed.summary()
-    batch.status, batch.applied_by, batch.applied_at = SurveyBatch.Status.APPLIED, user, timezone.now()
-    return save_batch(batch, user, update_fields=["rows", "summary", "status", "applied_by", "applied_at"])
+    return batch_applied(batch, user, rows=rows, summary=listed.summary())
 
 
 def _write(rows: list[SurveyedChild], *, batch: SurveyBatch, user: User) -> None:
@@ -422,25 +414,11 @@ def _write(rows: list[SurveyedChild], *, batch: SurveyBatch, user: User) -> None
 def survey_batch_discard(*, user: User, batch: SurveyBatch) -> SurveyBatch:
     """Set a previewed batch aside (a list with errors, or the wrong file): it stays on record, never applied."""
     ensure_permitted(user, UPLOAD_PERMISSION, "放弃贫困家庭子女摸排表")
-    batch = batch_held(survey_batches_visible_to(user), batch, what="摸排表", action="放弃", noun="摸排表")
-    batch.status = SurveyBatch.Status.DISCARDED
-    return save_batch(batch, user, update_fields=["status"])
+    return batch_discarded(survey_batches_visible_to(user), batch, user, what="摸排表", noun="摸排表")
 
 
 def survey_list_import(*, user: User, file_name: str, content: bytes, apply: bool) -> dict:
     """The command's run: a preview writing nothing, or, with ``apply`` and no row in error, the batch uploaded and
     applied in one transaction. The result of ``spreadsheets.list_batches.batch_result``."""
-    listed = survey_list_read(user=user, file_name=file_name, content=content)
-    rows = [row.as_dict() for row in listed.rows]
-    if not apply or any(row.errors for row in listed.rows):
-        return batch_result(listed.summary(), rows, batch=None)
-    batch = None
-    try:
-        with transaction.atomic():
-            batch = survey_batch_upload(user=user, file_name=file_name, content=content)
-            batch = survey_batch_apply(user=user, batch=batch)
-    except ValidationError:
-        if batch is not None:
-            batch.file.delete(save=False)  # the batch row went with the transaction; its file would stay behind
-        raise
-    return batch_result(batch.summary, batch.rows, batch=batch)
+    return list_import_run(read=survey_list_read, upload=survey_batch_upload, apply=survey_batch_apply, user=user, file_name=file_name,
+                           content=content, applying=apply)

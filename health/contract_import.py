@@ -39,7 +39,8 @@ from spreadsheets.errors import RowError, SpreadsheetError
 from spreadsheets.formats import check_file
 from spreadsheets.limits import Limits
 from spreadsheets.list_batches import (
-    batch_held, batch_keep, batch_result, batches_visible_to, cell_date, error_text, save_batch,
+    batch_applied, batch_discarded, batch_held, batch_keep, batches_visible_to, cell_date,
+    list_import_run, rows_without_errors, stored_content,
 )
 from spreadsheets.reading import Table, read_table
 
@@ -78,7 +79,6 @@ TOO_LONG = "“{text}”超过 {limit} 个字。"
 BAD_DATE = "“{text}”不是有效日期，应为年-月-日，如 2026-03-15。"
 EMPTY_DATE = "不能为空，应为签约日期（年-月-日），如 2026-03-15。"
 DUPLICATE = "与第 {first} 行是同一户（户编号 {number}），一份名单每户只应有一行。"
-HAS_ERRORS = "签约名单 #{batch} 有 {count} 处错误，整份名单不能导入，未写入任何数据；请更正文件后重新上传：\n{lines}"
 
 
 class Outcome(models.TextChoices):
@@ -344,18 +344,10 @@ def contract_batch_apply(*, user: User, batch: ContractBatch) -> ContractBatch:
     ensure_permitted(user, UPLOAD_PERMISSION, "导入家庭医生签约名单")
     ensure_permitted(user, "health.add_doctorcontract", "登记家庭医生签约")
     batch = batch_held(contract_batches_visible_to(user), batch, what="签约名单", action="导入")
-    with batch.file.open("rb") as handle:
-        content = handle.read()
-    listed = _read(user=user, file_name=batch.filename, content=content, lock=True)
-    rows = [row.as_dict() for row in listed.rows]
-    errors = batch_result(listed.summary(), rows, batch=None)["errors"]
-    if errors:
-        lines = "\n".join(error_text(error) for error in errors[:20])
-        raise ValidationError(HAS_ERRORS.format(batch=batch.pk, count=len(errors), lines=lines), code="rows_in_error")
+    listed = _read(user=user, file_name=batch.filename, content=stored_content(batch), lock=True)
+    rows = rows_without_errors(batch, listed, what="签约名单")
     _insert(listed.rows, batch=batch, user=user)
-    batch.rows, batch.summary = rows, listed.summary()
-    batch.status, batch.applied_by, batch.applied_at = ContractBatch.Status.APPLIED, user, timezone.now()
-    return save_batch(batch, user, update_fields=["rows", "summary", "status", "applied_by", "applied_at"])
+    return batch_applied(batch, user, rows=rows, summary=listed.summary())
 
 
 def _insert(rows: Iterable[ListedContract], *, batch: ContractBatch, user: User) -> None:
@@ -372,25 +364,11 @@ def _insert(rows: Iterable[ListedContract], *, batch: ContractBatch, user: User)
 def contract_batch_discard(*, user: User, batch: ContractBatch) -> ContractBatch:
     """Set a previewed batch aside (a list with errors, or the wrong file): it stays on record, never applied."""
     ensure_permitted(user, UPLOAD_PERMISSION, "放弃家庭医生签约名单")
-    batch = batch_held(contract_batches_visible_to(user), batch, what="签约名单", action="放弃")
-    batch.status = ContractBatch.Status.DISCARDED
-    return save_batch(batch, user, update_fields=["status"])
+    return batch_discarded(contract_batches_visible_to(user), batch, user, what="签约名单")
 
 
 def contract_list_import(*, user: User, file_name: str, content: bytes, apply: bool) -> dict:
     """The command's run: a preview writing nothing, or, with ``apply`` and no row in error, the batch uploaded and
     applied in one transaction. The result of ``batch_result``."""
-    listed = contract_list_read(user=user, file_name=file_name, content=content)
-    rows = [row.as_dict() for row in listed.rows]
-    if not apply or any(row.errors for row in listed.rows):
-        return batch_result(listed.summary(), rows, batch=None)
-    batch = None
-    try:
-        with transaction.atomic():
-            batch = contract_batch_upload(user=user, file_name=file_name, content=content)
-            batch = contract_batch_apply(user=user, batch=batch)
-    except ValidationError:
-        if batch is not None:
-            batch.file.delete(save=False)  # the batch row went with the transaction; its file would stay behind
-        raise
-    return batch_result(batch.summary, batch.rows, batch=batch)
+    return list_import_run(read=contract_list_read, upload=contract_batch_upload, apply=contract_batch_apply, user=user, file_name=file_name,
+                           content=content, applying=apply)

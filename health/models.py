@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from beneficiaries.models import InAreaQuerySet
+from spreadsheets.list_batches import ListBatch
 
 
 class HouseholdRowQuerySet(InAreaQuerySet):
@@ -27,29 +28,10 @@ class ContractQuerySet(HouseholdRowQuerySet):
         return self.filter(starts_on__lte=day, ends_on__gte=day).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=day))
 
 
-class ContractBatch(models.Model):
+class ContractBatch(ListBatch):
     """One list of contracts from the health commission (卫健部门), compared and applied as a whole."""
 
-    class Status(models.TextChoices):
-        PREVIEWED = "previewed", "待确认"
-        APPLIED = "applied", "已导入"
-        DISCARDED = "discarded", "已放弃"
-
-    filename = models.CharField("文件名", max_length=200)
     file = models.FileField("名单文件", upload_to="health/contracts/%Y/%m/", blank=True)
-    file_sha256 = models.CharField("文件校验值", max_length=64, blank=True)
-    # the uploader's area; empty for the built-in system account of the commands, which has none
-    area = models.ForeignKey("regions.Region", verbose_name="范围", null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+")
-    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEWED)
-    rows = models.JSONField("逐行结果", default=list)
-    summary = models.JSONField("汇总", default=dict)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+")
-    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
     history = HistoricalRecords(verbose_name="签约名单变更记录")
 
     class Meta:

@@ -39,7 +39,8 @@ from spreadsheets.errors import RowError, SpreadsheetError
 from spreadsheets.formats import check_file
 from spreadsheets.limits import Limits
 from spreadsheets.list_batches import (
-    batch_held, batch_keep, batch_result, batches_visible_to, cell_date, error_text, save_batch,
+    batch_applied, batch_discarded, batch_held, batch_keep, batches_visible_to, cell_date,
+    list_import_run, rows_without_errors, stored_content,
 )
 from spreadsheets.reading import Table, read_table
 
@@ -88,7 +89,6 @@ UNKNOWN_PROJECT = "项目编号“{code}”不在项目库中，应为已入库�
 OUTSIDE_PROJECT = "项目 {code}（实施地点代码 {area}）不在您的管辖区域内，只能登记本区域的项目。"
 DUPLICATE = "与第 {first} 行是同一人同一项目（{code}），一份名单每人每个项目只应有一行。"
 OTHER_CAPACITY = "与第 {first} 行是同一人，劳动能力却不同（“{first_text}”与“{text}”），应一致。"
-HAS_ERRORS = "参与名单 #{batch} 有 {count} 处错误，整份名单不能导入，未写入任何数据；请更正文件后重新上传：\n{lines}"
 
 
 class Outcome(models.TextChoices):
@@ -374,20 +374,12 @@ def participation_batch_apply(*, user: User, batch: ParticipationBatch) -> Parti
     ensure_permitted(user, "projects.add_participation", "登记项目参与")
     ensure_permitted(user, "beneficiaries.change_beneficiary", "登记劳动能力")
     batch = batch_held(participation_batches_visible_to(user), batch, what="参与名单", action="导入")
-    with batch.file.open("rb") as handle:
-        content = handle.read()
-    listed = _read(user=user, file_name=batch.filename, content=content, lock=True)
-    rows = [row.as_dict() for row in listed.rows]
-    errors = batch_result(listed.summary(), rows, batch=None)["errors"]
-    if errors:
-        lines = "\n".join(error_text(error) for error in errors[:20])
-        raise ValidationError(HAS_ERRORS.format(batch=batch.pk, count=len(errors), lines=lines), code="rows_in_error")
+    listed = _read(user=user, file_name=batch.filename, content=stored_content(batch), lock=True)
+    rows = rows_without_errors(batch, listed, what="参与名单")
     reason = f"产业参与名单 #{batch.pk}"
     _insert_participations([row for row in listed.rows if row.joins], batch=batch, user=user, reason=reason)
     _change_capacities([row for row in listed.rows if row.changes_capacity], user=user, reason=reason)
-    batch.rows, batch.summary = rows, listed.summary()
-    batch.status, batch.applied_by, batch.applied_at = ParticipationBatch.Status.APPLIED, user, timezone.now()
-    return save_batch(batch, user, update_fields=["rows", "summary", "status", "applied_by", "applied_at"])
+    return batch_applied(batch, user, rows=rows, summary=listed.summary())
 
 
 def _insert_participations(rows: list[ListedParticipation], *, batch: ParticipationBatch, user: User,
@@ -415,25 +407,11 @@ def _change_capacities(rows: list[ListedParticipation], *, user: User, reason: s
 def participation_batch_discard(*, user: User, batch: ParticipationBatch) -> ParticipationBatch:
     """Set a previewed batch aside (a list with errors, or the wrong file): it stays on record, never applied."""
     ensure_permitted(user, UPLOAD_PERMISSION, "放弃产业参与名单")
-    batch = batch_held(participation_batches_visible_to(user), batch, what="参与名单", action="放弃")
-    batch.status = ParticipationBatch.Status.DISCARDED
-    return save_batch(batch, user, update_fields=["status"])
+    return batch_discarded(participation_batches_visible_to(user), batch, user, what="参与名单")
 
 
 def participation_list_import(*, user: User, file_name: str, content: bytes, apply: bool) -> dict:
     """The command's run: a preview writing nothing, or, with ``apply`` and no row in error, the batch uploaded and
     applied in one transaction. The result of ``spreadsheets.list_batches.batch_result``."""
-    listed = participation_list_read(user=user, file_name=file_name, content=content)
-    rows = [row.as_dict() for row in listed.rows]
-    if not apply or any(row.errors for row in listed.rows):
-        return batch_result(listed.summary(), rows, batch=None)
-    batch = None
-    try:
-        with transaction.atomic():
-            batch = participation_batch_upload(user=user, file_name=file_name, content=content)
-            batch = participation_batch_apply(user=user, batch=batch)
-    except ValidationError:
-        if batch is not None:
-            batch.file.delete(save=False)  # the batch row went with the transaction; its file would stay behind
-        raise
-    return batch_result(batch.summary, batch.rows, batch=batch)
+    return list_import_run(read=participation_list_read, upload=participation_batch_upload, apply=participation_batch_apply, user=user, file_name=file_name,
+                           content=content, applying=apply)

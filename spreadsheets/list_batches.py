@@ -10,11 +10,43 @@ import re
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from spreadsheets.writing import safe_text
+
+class ListBatch(models.Model):
+    """One list uploaded as a file, compared, and applied as a whole (or set aside): the file and its digest, the
+    uploader's area, every row with its outcome, the summary, who uploaded and who applied it. Each list's batch
+    model adds its file's folder, its history table and its names."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", "待确认"
+        APPLIED = "applied", "已导入"
+        DISCARDED = "discarded", "已放弃"
+
+    filename = models.CharField("文件名", max_length=200)
+    file = models.FileField("名单文件", blank=True)
+    file_sha256 = models.CharField("文件校验值", max_length=64, blank=True)
+    # the uploader's area; empty for the built-in system account of the commands, which has none
+    area = models.ForeignKey("regions.Region", verbose_name="范围", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PREVIEWED)
+    rows = models.JSONField("逐行结果", default=list)
+    summary = models.JSONField("汇总", default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
 
 DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$|^(\d{4})(\d{2})(\d{2})$")
 
@@ -100,3 +132,53 @@ def batch_summary_sheet(book, batch, *, title: str, outcomes) -> None:
     summary.append(["名单行数", batch.summary.get("rows", 0)])
     for outcome in outcomes:
         summary.append([outcome.label, batch.summary.get(outcome.value, 0)])
+
+
+def stored_content(batch) -> bytes:
+    """The file the batch keeps, read again at apply (the list as uploaded, whatever happened since)."""
+    with batch.file.open("rb") as handle:
+        return handle.read()
+
+
+def rows_without_errors(batch, listed, *, what: str, noun: str = "名单") -> list[dict]:
+    """The list's rows as they are kept, once none is in error; else refused, naming the first twenty errors."""
+    rows = [row.as_dict() for row in listed.rows]
+    errors = batch_result(listed.summary(), rows, batch=None)["errors"]
+    if errors:
+        lines = "\n".join(error_text(error) for error in errors[:20])
+        raise ValidationError(f"{what} #{batch.pk} 有 {len(errors)} 处错误，整份{noun}不能导入，未写入任何数据；"
+                              f"请更正文件后重新上传：\n{lines}", code="rows_in_error")
+    return rows
+
+
+def batch_applied(batch, user, *, rows: list[dict], summary: dict):
+    """The batch marked applied by ``user`` now, keeping the rows and summary of the reading that was applied."""
+    batch.rows, batch.summary = rows, summary
+    batch.status, batch.applied_by, batch.applied_at = "applied", user, timezone.now()
+    return save_batch(batch, user, update_fields=["rows", "summary", "status", "applied_by", "applied_at"])
+
+
+def batch_discarded(batches: QuerySet, batch, user, *, what: str, noun: str = "名单"):
+    """A previewed batch set aside (a list with errors, or the wrong file): it stays on record, never applied."""
+    batch = batch_held(batches, batch, what=what, action="放弃", noun=noun)
+    batch.status = "discarded"
+    return save_batch(batch, user, update_fields=["status"])
+
+
+def list_import_run(*, read, upload, apply, user, file_name: str, content: bytes, applying: bool) -> dict:
+    """A list import's command run: a preview writing nothing (``read``), or, when ``applying`` and no row is in
+    error, the batch uploaded and applied in one transaction. The result of ``batch_result``."""
+    listed = read(user=user, file_name=file_name, content=content)
+    rows = [row.as_dict() for row in listed.rows]
+    if not applying or any(row.errors for row in listed.rows):
+        return batch_result(listed.summary(), rows, batch=None)
+    batch = None
+    try:
+        with transaction.atomic():
+            batch = upload(user=user, file_name=file_name, content=content)
+            batch = apply(user=user, batch=batch)
+    except ValidationError:
+        if batch is not None:
+            batch.file.delete(save=False)  # the batch row went with the transaction; its file would stay behind
+        raise
+    return batch_result(batch.summary, batch.rows, batch=batch)
