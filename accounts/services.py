@@ -43,6 +43,19 @@ def ensure_in_area(user: User, code: str, what: str = "该记录") -> None:
         raise ValidationError(f"{what}不在您的管辖区域内。", code="outside_area")
 
 
+def save_as(instance, user: User, **kwargs):
+    """Save ``instance`` as done by ``user``: its history row names them (django-simple-history)."""
+    instance._history_user = user
+    instance.save(**kwargs)
+    return instance
+
+
+def refuse(problems, field: str | None = None) -> None:
+    """Refuse with ``problems`` (a list of messages, about ``field`` when given; or messages by field), if any."""
+    if problems:
+        raise ValidationError({field: problems} if field and isinstance(problems, list) else problems)
+
+
 def ensure_permitted(user: User, permission: str, action: str) -> None:
     """Refuse what the user's role does not allow, naming the action.
 

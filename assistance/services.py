@@ -19,7 +19,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import ensure_in_area, ensure_permitted
+from accounts.services import ensure_in_area, ensure_permitted, save_as
 from assistance.models import Fund, FundYear, Grant
 from assistance.selectors import fund_balance, relief_of_year
 from beneficiaries.models import Beneficiary
@@ -30,12 +30,6 @@ CENT = Decimal("0.01")
 
 def yuan_text(amount: Decimal) -> str:
     return f"¥{amount:,.2f}"
-
-
-def _save(instance, user: User, **kwargs):
-    instance._history_user = user
-    instance.save(**kwargs)
-    return instance
 
 
 def _check_limits(fund: Fund, person: Beneficiary, year: int, case: str, amount: Decimal) -> None:
@@ -125,7 +119,7 @@ def grant_decide(
         _check_limits(fund, person, year, case, amount)
     grant = Grant(beneficiary=person, year=year, kind=kind, fund=fund, case=case, organisation=organisation.strip(),
                   reason=reason.strip(), amount=amount, decided_on=decided_on, decided_by=user)
-    return _save(grant, user)
+    return save_as(grant, user)
 
 
 def _relief_changed(grant: Grant, user: User, cause: str) -> None:
@@ -161,7 +155,7 @@ def grant_pay(*, user: User, grant: Grant, paid_on: datetime.date, for_applicati
     if paid_on < grant.decided_on:
         raise ValidationError({"paid_on": f"支付日期不能早于核定日期 {grant.decided_on:%Y-%m-%d}。"}, code="paid_before")
     grant.status, grant.paid_on = Grant.Status.PAID, paid_on
-    _save(grant, user, update_fields=["status", "paid_on"])
+    save_as(grant, user, update_fields=["status", "paid_on"])
     _relief_changed(grant, user, f"支付救助金 #{grant.pk}")
     return grant
 
@@ -176,7 +170,7 @@ def grant_void(*, user: User, grant: Grant, reason: str, for_application: bool =
         raise ValidationError(f"救助金 #{grant.pk} 已撤销。", code="already_voided")
     was_paid = grant.status == Grant.Status.PAID
     grant.status, grant.void_reason = Grant.Status.VOIDED, reason.strip()
-    _save(grant, user, update_fields=["status", "void_reason"])
+    save_as(grant, user, update_fields=["status", "void_reason"])
     if was_paid:
         _relief_changed(grant, user, f"撤销救助金 #{grant.pk}")
     return grant
@@ -191,4 +185,4 @@ def fund_year_set(*, user: User, fund: Fund, year: int, budget: Decimal) -> Fund
     fund_year = FundYear.objects.select_for_update().filter(fund=fund, year=year).first() or FundYear(
         fund=fund, year=year)
     fund_year.budget = budget
-    return _save(fund_year, user)
+    return save_as(fund_year, user)

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.models import User
-from accounts.services import ensure_in_area, ensure_permitted
+from accounts.services import ensure_in_area, ensure_permitted, save_as
 from beneficiaries import idnumbers
 from beneficiaries.models import (
     Beneficiary,
@@ -41,12 +41,6 @@ def _village(code: str, user: User) -> Region:
         raise ValidationError({"village": f"{village} 不是村（社区），请选择村级区划。"}, code="not_village")
     ensure_in_area(user, village.code, f"{village.name}")
     return village
-
-
-def _save(instance, user: User, **kwargs):
-    instance._history_user = user
-    instance.save(**kwargs)
-    return instance
 
 
 def _parse_id(raw: str) -> idnumbers.IdNumber:
@@ -89,7 +83,7 @@ def household_save(
     household.poverty_cause = poverty_cause
     household.phone = phone.strip()
     household.full_clean(exclude=["head"])
-    return _save(household, user)
+    return save_as(household, user)
 
 
 @transaction.atomic
@@ -119,7 +113,7 @@ def beneficiary_create(
     if household is not None:
         ensure_in_area(user, household.village_id, f"户 {household.number}")
     person.full_clean()
-    _save(person, user)
+    save_as(person, user)
     _sync_head(person, user)
     return person
 
@@ -146,7 +140,7 @@ def beneficiary_update(
     person.relation = relation
     person.phone = phone.strip()
     person.full_clean()
-    _save(person, user)
+    save_as(person, user)
     _sync_head(person, user)
     return person
 
@@ -156,7 +150,7 @@ def _sync_head(person: Beneficiary, user: User) -> None:
     household = person.household
     if household is not None and person.relation == "head" and household.head_id != person.pk:
         household.head = person
-        _save(household, user, update_fields=["head"])
+        save_as(household, user, update_fields=["head"])
 
 
 @transaction.atomic
@@ -174,7 +168,7 @@ def beneficiary_correct_id(*, user: User, person: Beneficiary, id_number: str, r
     person.sex = parsed.sex
     person.birth_date = parsed.birth_date
     person._change_reason = f"更正身份证号：{reason.strip()}"
-    return _save(person, user)
+    return save_as(person, user)
 
 
 @transaction.atomic
@@ -187,13 +181,13 @@ def beneficiary_set_status(*, user: User, person: Beneficiary, status: str, day:
     person.status = status
     person.status_date = None if status == Beneficiary.Status.ACTIVE else day
     person.full_clean()
-    _save(person, user)
+    save_as(person, user)
     if status != Beneficiary.Status.ACTIVE:
         for holding in person.holdings.filter(Q(end__isnull=True) | Q(end__gt=day)):
             # A holding that would only have started later is withdrawn: it ends the day before it starts.
             holding.end = day if holding.start <= day else holding.start - datetime.timedelta(days=1)
             holding._change_reason = f"人员{person.get_status_display()}"
-            _save(holding, user, update_fields=["end"])
+            save_as(holding, user, update_fields=["end"])
     return person
 
 
@@ -227,7 +221,7 @@ def holding_add(
         note=note,
     )
     holding.full_clean()
-    return _save(holding, user)
+    return save_as(holding, user)
 
 
 @transaction.atomic
@@ -239,7 +233,7 @@ def holding_end(*, user: User, holding: CategoryHolding, end: datetime.date, not
     holding.end = end
     if note:
         holding.note = note
-    return _save(holding, user, update_fields=["end", "note"])
+    return save_as(holding, user, update_fields=["end", "note"])
 
 
 @transaction.atomic
@@ -266,7 +260,7 @@ def enrollment_record(
     enrollment.note = note
     enrollment.recorded_by = user
     enrollment.full_clean()
-    return _save(enrollment, user)
+    return save_as(enrollment, user)
 
 
 @transaction.atomic
@@ -280,4 +274,4 @@ def labour_capacity_set(*, user: User, person: Beneficiary, capacity: str) -> Be
                               code="unknown_capacity")
     person = Beneficiary.objects.select_for_update().get(pk=person.pk)
     person.labour_capacity = capacity
-    return _save(person, user, update_fields=["labour_capacity"])
+    return save_as(person, user, update_fields=["labour_capacity"])

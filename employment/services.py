@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import ensure_in_area, ensure_permitted
+from accounts.services import ensure_in_area, ensure_permitted, refuse, save_as
 from beneficiaries.models import Beneficiary
 from employment import rules
 from employment.models import ChildSurvey, FollowUpVisit, Placement, Support
@@ -25,17 +25,6 @@ from employment.models import ChildSurvey, FollowUpVisit, Placement, Support
 NOT_IN_REGISTRY = "{name} 不属于登记册中的家庭户，不能登记为贫困家庭子女。"
 NOT_LIVING = "{name} 已{status}，不能登记。"
 NOT_SURVEYED = "{name} 尚无摸排记录：请先登记摸排，再登记安置或帮扶。"
-
-
-def _save(instance, user: User, **kwargs):
-    instance._history_user = user
-    instance.save(**kwargs)
-    return instance
-
-
-def _refuse(problems, field: str | None = None) -> None:
-    if problems:
-        raise ValidationError({field: problems} if field and isinstance(problems, list) else problems)
 
 
 def _check_person(user: User, person: Beneficiary, permission: str, action: str) -> Beneficiary:
@@ -63,7 +52,7 @@ def survey_record(*, user: User, person: Beneficiary, year: int, school: str, le
     """The child's record of ``year``'s survey: created, or changed when the year's record exists (one per
     person and year; the history keeps what it said before)."""
     person = _check_person(user, person, "employment.add_childsurvey", "登记子女摸排")
-    _refuse(rules.survey_problems(year=year, graduation_year=graduation_year, surveyed_on=surveyed_on,
+    refuse(rules.survey_problems(year=year, graduation_year=graduation_year, surveyed_on=surveyed_on,
                                   birth_date=person.birth_date, today=timezone.localdate(),
                                   wants_business=wants_business, business_plan=business_plan))
     survey = ChildSurvey.objects.filter(person=person, year=year).first() or ChildSurvey(
@@ -76,7 +65,7 @@ def survey_record(*, user: User, person: Beneficiary, year: int, school: str, le
                         "needs": needs.strip(), "surveyed_on": surveyed_on, "surveyed_by": surveyed_by.strip()}.items():
         setattr(survey, name, value)
     survey.full_clean(validate_constraints=False)  # one per year is ensured above, under the person's lock
-    return _save(survey, user)
+    return save_as(survey, user)
 
 
 @transaction.atomic
@@ -86,22 +75,22 @@ def placement_start(*, user: User, person: Beneficiary, kind: str, employer: str
     person = _check_person(user, person, "employment.add_placement", "登记就业安置")
     _ensure_surveyed(person)
     overlapping = Placement.objects.filter(person=person).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on))
-    _refuse(rules.placement_start_problems(
+    refuse(rules.placement_start_problems(
         starts_on=starts_on, today=timezone.localdate(), monthly_wage=monthly_wage,
         overlapping=[(p.employer, p.starts_on, p.ends_on) for p in overlapping]), "starts_on")
     placement = Placement(person=person, kind=kind, employer=employer.strip(), position=position.strip(),
                           place=place.strip(), monthly_wage=monthly_wage, starts_on=starts_on, recorded_by=user)
     placement.full_clean()
-    return _save(placement, user)
+    return save_as(placement, user)
 
 
 def _end(placement: Placement, user: User, ends_on: datetime.date, reason: str) -> Placement:
     last_visit = placement.visits.order_by("-visited_on").values_list("visited_on", flat=True).first()
-    _refuse(rules.placement_end_problems(starts_on=placement.starts_on, ends_on=ends_on,
+    refuse(rules.placement_end_problems(starts_on=placement.starts_on, ends_on=ends_on,
                                          already_ended=placement.ends_on, reason=reason,
                                          today=timezone.localdate(), last_visit_on=last_visit), "ends_on")
     placement.ends_on, placement.end_reason = ends_on, reason.strip()
-    return _save(placement, user, update_fields=["ends_on", "end_reason"])
+    return save_as(placement, user, update_fields=["ends_on", "end_reason"])
 
 
 @transaction.atomic
@@ -120,12 +109,12 @@ def support_give(*, user: User, person: Beneficiary, kind: str, given_on: dateti
     """Help given to the child: a subsidy or a loan with its amount, a training course or a guide without."""
     person = _check_person(user, person, "employment.add_support", "登记就业帮扶")
     _ensure_surveyed(person)
-    _refuse(rules.support_problems(kind=kind, amount=amount, provider=provider, given_on=given_on,
+    refuse(rules.support_problems(kind=kind, amount=amount, provider=provider, given_on=given_on,
                                    today=timezone.localdate()))
     support = Support(person=person, kind=kind, given_on=given_on, amount=amount, provider=provider.strip(),
                       detail=detail.strip(), recorded_by=user)
     support.full_clean()
-    return _save(support, user)
+    return save_as(support, user)
 
 
 @transaction.atomic
@@ -134,11 +123,11 @@ def support_void(*, user: User, support: Support, voided_on: datetime.date, reas
     ensure_permitted(user, "employment.change_support", "作废就业帮扶记录")
     ensure_in_area(user, support.person.village_id, support.person.name)
     support = Support.objects.select_for_update().get(pk=support.pk)
-    _refuse(rules.support_void_problems(given_on=support.given_on, voided_on=voided_on,
+    refuse(rules.support_void_problems(given_on=support.given_on, voided_on=voided_on,
                                         already_voided=support.voided_on, reason=reason,
                                         today=timezone.localdate()), "voided_on")
     support.voided_on, support.void_reason = voided_on, reason.strip()
-    return _save(support, user, update_fields=["voided_on", "void_reason"])
+    return save_as(support, user, update_fields=["voided_on", "void_reason"])
 
 
 @transaction.atomic
@@ -149,14 +138,14 @@ def visit_record(*, user: User, placement: Placement, visited_on: datetime.date,
     ensure_permitted(user, "employment.add_followupvisit", "登记跟踪回访")
     ensure_in_area(user, placement.person.village_id, placement.person.name)
     placement = Placement.objects.select_for_update().get(pk=placement.pk)
-    _refuse(rules.visit_problems(starts_on=placement.starts_on, ends_on=placement.ends_on, visited_on=visited_on,
+    refuse(rules.visit_problems(starts_on=placement.starts_on, ends_on=placement.ends_on, visited_on=visited_on,
                                  today=timezone.localdate()), "visited_on")
     if not visitor.strip():
         raise ValidationError({"visitor": ["请填写回访人。"]})
     visit = FollowUpVisit(placement=placement, visited_on=visited_on, visitor=visitor.strip(), status=status,
                           difficulties=difficulties.strip(), action=action.strip(), recorded_by=user)
     visit.full_clean()
-    _save(visit, user)
+    save_as(visit, user)
     if status == FollowUpVisit.Status.LEFT and placement.ends_on is None:
         ensure_permitted(user, "employment.change_placement", "登记安置离岗")
         _end(placement, user, visited_on, rules.LEFT_ON_VISIT)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import ensure_in_area, ensure_permitted
+from accounts.services import ensure_in_area, ensure_permitted, refuse, save_as
 from beneficiaries.models import Beneficiary, Category, Household, Source
 from beneficiaries.services import holding_add, holding_end
 from health import rules
@@ -23,17 +23,6 @@ from health.models import (
     TwoDiseaseRecognition,
     TwoDiseases,
 )
-
-
-def _save(instance, user: User, **kwargs):
-    instance._history_user = user
-    instance.save(**kwargs)
-    return instance
-
-
-def _refuse(problems: list[str], field: str | None = None) -> None:
-    if problems:
-        raise ValidationError({field: problems} if field else problems)
 
 
 def contract_period(contract: DoctorContract) -> rules.Period:
@@ -60,12 +49,12 @@ def contract_sign(*, user: User, household: Household, team: str, doctor: str, c
     ensure_permitted(user, "health.add_doctorcontract", "登记家庭医生签约")
     ensure_in_area(user, household.village_id, str(household))
     Household.objects.select_for_update().filter(pk=household.pk).first()  # one signing per household at a time
-    _refuse(_contract_problems(household, signed_on, starts_on, ends_on))
+    refuse(_contract_problems(household, signed_on, starts_on, ends_on))
     contract = DoctorContract(household=household, team=team.strip(), doctor=doctor.strip(), clinic=clinic.strip(),
                               package=package.strip(), doctor_phone=doctor_phone.strip(), signed_on=signed_on,
                               starts_on=starts_on, ends_on=ends_on, renews=renews, recorded_by=user)
     contract.full_clean()
-    return _save(contract, user)
+    return save_as(contract, user)
 
 
 def contract_renew(*, user: User, contract: DoctorContract, signed_on: datetime.date, ends_on: datetime.date,
@@ -88,9 +77,9 @@ def contract_end(*, user: User, contract: DoctorContract, ended_on: datetime.dat
     ensure_permitted(user, "health.change_doctorcontract", "解除家庭医生签约")
     ensure_in_area(user, contract.household.village_id, str(contract.household))
     contract = DoctorContract.objects.select_for_update().get(pk=contract.pk)
-    _refuse(rules.contract_end(contract_period(contract), ended_on, contract.ended_on, reason), "ended_on")
+    refuse(rules.contract_end(contract_period(contract), ended_on, contract.ended_on, reason), "ended_on")
     contract.ended_on, contract.end_reason = ended_on, reason.strip()
-    return _save(contract, user, update_fields=["ended_on", "end_reason"])
+    return save_as(contract, user, update_fields=["ended_on", "end_reason"])
 
 
 @transaction.atomic
@@ -106,11 +95,11 @@ def record_establish(*, user: User, person: Beneficiary, number: str, establishe
         problems.append(f"{person.name} 已于 {existing.established_on.isoformat()} 建档（档案编号 {existing.number}）。")
     if HealthRecord.objects.filter(number=number).exclude(person=person).exists():
         problems.append(f"档案编号 {number} 已用于其他人员。")
-    _refuse(problems)
+    refuse(problems)
     record = HealthRecord(person=person, number=number, established_on=established_on,
                           institution=institution.strip(), recorded_by=user)
     record.full_clean()
-    return _save(record, user)
+    return save_as(record, user)
 
 
 @transaction.atomic
@@ -132,11 +121,11 @@ def card_issue(*, user: User, person: Beneficiary, number: str, issued_on: datet
         problems.append(f"卡号 {number} 已于 {issued.issued_on.isoformat()} 发放给 {issued.person.name}，不能重复发放。")
     if not handed_over_by.strip():
         problems.append("请填写发放人。")
-    _refuse(problems)
+    refuse(problems)
     card = HealthCard(person=person, number=number, issued_on=issued_on, handed_over_by=handed_over_by.strip(),
                       recorded_by=user)
     card.full_clean(validate_constraints=False)  # the checks above say it in words
-    return _save(card, user)
+    return save_as(card, user)
 
 
 @transaction.atomic
@@ -151,9 +140,9 @@ def card_revoke(*, user: User, card: HealthCard, revoked_on: datetime.date, reas
         problems.append(f"作废日期早于发放日期 {card.issued_on.isoformat()}。")
     if not reason.strip():
         problems.append("请填写作废原因（遗失、损坏……）。")
-    _refuse(problems, "revoked_on")
+    refuse(problems, "revoked_on")
     card.revoked_on, card.revoke_reason = revoked_on, reason.strip()
-    return _save(card, user, update_fields=["revoked_on", "revoke_reason"])
+    return save_as(card, user, update_fields=["revoked_on", "revoke_reason"])
 
 
 @transaction.atomic
@@ -172,12 +161,12 @@ def treatment_register(*, user: User, person: Beneficiary, disease: Disease, tre
     if open_case is not None:
         problems.append(f"{person.name} 的“{disease.name}”已在救治名单中（{open_case.get_status_display()}，"
                         f"{open_case.registered_on.isoformat()} 登记）。")
-    _refuse(problems)
+    refuse(problems)
     case = TreatmentCase(person=person, disease=disease, treatment_class=treatment_class,
                          institution=institution.strip(), registered_on=registered_on, status_on=registered_on,
                          note=note.strip(), recorded_by=user)
     case.full_clean(validate_constraints=False)
-    return _save(case, user)
+    return save_as(case, user)
 
 
 @transaction.atomic
@@ -195,11 +184,11 @@ def treatment_set_status(*, user: User, case: TreatmentCase, status: str, on: da
                                          status__in=[TreatmentCase.Status.PENDING, TreatmentCase.Status.TREATING])
             .exists()):
         problems.append("该病种已有另一条未结束的救治。")
-    _refuse(problems, "status")
+    refuse(problems, "status")
     case.status, case.status_on, case.note = status, on, note.strip()
     if institution.strip():
         case.institution = institution.strip()
-    return _save(case, user, update_fields=["status", "status_on", "note", "institution"])
+    return save_as(case, user, update_fields=["status", "status_on", "note", "institution"])
 
 
 @transaction.atomic
@@ -218,13 +207,13 @@ def two_disease_recognise(*, user: User, person: Beneficiary, disease: str, reco
         problems.append("请填写认定医生或机构。")
     if not evidence.strip():
         problems.append("请填写认定依据。")
-    _refuse(problems)
+    refuse(problems)
     holding = holding_add(user=user, person=person, category=Category.objects.get(code=disease),
                           start=recognised_on, source=Source.HEALTH, note=f"两病认定：{recognised_by.strip()}")
     recognition = TwoDiseaseRecognition(person=person, disease=disease, recognised_on=recognised_on,
                                         recognised_by=recognised_by.strip(), evidence=evidence.strip(),
                                         holding=holding, recorded_by=user)
-    return _save(recognition, user)
+    return save_as(recognition, user)
 
 
 @transaction.atomic
@@ -242,10 +231,10 @@ def two_disease_withdraw(*, user: User, recognition: TwoDiseaseRecognition, with
         problems.append(f"撤销日期早于认定日期 {recognition.recognised_on.isoformat()}。")
     if not reason.strip():
         problems.append("请填写撤销原因。")
-    _refuse(problems, "withdrawn_on")
+    refuse(problems, "withdrawn_on")
     holding_end(user=user, holding=recognition.holding, end=withdrawn_on, note=f"两病认定撤销：{reason.strip()}")
     recognition.withdrawn_on, recognition.withdraw_reason = withdrawn_on, reason.strip()
-    return _save(recognition, user, update_fields=["withdrawn_on", "withdraw_reason"])
+    return save_as(recognition, user, update_fields=["withdrawn_on", "withdraw_reason"])
 
 
 @transaction.atomic
@@ -262,4 +251,4 @@ def disease_save(*, user: User, disease: Disease | None = None, code: str, name:
     disease.code, disease.name, disease.kind = code.strip(), name.strip(), kind
     disease.special, disease.icd_codes, disease.active, disease.order = special, " ".join(icd_codes.split()), active, order
     disease.full_clean()
-    return _save(disease, user)
+    return save_as(disease, user)

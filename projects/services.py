@@ -16,7 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import ensure_in_area, ensure_permitted
+from accounts.services import ensure_in_area, ensure_permitted, refuse, save_as
 from beneficiaries.models import Beneficiary
 from projects import rules
 from projects.models import Attachment, Funding, Income, Participation, Project
@@ -33,17 +33,6 @@ ATTACHMENT_TYPES = {
     ".pdf": (b"%PDF-",), ".ofd": _ZIP, ".docx": _ZIP, ".xlsx": _ZIP, ".doc": _OLE, ".xls": _OLE, ".wps": _OLE,
     ".et": _OLE, ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG\r\n\x1a\n",),
 }
-
-
-def _save(instance, user: User, **kwargs):
-    instance._history_user = user
-    instance.save(**kwargs)
-    return instance
-
-
-def _refuse(problems, field: str | None = None) -> None:
-    if problems:
-        raise ValidationError({field: problems} if field else problems)
 
 
 def _not_after_today(label: str, day: datetime.date) -> list[str]:
@@ -83,13 +72,13 @@ def project_save(*, user: User, project: Project | None = None, code: str, name:
     code = code.strip()
     if Project.objects.filter(code=code).exclude(pk=project.pk).exists():
         raise ValidationError({"code": f"项目编号 {code} 已被使用。"})
-    _refuse(problems, "status_on")
-    _refuse(rules.planned_dates_problems(planned_start, planned_end), "planned_end")
+    refuse(problems, "status_on")
+    refuse(rules.planned_dates_problems(planned_start, planned_end), "planned_end")
     project.code, project.name, project.kind, project.area = code, name.strip(), kind, place
     project.lead_department, project.description = lead_department.strip(), description.strip()
     project.planned_start, project.planned_end = planned_start, planned_end
     project.full_clean()
-    return _save(project, user)
+    return save_as(project, user)
 
 
 @transaction.atomic
@@ -99,14 +88,14 @@ def project_move(*, user: User, project: Project, status: str, on: datetime.date
     _ensure_project_in_area(user, project)
     project = Project.objects.select_for_update().get(pk=project.pk)
     labels = dict(Project.Status.choices)
-    _refuse(rules.status_move_problems(project.status, status, on, project.status_on, timezone.localdate(), labels),
+    refuse(rules.status_move_problems(project.status, status, on, project.status_on, timezone.localdate(), labels),
             "status")
     if status == Project.Status.CANCELLED and not note.strip():
         raise ValidationError({"note": "终止项目请填写原因。"})
     project.status, project.status_on, project.status_note = status, on, note.strip()
     if status == Project.Status.CANCELLED:
         _end_participations(project, on, f"项目终止：{note.strip()}", user)
-    return _save(project, user, update_fields=["status", "status_on", "status_note"])
+    return save_as(project, user, update_fields=["status", "status_on", "status_note"])
 
 
 def _end_participations(project: Project, on: datetime.date, reason: str, user: User) -> None:
@@ -114,10 +103,10 @@ def _end_participations(project: Project, on: datetime.date, reason: str, user: 
     still_in = list(Participation.objects.select_for_update().filter(project=project, ends_on__isnull=True)
                     .select_related("person"))
     later = [p for p in still_in if p.starts_on > on]
-    _refuse([f"{p.person.name} 于 {p.starts_on.isoformat()} 参与该项目，终止日期不能早于此。" for p in later], "status")
+    refuse([f"{p.person.name} 于 {p.starts_on.isoformat()} 参与该项目，终止日期不能早于此。" for p in later], "status")
     for participation in still_in:
         participation.ends_on, participation.end_reason = on, reason[:200]
-        _save(participation, user, update_fields=["ends_on", "end_reason"])
+        save_as(participation, user, update_fields=["ends_on", "end_reason"])
 
 
 @transaction.atomic
@@ -134,11 +123,11 @@ def funding_add(*, user: User, project: Project, source: str, amount: Decimal, a
     held = min(funding_total_by_source(project).get(source, Decimal("0")),
                funding_total_by_source(project, until=arrived_on).get(source, Decimal("0")))
     problems = rules.correction_problems(total=held, amount=amount, what=f"“{label}”资金")
-    _refuse(problems + _not_after_today("到位日期", arrived_on), "amount")
+    refuse(problems + _not_after_today("到位日期", arrived_on), "amount")
     line = Funding(project=project, source=source, amount=amount, arrived_on=arrived_on, note=note.strip(),
                    recorded_by=user)
     line.full_clean()
-    return _save(line, user)
+    return save_as(line, user)
 
 
 def attachment_problems(file_name: str, content: bytes) -> list[str]:
@@ -160,13 +149,13 @@ def attachment_add(*, user: User, project: Project, title: str, file_name: str, 
     """A document kept with the project and its sha256 (to show later that it is the file uploaded)."""
     ensure_permitted(user, "projects.add_attachment", "上传项目附件")
     _ensure_project_in_area(user, project)
-    _refuse(attachment_problems(file_name, content), "file")
+    refuse(attachment_problems(file_name, content), "file")
     if not title.strip():
         raise ValidationError({"title": "请填写附件名称。"})
     attachment = Attachment(project=project, title=title.strip(), uploaded_by=user,
                             file_sha256=hashlib.sha256(content).hexdigest())
     attachment.file.save(Path(file_name).name, ContentFile(content), save=False)
-    return _save(attachment, user)
+    return save_as(attachment, user)
 
 
 @transaction.atomic
@@ -179,7 +168,7 @@ def participation_start(*, user: User, project: Project, person: Beneficiary, ro
     person = Beneficiary.objects.select_for_update().get(pk=person.pk)  # one joining per person at a time
     if person.status != Beneficiary.Status.ACTIVE:
         raise ValidationError({"person": f"{person.name} 已{person.get_status_display()}，不能登记参与。"})
-    _refuse(rules.participant_place_problems(person_village=person.village_id, project_area=project.area_id,
+    refuse(rules.participant_place_problems(person_village=person.village_id, project_area=project.area_id,
                                              project_area_name=project.area.name), "person")
     problems = rules.participation_problems(
         project_status=project.status, project_status_label=project.get_status_display(), starts_on=starts_on,
@@ -189,7 +178,7 @@ def participation_start(*, user: User, project: Project, person: Beneficiary, ro
         raise ValidationError(problems)
     participation = Participation(project=project, person=person, role=role, starts_on=starts_on, recorded_by=user)
     participation.full_clean(validate_constraints=False)  # the rules above say it in words
-    return _save(participation, user)
+    return save_as(participation, user)
 
 
 @transaction.atomic
@@ -203,9 +192,9 @@ def participation_end(*, user: User, participation: Participation, ends_on: date
                                                 today=timezone.localdate(), already_ended=participation.ends_on)
     if not reason.strip():
         problems.append("请填写退出原因。")
-    _refuse(problems, "ends_on")
+    refuse(problems, "ends_on")
     participation.ends_on, participation.end_reason = ends_on, reason.strip()
-    return _save(participation, user, update_fields=["ends_on", "end_reason"])
+    return save_as(participation, user, update_fields=["ends_on", "end_reason"])
 
 
 @transaction.atomic
@@ -222,8 +211,8 @@ def income_add(*, user: User, participation: Participation, received_on: datetim
     problems += _not_after_today("收入日期", received_on)
     if received_on < participation.starts_on:
         problems.append(f"收入日期 {received_on.isoformat()} 早于参与日期 {participation.starts_on.isoformat()}。")
-    _refuse(problems, "amount")
+    refuse(problems, "amount")
     income = Income(participation=participation, received_on=received_on, amount=amount, note=note.strip(),
                     recorded_by=user)
     income.full_clean()
-    return _save(income, user)
+    return save_as(income, user)

@@ -16,6 +16,7 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.services import save_as
 from spreadsheets.writing import safe_text
 
 class ListBatch(models.Model):
@@ -80,20 +81,13 @@ def batches_visible_to(batches: QuerySet, user) -> QuerySet:
     return batches.filter(area__code__startswith=user.area_prefix) if user.area_prefix else batches
 
 
-def save_batch(batch, user, **kwargs):
-    """Save the batch as done by ``user``, in its history."""
-    batch._history_user = user
-    batch.save(**kwargs)
-    return batch
-
-
 def batch_keep(model, *, user, file_name: str, content: bytes, listed):
     """A new batch of ``model`` holding the file and the preview of ``listed`` (its ``sha256``, ``rows`` and
     ``summary()``), in the uploader's area."""
     batch = model(filename=file_name[:200], area_id=user.area_id, created_by=user, file_sha256=listed.sha256,
                   rows=[row.as_dict() for row in listed.rows], summary=listed.summary())
     batch.file.save(Path(file_name).name, ContentFile(content), save=False)
-    return save_batch(batch, user)
+    return save_as(batch, user)
 
 
 def batch_held(batches: QuerySet, batch, *, what: str, action: str, noun: str = "名单"):
@@ -155,14 +149,14 @@ def batch_applied(batch, user, *, rows: list[dict], summary: dict):
     """The batch marked applied by ``user`` now, keeping the rows and summary of the reading that was applied."""
     batch.rows, batch.summary = rows, summary
     batch.status, batch.applied_by, batch.applied_at = "applied", user, timezone.now()
-    return save_batch(batch, user, update_fields=["rows", "summary", "status", "applied_by", "applied_at"])
+    return save_as(batch, user, update_fields=["rows", "summary", "status", "applied_by", "applied_at"])
 
 
 def batch_discarded(batches: QuerySet, batch, user, *, what: str, noun: str = "名单"):
     """A previewed batch set aside (a list with errors, or the wrong file): it stays on record, never applied."""
     batch = batch_held(batches, batch, what=what, action="放弃", noun=noun)
     batch.status = "discarded"
-    return save_batch(batch, user, update_fields=["status"])
+    return save_as(batch, user, update_fields=["status"])
 
 
 def list_import_run(*, read, upload, apply, user, file_name: str, content: bytes, applying: bool) -> dict:
