@@ -30,9 +30,11 @@ def option_date(text: str | None, option: str) -> datetime.date:
         raise refused(f"{option}：“{text}”应为 YYYY-MM-DD。") from None
 
 
-def option_amount(text: str | None, *, signed: bool = False, required: bool = True) -> Decimal | None:
-    """The ``--amount`` in yuan, to the fen. ``signed``: a negative amount corrects an earlier one (the message
-    says so; otherwise the services refuse one that is not above zero). Not given: None, unless ``required``."""
+def option_amount(text: str | None, *, signed: bool = False, required: bool = True,
+                  option: str = "--amount") -> Decimal | None:
+    """The amount in yuan of ``option``, to the fen. ``signed``: a negative amount corrects an earlier one (the
+    message says so; otherwise the services refuse one that is not above zero). Not given: None, unless
+    ``required``."""
     if text in (None, "") and not required:
         return None
     try:
@@ -41,7 +43,7 @@ def option_amount(text: str | None, *, signed: bool = False, required: bool = Tr
         amount = None
     if amount is None or not amount.is_finite() or amount != amount.quantize(CENT):
         correcting = "；冲减填负数" if signed else ""
-        raise refused(f"--amount：“{text}”不是金额（元，至多两位小数{correcting}）。")
+        raise refused(f"{option}：“{text}”不是金额（元，至多两位小数{correcting}）。")
     return amount.quantize(CENT)
 
 

@@ -34,3 +34,9 @@ def test_what_is_not_yuan_and_fen_is_refused_naming_the_option(text):
 
 def test_a_correction_keeps_its_sign():
     assert option_amount("-300.10", signed=True) == Decimal("-300.10")
+
+
+def test_a_wage_is_refused_naming_its_own_option():
+    with pytest.raises(CommandError) as refused:
+        option_amount("三千", required=False, option="--wage")
+    assert str(refused.value) == "--wage：“三千”不是金额（元，至多两位小数）。"

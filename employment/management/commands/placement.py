@@ -33,7 +33,7 @@ class Command(UserCommand):
             required(options, "id_number", "kind", "employer", doing="登记安置")
             if options["kind"] not in KINDS:
                 raise refused(f"--kind：“{options['kind']}”应为 {'、'.join(Placement.Kind.labels)} 之一。")
-            wage = option_amount(options["wage"], required=False)
+            wage = option_amount(options["wage"], required=False, option="--wage")
             placement = placement_start(user=user, person=person_of(user, options["id_number"]),
                                         kind=KINDS[options["kind"]], employer=options["employer"], starts_on=day,
                                         position=options["position"], place=options["place"], monthly_wage=wage)
