@@ -273,5 +273,8 @@ def labour_capacity_set(*, user: User, person: Beneficiary, capacity: str) -> Be
         raise ValidationError({"capacity": "劳动能力应为“有劳动能力”“弱劳动能力”或“无劳动能力”。"},
                               code="unknown_capacity")
     person = Beneficiary.objects.select_for_update().get(pk=person.pk)
+    if person.status != Beneficiary.Status.ACTIVE:  # as the participation list refuses it
+        raise ValidationError(f"{person.name} 状态为“{person.get_status_display()}”，只能登记在册人员的劳动能力。",
+                              code="not_living")
     person.labour_capacity = capacity
     return save_as(person, user, update_fields=["labour_capacity"])

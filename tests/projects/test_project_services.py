@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from beneficiaries.models import Beneficiary
 from beneficiaries.services import labour_capacity_set
 from projects import rules, services
 from projects.models import Project
@@ -184,3 +185,12 @@ def test_labour_capacity_set(clerk_a, clerk_b, viewer, village_a, poor_person):
     for user in (viewer, clerk_b):
         with pytest.raises(ValidationError, match="不能登记劳动能力|不在您的管辖区域内"):
             labour_capacity_set(user=user, person=person, capacity="none")
+
+
+def test_a_dead_persons_labour_capacity_is_not_recorded(clerk_a, village_a, poor_person):
+    person = poor_person(village_a, capacity="")
+    Beneficiary.objects.filter(pk=person.pk).update(status="deceased", status_date=datetime.date(2026, 5, 1))
+    with pytest.raises(ValidationError, match="状态为“死亡”，只能登记在册人员的劳动能力"):
+        labour_capacity_set(user=clerk_a, person=person, capacity="able")
+    person.refresh_from_db()
+    assert person.labour_capacity == ""
