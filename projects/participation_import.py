@@ -31,7 +31,7 @@ from accounts.services import ensure_permitted
 from beneficiaries import idnumbers
 from beneficiaries.models import Beneficiary, LabourCapacity
 from config.bulk import copy_to_history, insert_rows
-from projects import rules
+from projects import rules, selectors
 from projects.models import Participation, ParticipationBatch, Project
 from rosters.files import ID_ALIASES, id_cell
 from rosters.selectors import chunks
@@ -298,14 +298,15 @@ def _compare(table: Table, listed: list[ListedParticipation], today: datetime.da
     """Each row against the person's open participations and recorded capacity; a new participation checked by the
     window's rules (the project open to participants and of the person's township, the date not after today)."""
     people = {row.person.pk for row in listed if row.person is not None and row.project is not None}
-    open_since: dict[tuple[int, int], Participation] = {}
+    open_now: dict[tuple[int, int], Participation] = {}
     for chunk in chunks(sorted(people)):
         for participation in (Participation.objects.filter(person_id__in=chunk, ends_on__isnull=True)
                               .only("person_id", "project_id", "role", "starts_on")):
-            open_since[(participation.person_id, participation.project_id)] = participation
+            open_now[(participation.person_id, participation.project_id)] = participation
+    first_open = selectors.open_since({row.project.pk for row in listed if row.project is not None})
     for row in listed:
         if not row.errors and row.project is not None:
-            current = open_since.get((row.person.pk, row.project.pk))
+            current = open_now.get((row.person.pk, row.project.pk))
             if current is not None:
                 row.outcomes.append(Outcome.ALREADY)
                 row.messages.append(f"已于 {current.starts_on.isoformat()} 以“{current.get_role_display()}”参与"
@@ -313,7 +314,8 @@ def _compare(table: Table, listed: list[ListedParticipation], today: datetime.da
             else:
                 problems = rules.participation_problems(
                     project_status=row.project.status, project_status_label=row.project.get_status_display(),
-                    starts_on=row.starts_on, today=today, already_open=False)
+                    starts_on=row.starts_on, today=today, already_open=False,
+                    open_since=first_open.get(row.project.pk))
                 problems.setdefault("project", []).extend(rules.participant_place_problems(
                     person_village=row.person.village_id, project_area=row.project.area_id,
                     project_area_name=row.project.area.name))

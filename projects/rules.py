@@ -48,13 +48,18 @@ def status_move_problems(current: str, new: str, on: datetime.date, last_on: dat
 
 
 def participation_problems(*, project_status: str, project_status_label: str, starts_on: datetime.date,
-                           today: datetime.date, already_open: bool) -> dict[str, list[str]]:
-    """What is wrong with a person joining a project, by field (an empty dict when nothing is)."""
+                           today: datetime.date, already_open: bool,
+                           open_since: datetime.date | None = None) -> dict[str, list[str]]:
+    """What is wrong with a person joining a project, by field (an empty dict when nothing is). ``open_since`` is the
+    day the project was first open to participants (立项): nobody takes part in a project still in reserve."""
     problems: dict[str, list[str]] = {}
     if project_status not in OPEN_TO_PARTICIPANTS:
         problems.setdefault("project", []).append(f"项目处于“{project_status_label}”状态，不能登记参与。")
     if starts_on > today:
         problems.setdefault("starts_on", []).append(f"参与日期 {starts_on.isoformat()} 晚于今天。")
+    elif open_since is not None and starts_on < open_since:
+        problems.setdefault("starts_on", []).append(
+            f"参与日期 {starts_on.isoformat()} 早于项目立项日期 {open_since.isoformat()}。")
     if already_open:
         problems.setdefault("project", []).append("此人已在该项目中，未退出前不能重复登记。")
     return problems

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, DecimalField, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
 
@@ -53,6 +53,12 @@ def funding_total_by_source(project: Project, until: datetime.date | None = None
         lines = lines.filter(arrived_on__lte=until)
     return {source: money(total) for source, total in lines.values("source")
             .annotate(total=Sum("amount")).values_list("source", "total").order_by()}
+
+
+def open_since(project_ids) -> dict[int, datetime.date]:
+    """Each project's first day open to participants (立项 or later), read from its history."""
+    return dict(Project.history.filter(id__in=list(project_ids), status__in=rules.OPEN_TO_PARTICIPANTS)
+                .values("id").annotate(first=Min("status_on")).values_list("id", "first").order_by())
 
 
 def income_total(participation: Participation, until: datetime.date | None = None) -> Decimal:

@@ -20,7 +20,7 @@ from accounts.services import ensure_in_area, ensure_permitted, refuse, save_as
 from beneficiaries.models import Beneficiary
 from projects import rules
 from projects.models import Attachment, Funding, Income, Participation, Project
-from projects.selectors import funding_total_by_source, income_total
+from projects.selectors import funding_total_by_source, income_total, open_since
 from regions.codes import Level
 from regions.models import Region
 from spreadsheets.limits import size_text
@@ -172,7 +172,7 @@ def participation_start(*, user: User, project: Project, person: Beneficiary, ro
                                              project_area_name=project.area.name), "person")
     problems = rules.participation_problems(
         project_status=project.status, project_status_label=project.get_status_display(), starts_on=starts_on,
-        today=timezone.localdate(),
+        today=timezone.localdate(), open_since=open_since([project.pk]).get(project.pk),
         already_open=Participation.objects.filter(project=project, person=person, ends_on__isnull=True).exists())
     if problems:
         raise ValidationError(problems)

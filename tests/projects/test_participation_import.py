@@ -461,3 +461,11 @@ def test_no_project_yet_of_a_county_built_through_the_imports(county_admin, vill
     assert [p.name for p in no_project(county_admin, area_code="500242101", day=D(2026, 3, 15))] == ["B子女"]
     # a township's clerk-level view: A's list only
     assert [p.name for p in no_project(county_admin, area_code="500242100", day=D(2026, 2, 1))] == ["A户主", "A子女"]
+
+
+def test_a_start_before_the_project_was_approved_is_refused_as_in_the_window(clerk_a, people, media):
+    content = xlsx(row(people["fresh"], project="LT001", starts="2026-01-02"))
+    result = participation_list_import(user=clerk_a, file_name="名单.xlsx", content=content, apply=True)
+    assert [(error["row"], error["column"], error["message"]) for error in result["errors"]] == \
+        [(4, "参与日期", "参与日期 2026-01-02 早于项目立项日期 2026-01-05。")]
+    assert not Participation.objects.filter(person=people["fresh"]).exists()

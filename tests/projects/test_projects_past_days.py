@@ -81,3 +81,14 @@ def test_a_correction_cannot_take_back_before_the_money_arrived(county_admin, jo
                             amount=Decimal("-20.00"))
     library = selectors.library_table(county_admin, area_code="500242", day=D(2026, 3, 31)).total.values
     assert library["funding"] == Decimal("0.00")
+
+
+def test_nobody_takes_part_before_the_project_was_approved(county_admin, township_a, village_a, poor_person,
+                                                            make_project):
+    project = make_project(county_admin, township_a, on=D(2026, 3, 1))
+    person = poor_person(village_a, "田二妹")
+    with pytest.raises(ValidationError, match="参与日期 2026-02-15 早于项目立项日期 2026-03-01"):
+        services.participation_start(user=county_admin, project=project, person=person, role="worker",
+                                     starts_on=D(2026, 2, 15))
+    services.participation_start(user=county_admin, project=project, person=person, role="worker",
+                                 starts_on=D(2026, 3, 1))
