@@ -15,8 +15,11 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from accounts.services import save_as
+from beneficiaries.idnumbers import mask
 from spreadsheets.writing import safe_text
 
 class ListBatch(models.Model):
@@ -126,6 +129,28 @@ def batch_summary_sheet(book, batch, *, title: str, outcomes) -> None:
     summary.append(["名单行数", batch.summary.get("rows", 0)])
     for outcome in outcomes:
         summary.append([outcome.label, batch.summary.get(outcome.value, 0)])
+
+
+def list_report_write(target, batch, *, title: str, outcomes, columns, fields, widths, mask_ids: bool) -> int:
+    """A list's report (as previewed, or as applied): the summary sheet, then every row — its number, ``fields``
+    under ``columns``, its outcome in words and its message — for the office to correct its list or file the result.
+    ID numbers are masked when ``mask_ids``. Returns the rows written."""
+    labels = dict(outcomes.choices)
+    book = Workbook(write_only=True)
+    batch_summary_sheet(book, batch, title=title, outcomes=outcomes)
+    sheet = book.create_sheet("逐行结果")
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.append(list(columns))
+    for row in batch.rows:
+        values = {name: str(row.get(name) or "") for name in fields}
+        if mask_ids and values.get("id_number"):
+            values["id_number"] = mask(values["id_number"])
+        # a row doing two things at once (the participation list) keeps its outcomes in words
+        outcome = row["outcome_text"] if "outcome_text" in row else labels.get(row["outcome"], "")
+        sheet.append([row["row"], *(safe_text(values[name]) for name in fields), outcome, safe_text(row["message"])])
+    book.save(target)
+    return len(batch.rows)
 
 
 def stored_content(batch) -> bytes:
