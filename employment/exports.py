@@ -92,10 +92,6 @@ LISTS = {
 }
 
 
-def area_name(area_code: str) -> str:
-    return Region.objects.name_of(area_code) if area_code else "全国"
-
-
 def list_rows(user: User, name: str, *, area_code: str, day: datetime.date, items=None) -> list[dict]:
     """The rows of list ``name`` (of ``items`` when given: a page of it)."""
     work = LISTS[name]
@@ -113,14 +109,14 @@ def list_workbook(user: User, name: str, *, area_code: str, day: datetime.date) 
     rows = list_rows(user, name, area_code=area_code, day=day)
     work = LISTS[name]
     access_log_record(user=user, action=AccessLog.Action.EXPORT, object_id=f"employment:{name}",
-                      detail=f"{work.title}导出：{area_name(area_code)} {day.isoformat()}", rows=len(rows))
+                      detail=f"{work.title}导出：{Region.objects.area_name(area_code)} {day.isoformat()}", rows=len(rows))
     return _book(work.title, work.columns, rows), len(rows)
 
 
 def table_workbook(table: TownshipTable, *, area_code: str, day: datetime.date) -> io.BytesIO:
     """The township table as a workbook (the page's download and ``employment_stats --out``)."""
     target = io.BytesIO()
-    township_tables_write(target, [(table, f"{area_name(area_code)}{table.title}（{day.isoformat()}）")])
+    township_tables_write(target, [(table, f"{Region.objects.area_name(area_code)}{table.title}（{day.isoformat()}）")])
     target.seek(0)
     return target
 
@@ -173,5 +169,5 @@ def ledger_rows(user: User, *, area_code: str, day: datetime.date) -> list[dict]
 def ledger_workbook(user: User, *, area_code: str, day: datetime.date) -> tuple[io.BytesIO, int]:
     rows = ledger_rows(user, area_code=area_code, day=day)
     access_log_record(user=user, action=AccessLog.Action.EXPORT, object_id="employment:ledger",
-                      detail=f"贫困家庭子女就业台账导出：{area_name(area_code)} {day.isoformat()}", rows=len(rows))
+                      detail=f"贫困家庭子女就业台账导出：{Region.objects.area_name(area_code)} {day.isoformat()}", rows=len(rows))
     return _book("贫困家庭子女就业台账", LEDGER_COLUMNS, rows), len(rows)

@@ -18,6 +18,7 @@ from beneficiaries.models import Beneficiary
 from beneficiaries.pages import PER_PAGE, Action, actions_page, permitted, xlsx_response
 from employment import exports, forms, selectors, services
 from employment.models import Placement, Support
+from regions.models import Region
 
 VIEW = "employment.view_childsurvey"
 
@@ -32,7 +33,7 @@ def overview(request):
     if request.GET.get("format") == "xlsx":
         return xlsx_response(exports.table_workbook(table, area_code=area, day=day).getvalue(),
                              f"就业扶贫统计_{area or '全国'}_{day:%Y%m%d}.xlsx")
-    context = {"form": form, "table": table, "area": area, "day": day, "area_name": exports.area_name(area),
+    context = {"form": form, "table": table, "area": area, "day": day, "area_name": Region.objects.area_name(area),
                "export_query": urlencode({"area": area, "day": day.isoformat(), "format": "xlsx"})}
     return render(request, "employment/overview.html", context)
 
@@ -53,9 +54,9 @@ def work_list(request, name: str):
     page = Paginator(work.read(request.user, area_code=area, day=day), PER_PAGE).get_page(request.GET.get("page"))
     rows = exports.list_rows(request.user, name, area_code=area, day=day, items=page.object_list)
     access_log_record(user=request.user, action=AccessLog.Action.VIEW_PERSON, object_id=f"employment:{name}",
-                      detail=f"{work.title}：{exports.area_name(area)} {day.isoformat()} 第 {page.number} 页",
+                      detail=f"{work.title}：{Region.objects.area_name(area)} {day.isoformat()} 第 {page.number} 页",
                       rows=len(rows))
-    context = {"form": form, "work": work, "name": name, "area_name": exports.area_name(area), "day": day,
+    context = {"form": form, "work": work, "name": name, "area_name": Region.objects.area_name(area), "day": day,
                "page": page, "rows": [(row["person"], [row[key] for key, _ in work.columns]) for row in rows],
                "export_query": urlencode({"area": area, "day": day.isoformat(), "format": "xlsx"}),
                "back_query": urlencode({"area": area, "day": day.isoformat()})}

@@ -33,7 +33,7 @@ def coverage_page(request):
                                     since=chosen["since"])
         context |= {
             "coverage": result, "area": chosen["area"],
-            "area_name": Region.objects.name_of(chosen["area"]) if chosen["area"] else "全国",
+            "area_name": Region.objects.area_name(chosen["area"]),
             "columns": selectors.coverage_columns(), "table": result.table(),
         }
     else:
@@ -50,7 +50,7 @@ def missing_page(request, measure: str):
         return render(request, "health/missing.html", {"form": form, "refusal": form.refusal(), "measure": measure,
                                                        "measure_name": selectors.MEASURES[measure]}, status=400)
     area, day = form.cleaned_data["area"], form.cleaned_data["day"]
-    area_name = Region.objects.name_of(area) if area else "全国"
+    area_name = Region.objects.area_name(area)
     if request.GET.get("format") == "xlsx":
         buffer = io.BytesIO()
         missing_list_write(user=request.user, area_code=area, day=day, measure=measure, target=buffer)

@@ -41,7 +41,7 @@ def missing_list_write(*, user: User, area_code: str, day: datetime.date, measur
     head = book.add_format({"bold": True, "border": 1, "align": "center", "bg_color": "#EEF2F7"})
     text = book.add_format({"border": 1})
     id_text = book.add_format({"border": 1, "num_format": "@"})
-    area_name = Region.objects.name_of(area_code) if area_code else "全国"
+    area_name = Region.objects.area_name(area_code)
     sheet.write_string(0, 0, f"{area_name} {day.isoformat()} {MEASURES[measure]}未覆盖的"
                              f"{'贫困户' if households else '贫困人口'}（共 {len(found)} {'户' if households else '人'}）")
     for column, (name, width) in enumerate(HOUSEHOLD_HEADERS if households else PERSON_HEADERS):

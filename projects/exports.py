@@ -35,10 +35,6 @@ PARTICIPANT_HEADERS = [("乡镇", 12), ("村", 12), ("户编号", 20), ("姓名"
                        ("当年收入（元）", 14)]
 
 
-def _area_name(area_code: str) -> str:
-    return Region.objects.name_of(area_code) if area_code else "全国"
-
-
 def _names(codes: set[str]) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
 
@@ -71,7 +67,7 @@ def people_list_write(*, user: User, area_code: str, day: datetime.date, which: 
     people = list(select(user, area_code=area_code, day=day))
     townships = _names({person.village_id[:9] for person in people})
     book, formats = _book(target)
-    area_name = _area_name(area_code)
+    area_name = Region.objects.area_name(area_code)
     writer = _sheet(book, formats, "名单", f"{area_name} {day.isoformat()} {title}（共 {len(people)} 人）",
                     PEOPLE_HEADERS)
     for row, person in enumerate(people, start=2):
@@ -89,7 +85,7 @@ def people_list_write(*, user: User, area_code: str, day: datetime.date, which: 
 
 def stats_write(*, user: User, area_code: str, day: datetime.date, target: str | Path | BinaryIO) -> int:
     """Both statistics tables, a sheet each; returns the rows."""
-    heading = f"{_area_name(area_code)} {day.isoformat()}"
+    heading = f"{Region.objects.area_name(area_code)} {day.isoformat()}"
     return township_tables_write(target, [
         (selectors.participation_table(user, area_code=area_code, day=day), f"产业项目参与情况（{heading}）"),
         (selectors.library_table(user, area_code=area_code, day=day), f"产业项目库（{heading}）"),
@@ -100,7 +96,7 @@ def ledger_write(*, user: User, area_code: str, day: datetime.date, target: str 
     """The ledger of the area on ``day``: the library (status as it stands, funding arrived by ``day`` by source and
     in total, participants in force on ``day``) and every participation started by ``day`` with its income from
     1 January of ``day``'s year through ``day``. Returns the rows of each sheet."""
-    area_name = _area_name(area_code)
+    area_name = Region.objects.area_name(area_code)
     projects = list(selectors.library(user, area_code=area_code).select_related(None).select_related("area"))
     by_source: dict[int, dict[str, object]] = {}
     for line in (Funding.objects.filter(project__in=[p.pk for p in projects], arrived_on__lte=day)

@@ -165,7 +165,7 @@ def people_list(request, which: str = "no_project"):
         return render(request, "projects/people_list.html", {"form": form, "refusal": form.refusal(),
                                                              "title": title, "which": which}, status=400)
     area, day = form.cleaned_data["area"], form.cleaned_data["day"]
-    area_name = Region.objects.name_of(area) if area else "全国"
+    area_name = Region.objects.area_name(area)
     if request.GET.get("format") == "xlsx":
         buffer = io.BytesIO()
         people_list_write(user=request.user, area_code=area, day=day, which=which, target=buffer)
@@ -197,7 +197,7 @@ def stats(request):
         buffer = io.BytesIO()
         stats_write(user=request.user, area_code=area, day=day, target=buffer)
         return xlsx_response(buffer.getvalue(), f"产业扶贫统计_{area or '全国'}_{day:%Y%m%d}.xlsx")
-    context |= {"area": area, "day": day, "area_name": Region.objects.name_of(area) if area else "全国",
+    context |= {"area": area, "day": day, "area_name": Region.objects.area_name(area),
                 "tables": [selectors.participation_table(request.user, area_code=area, day=day),
                            selectors.library_table(request.user, area_code=area, day=day)],
                 "export_query": urlencode({"area": area, "day": day.isoformat(), "format": "xlsx"})}

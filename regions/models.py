@@ -8,6 +8,10 @@ class RegionQuerySet(models.QuerySet):
         """The region's name, or the code itself when no region has it (an area is shown either way)."""
         return self.filter(code=code).values_list("name", flat=True).first() or code
 
+    def area_name(self, code: str) -> str:
+        """An area as the pages and reports head it: its region's name, or 全国 for no code (the whole country)."""
+        return self.name_of(code) if code else "全国"
+
     def within(self, area_code: str):
         return self.filter(code__startswith=area_prefix(area_code))
 

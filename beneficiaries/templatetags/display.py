@@ -55,6 +55,4 @@ def area_name(code):
     """An area code as its region's name (``500242`` → 酉阳土家族苗族自治县); no code is the whole country."""
     from regions.models import Region
 
-    if not code:
-        return "全国"
-    return Region.objects.name_of(code)
+    return Region.objects.area_name(code)
