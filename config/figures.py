@@ -67,6 +67,15 @@ class TownshipTable:
                 "townships": [row(item) for item in self.rows], "total": row(self.total)}
 
 
+def by_township(rows, field: str, **aggregates) -> dict[str, dict]:
+    """``aggregates`` of ``rows`` grouped by the township of the region code at ``field`` (its first nine digits),
+    in one query: township code → the aggregates."""
+    from django.db.models.functions import Left
+
+    return {row.pop("township"): row for row in rows.annotate(township=Left(field, 9)).values("township")
+            .annotate(**aggregates).order_by()}
+
+
 def townships_seen(user, prefix: str) -> list[tuple[str, str]]:
     """(code, name) of the townships a table of the area ``prefix`` shows to ``user``: those of the area, within
     the user's own (a township's user asking for the county sees their township only)."""

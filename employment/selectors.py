@@ -15,7 +15,7 @@ from django.db.models.functions import Left
 from accounts.models import User
 from beneficiaries.models import Beneficiary, living_on
 from beneficiaries.selectors import history_entries
-from config.figures import Column, TownshipRow, TownshipTable, money, ratio, townships_seen
+from config.figures import Column, TownshipRow, TownshipTable, by_township, money, ratio, townships_seen
 from employment import rules
 from employment.models import ChildSurvey, FollowUpVisit, Placement, SchoolLevel, Support
 from regions.codes import area_prefix
@@ -138,11 +138,6 @@ COLUMNS = [
 ]
 
 
-def _by_township(rows: QuerySet, village: str, **aggregates) -> dict[str, dict]:
-    return {row.pop("township"): row for row in rows.annotate(township=Left(village, 9)).values("township")
-            .annotate(**aggregates).order_by()}
-
-
 def township_table(user: User, *, area_code: str, day: datetime.date) -> TownshipTable:
     """By township of the area (within the user's), on ``day``: the children surveyed in its year; of the living
     children surveyed by then, those whose latest survey says graduated by its year, and of these those with a
@@ -151,10 +146,10 @@ def township_table(user: User, *, area_code: str, day: datetime.date) -> Townshi
     the year's support to ``day`` not voided by then (subsidies in people and yuan, loans in yuan, training in
     people). Grouped queries by township, the three-year placements read once."""
     prefix = area_prefix(area_code)
-    surveyed = _by_township(ChildSurvey.objects.visible_to(user).within(prefix).filter(year=day.year,
+    surveyed = by_township(ChildSurvey.objects.visible_to(user).within(prefix).filter(year=day.year,
                                                                                       surveyed_on__lte=day),
                             "person__village_id", surveyed=Count("pk"))
-    graduated = _by_township(
+    graduated = by_township(
         surveyed_children(user, area_code=prefix, day=day).filter(survey_graduation_year__lte=day.year),
         "village_id", graduated=Count("pk"), placed=Count("pk", filter=Q(placed=True)))
     kinds: dict[str, Counter] = {}
@@ -166,11 +161,11 @@ def township_table(user: User, *, area_code: str, day: datetime.date) -> Townshi
         township = watched.placement.person.village_id[:9]
         three_years[township] += watched.placement.ends_on is None or watched.placement.ends_on >= day
         risky[township] += bool(watched.risks)
-    due = _by_township(_due(user, prefix, day), "person__village_id", visits_due=Count("pk"))
+    due = by_township(_due(user, prefix, day), "person__village_id", visits_due=Count("pk"))
     supports = (Support.objects.visible_to(user).within(prefix)
                 .filter(given_on__gte=day.replace(month=1, day=1), given_on__lte=day)
                 .filter(Q(voided_on__isnull=True) | Q(voided_on__gt=day)))
-    support = _by_township(
+    support = by_township(
         supports, "person__village_id",
         subsidies=Count("pk", filter=Q(kind=Support.Kind.SUBSIDY)),
         subsidy_amount=Sum("amount", filter=Q(kind=Support.Kind.SUBSIDY)),

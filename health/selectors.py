@@ -8,17 +8,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Left
 
 from accounts.models import User
 from beneficiaries.models import Beneficiary, Household
 from beneficiaries.selectors import history_entries
 from beneficiaries.selectors import target_households, target_people
 from claims.selectors import IN_COUNTY_GOAL, inpatient_in_county_by_township
-from config.figures import ratio
+from config.figures import by_township, ratio, townships_seen
 from health.models import DoctorContract, HealthCard, HealthRecord, TreatmentCase, TwoDiseaseRecognition
-from regions.codes import Level, area_prefix
-from regions.models import Region
+from regions.codes import area_prefix
 
 # Seed 004: 家庭医生签约服务、健康档案建档全覆盖 (and a card for every poor person, every patient treated by
 # class); seeds 002 and 004: 县域内就诊率 90% 以上.
@@ -145,20 +143,15 @@ def coverage(user: User, *, area_code: str, day: datetime.date, since: datetime.
     poor = target_people(user, prefix, day)
     bills = inpatient_in_county_by_township(poor, since, day)
     people = _with_flags(poor, day)
-    by_person = {
-        row.pop("township"): row for row in people.annotate(township=Left("village_id", 9)).values("township")
-        .annotate(people=Count("pk"), recorded=Count("pk", filter=Q(recorded=True)),
-                  carded=Count("pk", filter=Q(carded=True)), patients=Count("pk", filter=Q(patient=True)),
-                  treated=Count("pk", filter=Q(patient=True, waiting=False))).order_by()
-    }
+    by_person = by_township(
+        people, "village_id", people=Count("pk"), recorded=Count("pk", filter=Q(recorded=True)),
+        carded=Count("pk", filter=Q(carded=True)), patients=Count("pk", filter=Q(patient=True)),
+        treated=Count("pk", filter=Q(patient=True, waiting=False)))
     households = _with_contract(target_households(user, prefix, day), day)
-    by_household = {
-        row.pop("township"): row for row in households.annotate(township=Left("village_id", 9)).values("township")
-        .annotate(households=Count("pk"), contracted=Count("pk", filter=Q(contracted=True))).order_by()
-    }
-    seen = prefix if prefix.startswith(user.area_prefix) else user.area_prefix
+    by_household = by_township(households, "village_id", households=Count("pk"),
+                               contracted=Count("pk", filter=Q(contracted=True)))
     rows = []
-    for code, name in Region.objects.filter(level=Level.TOWNSHIP, code__startswith=seen[:9]).values_list("code", "name"):
+    for code, name in townships_seen(user, prefix):
         township = code[:9]
         inpatient, in_county = bills.get(township, (0, 0))
         rows.append(CoverageRow(code, name, **by_household.get(township, {}), **by_person.get(township, {}),

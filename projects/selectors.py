@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from beneficiaries.models import Beneficiary, LabourCapacity
 from beneficiaries.selectors import target_households, target_people
-from config.figures import ZERO, Column, TownshipRow, TownshipTable, money, ratio, townships_seen
+from config.figures import ZERO, Column, TownshipRow, TownshipTable, by_township, money, ratio, townships_seen
 from projects import rules
 from projects.models import Funding, Income, Participation, Project
 from regions.codes import area_prefix
@@ -104,12 +104,6 @@ def unrecorded_capacity(user: User, *, area_code: str, day: datetime.date) -> Qu
     return _listed(working_age_poor(user, area_code=area_code, day=day).filter(labour_capacity=""))
 
 
-def _by_township(rows: QuerySet, field: str, **aggregates) -> dict[str, dict]:
-    """``aggregates`` of ``rows`` grouped by the township of the code at ``field`` (one query)."""
-    return {row.pop("township"): row for row in rows.annotate(township=Left(field, 9)).values("township")
-            .annotate(**aggregates).order_by()}
-
-
 def _table(title: str, columns: list[Column], rows: list[TownshipRow], rates: dict) -> TownshipTable:
     """The table with its total (the sum of the townships' counts and money) and each row's ``rates`` (key →
     (part key, whole key)) worked out from its own figures."""
@@ -141,16 +135,16 @@ def participation_table(user: User, *, area_code: str, day: datetime.date) -> To
     grouped queries and one of income."""
     prefix = area_prefix(area_code)
     capable = Q(labour_capacity__in=CAPABLE)
-    people = _by_township(
+    people = by_township(
         working_age_poor(user, area_code=prefix, day=day).annotate(in_project=_in_project(day)), "village_id",
         capable=Count("pk", filter=capable), joined=Count("pk", filter=capable & Q(in_project=True)),
         unrecorded=Count("pk", filter=Q(labour_capacity="")))
     # uncorrelated: a correlated EXISTS per household took PostgreSQL seconds when its statistics were stale
     member_in_project = Q(pk__in=Participation.objects.in_force_on(day).values("person__household_id"))
-    households = _by_township(
+    households = by_township(
         target_households(user, prefix, day), "village_id",
         households=Count("pk"), households_joined=Count("pk", filter=member_in_project))
-    incomes = _by_township(
+    incomes = by_township(
         Income.objects.visible_to(user).within(prefix).filter(received_on__range=(day.replace(month=1, day=1), day)),
         "participation__person__village_id", income=Sum("amount"))
     rows = []
@@ -199,7 +193,7 @@ def library_table(user: User, *, area_code: str, day: datetime.date) -> Township
                 .annotate(township=Left("project__area_id", 9)).values("township", "source")
                 .annotate(total=Sum("amount")).order_by()):
         funding.setdefault(row["township"], {})[row["source"]] = money(row["total"])
-    participants = _by_township(Participation.objects.in_force_on(day).filter(project__in=projects),
+    participants = by_township(Participation.objects.in_force_on(day).filter(project__in=projects),
                                 "project__area_id", n=Count("person", distinct=True))
     columns = library_columns()
     rows = []
